@@ -1,0 +1,1 @@
+"""Identity and access: accounts, logins, tokens, and the walls every endpoint uses."""

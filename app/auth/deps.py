@@ -1,0 +1,98 @@
+"""Who may call: the current principal from the bearer token, and role walls by name.
+
+Object walls ("the parent of this student", "staff of this school") live in each domain's
+``deps.py`` and answer 404 for objects the caller may not see.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.auth.models import STAFF_ROLES, Role
+from app.core.database import SessionDep
+from app.core.errors import Forbidden, Unauthorized
+from app.core.idempotency import Idempotency, request_fingerprint
+from app.core.security import decode_access_token
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from `POST /auth/login`.")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller as the access token names them (roles change at the next refresh)."""
+
+    id: uuid.UUID
+    roles: frozenset[str]
+    school_id: uuid.UUID | None
+
+    def has(self, *roles: Role) -> bool:
+        return any(r.value in self.roles for r in roles)
+
+    @property
+    def is_school_admin(self) -> bool:
+        return Role.SCHOOL_ADMIN.value in self.roles
+
+    def staff_school(self) -> uuid.UUID:
+        """The school a staff caller belongs to (staff tokens always carry one)."""
+        if self.school_id is None:
+            raise Forbidden()
+        return self.school_id
+
+
+async def current_principal(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized()
+    claims = decode_access_token(credentials.credentials)
+    if claims is None:
+        raise Unauthorized("auth.token_invalid")
+    return Principal(id=claims.sub, roles=claims.roles, school_id=claims.school_id)
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    """A dependency admitting callers holding any of ``roles`` (403 otherwise)."""
+
+    async def dependency(principal: CurrentUser) -> Principal:
+        held = {r for r in roles if r.value in principal.roles}
+        # staff roles only count inside a school; a token without one cannot use them
+        if not held or (principal.school_id is None and held <= STAFF_ROLES):
+            raise Forbidden()
+        return principal
+
+    return dependency
+
+
+ParentUser = Annotated[Principal, Depends(require_roles(Role.PARENT))]
+SchoolAdmin = Annotated[Principal, Depends(require_roles(Role.SCHOOL_ADMIN))]
+StaffUser = Annotated[Principal, Depends(require_roles(Role.TEACHER, Role.DUTY, Role.SCHOOL_ADMIN))]
+TeacherOrAdmin = Annotated[Principal, Depends(require_roles(Role.TEACHER, Role.SCHOOL_ADMIN))]
+DutyOrAdmin = Annotated[Principal, Depends(require_roles(Role.DUTY, Role.SCHOOL_ADMIN))]
+
+
+async def idempotency(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentUser,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Repeat-safe key (24 h): the same key and body replays the first answer.",
+        ),
+    ] = None,
+) -> Idempotency:
+    fingerprint = request_fingerprint(request.method, request.url.path, await request.body())
+    return Idempotency(session, principal.id, idempotency_key, fingerprint)
+
+
+Idempotent = Annotated[Idempotency, Depends(idempotency)]

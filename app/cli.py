@@ -1,0 +1,128 @@
+"""The ``kehou`` command: serve, worker, migrate, create-school, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+from app.core.settings import SettingsError, get_settings
+
+log = logging.getLogger("kehou")
+
+
+def _migrate() -> None:
+    from app.core.database import database_url
+    from app.core.migrations import upgrade
+
+    upgrade(database_url())
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    _migrate()
+    print("database at head")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    _migrate()
+    settings = get_settings()
+    if args.demo:
+        from app.demo import seed_demo
+
+        asyncio.run(seed_demo())
+    from app.core.database import uses_embedded_database
+
+    embedded = uses_embedded_database()
+    print(
+        f"Kehou serving on http://{args.host}:{args.port}  (API docs: http://{args.host}:{args.port}/docs)"
+    )
+    if embedded:
+        pg_dir = settings.data_dir.resolve() / "pg"
+        print(f"embedded PostgreSQL in {pg_dir}; the notification worker runs in-process")
+    uvicorn.run(
+        "app.main:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+    return 0
+
+
+def cmd_worker(_: argparse.Namespace) -> int:
+    from app.notifications.worker import run_forever
+
+    asyncio.run(run_forever())
+    return 0
+
+
+def cmd_create_school(args: argparse.Namespace) -> int:
+    from app.school.bootstrap import create_school
+
+    result = asyncio.run(
+        create_school(
+            name=args.name, admin_username=args.admin_username, admin_password=args.admin_password
+        )
+    )
+    print(json.dumps({"school_id": str(result[0]), "admin_user_id": str(result[1])}))
+    return 0
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from app.main import app
+
+    path = Path(args.output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(app.openapi(), ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+    print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kehou", description="Kehou after-school service")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, then serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="server processes")
+    serve.add_argument(
+        "--demo", action="store_true", help="seed a demo school and print its logins"
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("worker", help="deliver queued notifications").set_defaults(func=cmd_worker)
+    sub.add_parser("migrate", help="upgrade the database to head").set_defaults(func=cmd_migrate)
+
+    create = sub.add_parser("create-school", help="create a school and its first admin")
+    create.add_argument("--name", required=True)
+    create.add_argument("--admin-username", required=True)
+    create.add_argument("--admin-password", required=True)
+    create.set_defaults(func=cmd_create_school)
+
+    openapi = sub.add_parser("openapi", help="write openapi/openapi.json from the code")
+    openapi.add_argument("--output", default="openapi/openapi.json")
+    openapi.set_defaults(func=cmd_openapi)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        get_settings()
+        return int(args.func(args))
+    except SettingsError as exc:
+        print(f"kehou: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

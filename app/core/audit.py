@@ -1,0 +1,66 @@
+"""The audit trail: who did what to which object, when and from where.
+
+``record`` adds the event to the caller's session, so it commits or rolls back with the
+change it describes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core import clock, context
+from app.core.models import Base, IdMixin
+
+
+class AuditEvent(IdMixin, Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_object", "object_type", "object_id", "created_at"),
+        Index("ix_audit_events_school_created", "school_id", "created_at"),
+    )
+
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    school_id: Mapped[uuid.UUID | None]
+    actor_id: Mapped[uuid.UUID | None]
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[uuid.UUID | None]
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    action: str,
+    object_type: str,
+    object_id: uuid.UUID | None,
+    actor_id: uuid.UUID | None,
+    school_id: uuid.UUID | None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit event to the current transaction (flushed with the change it records)."""
+    ctx = context.current()
+    event = AuditEvent(
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        actor_id=actor_id,
+        school_id=school_id,
+        data=data or {},
+        ip=ctx.ip if ctx else None,
+        user_agent=ctx.user_agent if ctx else None,
+        request_id=ctx.request_id if ctx else None,
+    )
+    session.add(event)
+    await session.flush()
+    return event

@@ -1,0 +1,88 @@
+"""The async engine, the session factory and the per-request transaction."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from app.core.settings import get_settings
+
+_engine: AsyncEngine | None = None
+_sessionmaker: async_sessionmaker[AsyncSession] | None = None
+
+
+_embedded_url: str | None = None
+
+
+def uses_embedded_database() -> bool:
+    return get_settings().database_url is None
+
+
+def database_url() -> str:
+    """``KEHOU_DATABASE_URL``, or the embedded PostgreSQL's (started on first use)."""
+    global _embedded_url
+    settings = get_settings()
+    if settings.database_url:
+        return settings.database_url
+    if _embedded_url is None:
+        from app.core.embedded import embedded_database_url
+
+        _embedded_url = embedded_database_url(settings.data_dir)
+    return _embedded_url
+
+
+def get_engine() -> AsyncEngine:
+    global _engine, _sessionmaker
+    if _engine is None:
+        _engine = create_async_engine(
+            database_url(), pool_size=10, max_overflow=10, pool_pre_ping=True
+        )
+        _sessionmaker = async_sessionmaker(_engine, expire_on_commit=False)
+    return _engine
+
+
+def sessionmaker() -> async_sessionmaker[AsyncSession]:
+    get_engine()
+    assert _sessionmaker is not None
+    return _sessionmaker
+
+
+def use_engine(engine: AsyncEngine | None) -> None:
+    """Install an engine explicitly (tests); ``None`` forgets it."""
+    global _engine, _sessionmaker
+    _engine = engine
+    _sessionmaker = async_sessionmaker(engine, expire_on_commit=False) if engine else None
+
+
+async def dispose_engine() -> None:
+    global _engine, _sessionmaker
+    if _engine is not None:
+        await _engine.dispose()
+    _engine, _sessionmaker = None, None
+
+
+async def request_session() -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the endpoint returns, rolled back on error.
+
+    Used with ``scope="function"`` so the commit happens before the response is sent: a
+    client never sees a success that was not stored.
+    """
+    async with sessionmaker()() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]

@@ -1,0 +1,187 @@
+"""Domain errors with stable codes, and their one mapping to RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.i18n import negotiate, translate
+
+log = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://kehou.app/problems/"
+
+
+class DomainError(Exception):
+    """A rule said no. ``code`` is stable; ``params`` fill the catalogue message."""
+
+    status: int = 400
+    code: str = "http.error"
+
+    def __init__(
+        self,
+        code: str | None = None,
+        *,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        **params: Any,
+    ) -> None:
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.params = params
+        self.headers = headers or {}
+        super().__init__(self.code)
+
+
+class NotFound(DomainError):
+    """The object does not exist or the caller may not see it (never says which)."""
+
+    status = 404
+    code = "http.not_found"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "auth.unauthenticated"
+
+    def __init__(self, code: str | None = None, **params: Any) -> None:
+        super().__init__(code, headers={"WWW-Authenticate": "Bearer"}, **params)
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "auth.forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Invalid(DomainError):
+    """A well-formed request that breaks a rule; ``field`` names the culprit if there is one."""
+
+    status = 422
+    code = "validation.invalid"
+
+    def __init__(self, code: str | None = None, *, field: str | None = None, **params: Any) -> None:
+        super().__init__(code, **params)
+        self.field = field
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, code: str | None = None, *, retry_after: int, **params: Any) -> None:
+        super().__init__(
+            code, headers={"Retry-After": str(retry_after)}, retry_after=retry_after, **params
+        )
+
+
+class Unavailable(DomainError):
+    status = 503
+
+
+def problem(
+    request: Request,
+    status: int,
+    code: str,
+    params: dict[str, Any] | None = None,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    language = negotiate(request.headers.get("accept-language"))
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": translate(code, language, params),
+        "code": code,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(
+        body,
+        status_code=status,
+        media_type=PROBLEM_CONTENT_TYPE,
+        headers={**(headers or {}), "Content-Language": language},
+    )
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie"}:
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    errors = None
+    if isinstance(exc, Invalid) and exc.field:
+        language = negotiate(request.headers.get("accept-language"))
+        errors = [{"field": exc.field, "message": translate(exc.code, language, exc.params)}]
+    return problem(request, exc.status, exc.code, exc.params, errors=errors, headers=exc.headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": _field_path(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
+        for e in exc.errors()
+    ]
+    return problem(request, 422, "validation.invalid", errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "http.not_found", 405: "http.method_not_allowed", 401: "auth.unauthenticated"}
+    return problem(
+        request,
+        exc.status_code,
+        code.get(exc.status_code, "http.error"),
+        headers=dict(exc.headers or {}),
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(request, 500, "internal.error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+# The problem body as the OpenAPI spec shows it on every operation.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "examples": ["enrollment.duplicate"]},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}

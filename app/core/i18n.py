@@ -1,0 +1,92 @@
+"""The message catalogue (zh-CN, en) behind every problem's ``detail``.
+
+Each domain registers its own messages next to its errors (``<domain>/errors.py``);
+this module holds the shared ones and picks the language from ``Accept-Language``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Language = Literal["zh-CN", "en"]
+DEFAULT_LANGUAGE: Language = "zh-CN"
+
+# code -> (zh-CN, en); str.format placeholders are filled from the error's params.
+MESSAGES: dict[str, tuple[str, str]] = {}
+
+
+def register(messages: dict[str, tuple[str, str]]) -> None:
+    duplicated = set(messages) & set(MESSAGES)
+    if duplicated:
+        raise ValueError(f"message codes registered twice: {sorted(duplicated)}")
+    MESSAGES.update(messages)
+
+
+def negotiate(accept_language: str | None) -> Language:
+    """The best of our two languages for an ``Accept-Language`` header (zh-CN by default)."""
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        ranked.append((-quality, position, tag.strip().lower()))
+    for _, _, tag in sorted(ranked):
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("zh") or tag == "*":
+            return "zh-CN"
+    return DEFAULT_LANGUAGE
+
+
+def translate(code: str, language: Language, params: dict[str, object] | None = None) -> str:
+    zh, en = MESSAGES.get(code, MESSAGES["internal.unknown_code"])
+    template = en if language == "en" else zh
+    try:
+        return template.format(**(params or {}))
+    except (KeyError, IndexError):
+        return template
+
+
+register(
+    {
+        "internal.unknown_code": ("请求未能完成。", "The request could not be completed."),
+        "internal.error": (
+            "服务器内部错误，请稍后重试。",
+            "Internal server error; please try again later.",
+        ),
+        "validation.invalid": ("请求参数有误。", "The request is invalid."),
+        "http.not_found": ("请求的资源不存在。", "The requested resource does not exist."),
+        "http.method_not_allowed": ("不支持该请求方法。", "This method is not allowed here."),
+        "http.error": ("请求未能完成。", "The request could not be completed."),
+        "auth.unauthenticated": ("请先登录。", "Authentication is required."),
+        "auth.token_invalid": (
+            "登录凭证无效或已过期，请重新登录。",
+            "The access token is invalid or expired.",
+        ),
+        "auth.forbidden": ("您没有执行此操作的权限。", "You are not allowed to do this."),
+        "idempotency.key_reused": (
+            "该 Idempotency-Key 已用于另一个不同的请求。",
+            "This Idempotency-Key was already used with a different request.",
+        ),
+        "idempotency.in_flight": (
+            "相同 Idempotency-Key 的请求正在处理中，请稍后重试。",
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
+        ),
+        "idempotency.key_invalid": (
+            "Idempotency-Key 必须为 1 到 255 个可见字符。",
+            "Idempotency-Key must be 1 to 255 printable characters.",
+        ),
+        "pagination.cursor_invalid": ("分页游标无效。", "The pagination cursor is invalid."),
+        "rate_limited": (
+            "尝试次数过多，请 {retry_after} 秒后再试。",
+            "Too many attempts; retry in {retry_after} s.",
+        ),
+        "not_found": ("{object}不存在。", "{object_en} not found."),
+    }
+)

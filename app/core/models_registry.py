@@ -1,0 +1,9 @@
+"""Imports every domain's models so ``metadata`` knows all tables (Alembic, tests)."""
+
+from app.auth import models as auth_models  # noqa: F401
+from app.core import audit, idempotency  # noqa: F401
+from app.core.models import Base
+from app.notifications import models as notifications_models  # noqa: F401
+from app.school import models as school_models  # noqa: F401
+
+metadata = Base.metadata

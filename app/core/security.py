@@ -1,0 +1,108 @@
+"""Password hashing (argon2id) and access tokens (JWT, HS256 pinned)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from jose import JWTError, jwt
+
+from app.core import clock
+from app.core.settings import get_settings
+
+JWT_ALGORITHM = "HS256"
+ACCESS_TOKEN_TTL = timedelta(minutes=15)
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the user does not exist, so both answers take the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Constant-work check: an unknown user (``None``) costs one full verification too."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+@dataclass(frozen=True)
+class Claims:
+    sub: uuid.UUID
+    roles: frozenset[str]
+    school_id: uuid.UUID | None
+    jti: str
+
+
+def create_access_token(
+    user_id: uuid.UUID, roles: list[str], school_id: uuid.UUID | None
+) -> tuple[str, int]:
+    """A signed access token and its lifetime in seconds."""
+    issued = clock.now()
+    payload: dict[str, Any] = {
+        "sub": str(user_id),
+        "roles": sorted(roles),
+        "school_id": str(school_id) if school_id else None,
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + ACCESS_TOKEN_TTL).timestamp()),
+        "jti": uuid.uuid4().hex,
+        "typ": "access",
+    }
+    token = jwt.encode(payload, get_settings().signing_secret(), algorithm=JWT_ALGORITHM)
+    return token, int(ACCESS_TOKEN_TTL.total_seconds())
+
+
+def decode_access_token(token: str, *, verify_expiry: bool = True) -> Claims | None:
+    """The token's claims, or ``None`` for anything but a valid, unexpired HS256 access token."""
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") != JWT_ALGORITHM:
+            return None
+        payload = jwt.decode(
+            token,
+            get_settings().signing_secret(),
+            algorithms=[JWT_ALGORITHM],
+            options={"verify_exp": False, "require_exp": True, "require_iat": True},
+        )
+        # Expiry is checked against our clock, not the wall clock, so tests can move time.
+        if verify_expiry and int(payload["exp"]) <= int(clock.now().timestamp()):
+            return None
+        if payload.get("typ") != "access":
+            return None
+        school = payload.get("school_id")
+        roles = payload.get("roles")
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            return None
+        return Claims(
+            sub=uuid.UUID(str(payload["sub"])),
+            roles=frozenset(roles),
+            school_id=uuid.UUID(school) if school else None,
+            jti=str(payload.get("jti", "")),
+        )
+    except (JWTError, KeyError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def new_opaque_token(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def token_digest(token: str) -> str:
+    """How opaque tokens (refresh tokens, codes) are stored: a keyed SHA-256, never the token."""
+    key = get_settings().signing_secret().encode()
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()

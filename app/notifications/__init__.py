@@ -1,0 +1,1 @@
+"""Notifications: the inbox, the transactional outbox, devices and push delivery."""

@@ -1,0 +1,166 @@
+"""A school's structure: policy, terms, slots, classes, groups, students and guardians."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core import clock
+from app.core.models import Base, IdMixin
+
+DEFAULT_POLICY: dict[str, Any] = {
+    "enrollment_review": "class_then_school",
+    "withdrawal_review": "none",
+    "max_group_size": 45,
+    "late_pickup_grace_minutes": 15,
+}
+
+
+class School(IdMixin, Base):
+    __tablename__ = "schools"
+
+    name: Mapped[str] = mapped_column(String(100))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    policy: Mapped[dict[str, Any]] = mapped_column(JSONB, default=lambda: dict(DEFAULT_POLICY))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class SchoolClass(IdMixin, Base):
+    """A homeroom class (班级), e.g. 三年级2班."""
+
+    __tablename__ = "classes"
+    __table_args__ = (
+        UniqueConstraint("school_id", "name"),
+        CheckConstraint("grade BETWEEN 1 AND 9", name="grade_range"),
+    )
+
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    grade: Mapped[int] = mapped_column(SmallInteger)
+    homeroom_teacher_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Student(IdMixin, Base):
+    __tablename__ = "students"
+    __table_args__ = (UniqueConstraint("school_id", "student_no"),)
+
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    class_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("classes.id", ondelete="RESTRICT"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(64))
+    student_no: Mapped[str] = mapped_column(String(32))
+    # special_needs, left_behind, migrant, low_income: served first from waitlists.
+    priority: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Guardian(Base):
+    """A parent account linked to a child (by binding code or by the school)."""
+
+    __tablename__ = "guardians"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    student_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    relationship: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class BindingCode(Base):
+    """The one live code a family types to link an account to a child."""
+
+    __tablename__ = "binding_codes"
+
+    student_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Term(IdMixin, Base):
+    __tablename__ = "terms"
+    __table_args__ = (CheckConstraint("start_date <= end_date", name="dates_ordered"),)
+
+    school_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("schools.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    weekdays: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
+    closures: Mapped[list[date]] = mapped_column(ARRAY(Date), default=list)
+    agreement_text: Mapped[str] = mapped_column(Text)
+    agreement_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Slot(IdMixin, Base):
+    """A daily time slot of a term (课后活动 15:30–16:30, 晚托 16:30–18:00)."""
+
+    __tablename__ = "slots"
+    __table_args__ = (CheckConstraint("start_time < end_time", name="times_ordered"),)
+
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    term_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("terms.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(64))
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+    capacity: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Group(IdMixin, Base):
+    """An after-school group of one slot, led by a teacher, fed by one or more classes."""
+
+    __tablename__ = "groups"
+
+    school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    term_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("terms.id", ondelete="CASCADE"))
+    slot_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("slots.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(64))
+    leader_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    capacity: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class GroupClass(Base):
+    """A class feeding a group; a class feeds at most one group per slot."""
+
+    __tablename__ = "group_classes"
+    __table_args__ = (UniqueConstraint("slot_id", "class_id"),)
+
+    group_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    class_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    slot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"))
