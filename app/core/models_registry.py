@@ -3,6 +3,7 @@
 from app.auth import models as auth_models  # noqa: F401
 from app.core import audit, idempotency  # noqa: F401
 from app.core.models import Base
+from app.enrollment import models as enrollment_models  # noqa: F401
 from app.notifications import models as notifications_models  # noqa: F401
 from app.school import models as school_models  # noqa: F401
 

@@ -1,0 +1,86 @@
+"""A child's enrollment in a term's after-school service, with its chosen days and slots."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core import clock
+from app.core.models import Base, IdMixin
+
+
+class EnrollmentStatus(StrEnum):
+    PENDING_CLASS_REVIEW = "pending_class_review"
+    PENDING_SCHOOL_REVIEW = "pending_school_review"
+    ACTIVE = "active"
+    WAITLISTED = "waitlisted"
+    REJECTED = "rejected"
+    WITHDRAWAL_PENDING = "withdrawal_pending"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+
+
+# Statuses that hold a seat in each chosen slot.
+SEAT_HOLDING = (
+    EnrollmentStatus.PENDING_CLASS_REVIEW,
+    EnrollmentStatus.PENDING_SCHOOL_REVIEW,
+    EnrollmentStatus.ACTIVE,
+    EnrollmentStatus.WITHDRAWAL_PENDING,
+)
+# Statuses after which the enrollment is over (a new one may be made).
+CLOSED = (EnrollmentStatus.REJECTED, EnrollmentStatus.WITHDRAWN, EnrollmentStatus.CANCELLED)
+
+
+class Enrollment(IdMixin, Base):
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        # One open enrollment per child and term (409 enrollment.duplicate).
+        Index(
+            "uq_enrollments_open_student_term",
+            "student_id",
+            "term_id",
+            unique=True,
+            postgresql_where=text("status NOT IN ('rejected', 'withdrawn', 'cancelled')"),
+        ),
+        Index("ix_enrollments_term_status", "term_id", "status"),
+    )
+
+    school_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("schools.id", ondelete="CASCADE"), index=True
+    )
+    student_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), index=True
+    )
+    term_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("terms.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(32))
+    weekdays: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
+    # On the roster from start_date; off it from end_date (the withdrawal's effective date).
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    # The signed safety agreement (安全责任书) of the term: version and time of acceptance.
+    agreement_version: Mapped[int]
+    agreement_accepted_at: Mapped[datetime]
+    applied_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    applied_at: Mapped[datetime] = mapped_column(default=clock.now)
+    withdrawal_reason: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+
+class EnrollmentSlot(Base):
+    """A slot chosen by an enrollment (a seat in that slot while the enrollment holds one)."""
+
+    __tablename__ = "enrollment_slots"
+
+    enrollment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("slots.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
