@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app.core import health
@@ -34,6 +36,26 @@ def _operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
+_PROBLEM_CONTENT = {
+    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+}
+
+
+def _openapi_with_problem(app: FastAPI) -> dict[str, Any]:
+    """The generated spec, plus the shared RFC 9457 ``Problem`` schema every error refers to."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
 def _routers() -> list[APIRouter]:
     # Each domain's router, in the order /docs shows them.
     return [health.router]
@@ -54,12 +76,11 @@ def create_app() -> FastAPI:
         generate_unique_id_function=_operation_id,
         lifespan=_lifespan,
         responses={
-            422: {
-                "description": "Validation error (problem+json)",
-                "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
-            }
+            422: {"description": "Invalid request", "content": _PROBLEM_CONTENT},
+            "4XX": {"description": "Refused (see `code`)", "content": _PROBLEM_CONTENT},
         },
     )
+    app.openapi = lambda: _openapi_with_problem(app)  # type: ignore[method-assign]
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     for router in _routers():
