@@ -104,17 +104,14 @@ async def take_roll_call(
 
     # Same order in every transaction, so two roll calls at once cannot deadlock.
     marks = sorted(body.marks, key=lambda m: m.student_id)
-    previous = dict(
-        (
-            await session.execute(
-                select(RollCallMark.student_id, RollCallMark.status).where(
-                    RollCallMark.slot_id == group.slot_id,
-                    RollCallMark.day == body.date,
-                    RollCallMark.student_id.in_(seen),
-                )
-            )
-        ).tuples()
+    rows = await session.execute(
+        select(RollCallMark.student_id, RollCallMark.status).where(
+            RollCallMark.slot_id == group.slot_id,
+            RollCallMark.day == body.date,
+            RollCallMark.student_id.in_(seen),
+        )
     )
+    previous: dict[uuid.UUID, str] = {student_id: status for student_id, status in rows}
     now = clock.now()
     upsert = pg_insert(RollCallMark).values(
         [
