@@ -1,4 +1,4 @@
-"""Load the leave request the caller may see, else 404."""
+"""Who may read leave requests, and loading the one the caller may see (else 404)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,18 @@ from typing import Annotated
 from fastapi import Depends, Path
 from sqlalchemy import select
 
-from app.auth.deps import CurrentUser, ParentUser
+from app.auth.deps import CurrentUser, ParentUser, Principal, require_roles
+from app.auth.models import Role
 from app.core.database import SessionDep
 from app.core.errors import Forbidden, NotFound
 from app.leave.models import LeaveRequest
 from app.leave.service import visible_to
 from app.school import access
+
+# Parents, homeroom teachers and admins have leave lists; duty staff read the roster instead.
+LeaveReader = Annotated[
+    Principal, Depends(require_roles(Role.PARENT, Role.TEACHER, Role.SCHOOL_ADMIN))
+]
 
 
 async def visible_leave(

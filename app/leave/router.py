@@ -6,24 +6,19 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from app.auth.deps import Idempotent, ParentUser, Principal, TeacherOrAdmin, require_roles
-from app.auth.models import Role
+from app.auth.deps import Idempotent, ParentUser, TeacherOrAdmin
 from app.core.database import SessionDep
 from app.core.pagination import PageDep
 from app.core.schemas import Page
 from app.leave import service
-from app.leave.deps import GuardedLeave, VisibleLeave
+from app.leave.deps import GuardedLeave, LeaveReader, VisibleLeave
 from app.leave.models import LeaveStatus
 from app.leave.schemas import LeaveDecisionIn, LeaveRequestIn, LeaveRequestOut
 
 router = APIRouter(tags=["leave"])
-
-LeaveReader = Annotated[
-    Principal, Depends(require_roles(Role.PARENT, Role.TEACHER, Role.SCHOOL_ADMIN))
-]
 
 
 @router.post("/leave-requests", status_code=201, response_model=LeaveRequestOut)
