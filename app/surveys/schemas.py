@@ -51,7 +51,7 @@ class SurveyIn(Input):
     title: ShortText
     description: LongText | None = None
     term_id: uuid.UUID
-    audience: Audience = Field(default_factory=Audience)
+    audience: Audience | None = Field(default=None, description="None: the whole school.")
     questions: Questions
     opens_at: AwareDatetime
     closes_at: AwareDatetime
@@ -77,7 +77,7 @@ class FromTemplateIn(Input):
     opens_at: AwareDatetime
     closes_at: AwareDatetime
     title: ShortText | None = Field(default=None, description="Defaults to the template's.")
-    audience: Audience = Field(default_factory=Audience)
+    audience: Audience | None = Field(default=None, description="None: the whole school.")
 
 
 AnswerKey = Annotated[str, StringConstraints(min_length=1, max_length=40)]

@@ -103,7 +103,7 @@ async def create(
 ) -> SurveyOut:
     school_id = admin.staff_school()
     await school_term(session, school_id, body.term_id)
-    grades, class_ids = await _checked_audience(session, school_id, body.audience)
+    grades, class_ids = await _checked_audience(session, school_id, body.audience or Audience())
     questions = _checked_questions(body.questions)
     _check_window(body.opens_at, body.closes_at)
     survey = Survey(
