@@ -20,11 +20,11 @@ from app.surveys.models import Survey, SurveyResponse, SurveyStatus
 from app.surveys.schemas import AudienceOut, ChildAnswered, QuestionOut, SurveyOut
 
 
-def effective_status(survey: Survey, now: datetime) -> str:
+def effective_status(survey: Survey, now: datetime) -> SurveyStatus:
     """What clients see: a published survey past ``closes_at`` is closed, as if an admin had."""
     if survey.status == SurveyStatus.PUBLISHED and now >= survey.closes_at:
         return SurveyStatus.CLOSED
-    return survey.status
+    return SurveyStatus(survey.status)
 
 
 def status_filter(status: SurveyStatus, now: datetime) -> ColumnElement[bool]:
@@ -94,12 +94,10 @@ async def family_views(
     """Surveys as a guardian sees them: which of their children each is for, and who answered."""
     children = await audience.children_of(session, user_id)
     answered = set(
-        (
-            await session.execute(
-                select(SurveyResponse.survey_id, SurveyResponse.student_id).where(
-                    SurveyResponse.survey_id.in_([s.id for s in surveys]),
-                    SurveyResponse.student_id.in_([student.id for student, _ in children]),
-                )
+        await session.execute(
+            select(SurveyResponse.survey_id, SurveyResponse.student_id).where(
+                SurveyResponse.survey_id.in_([s.id for s in surveys]),
+                SurveyResponse.student_id.in_([student.id for student, _ in children]),
             )
         )
     )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 
-from app.auth.deps import ParentUser, SchoolAdmin
+from app.auth.deps import Idempotent, ParentUser, SchoolAdmin
 from app.core.database import SessionDep
+from app.core.errors import PROBLEM_SCHEMA
 from app.core.pagination import PageDep
 from app.core.schemas import Page
 from app.surveys import queries, responses, results, service, templates
@@ -26,7 +28,25 @@ from app.surveys.schemas import (
     SurveyTemplateOut,
 )
 
-router = APIRouter(tags=["surveys"])
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+    }
+
+
+router = APIRouter(
+    tags=["surveys"],
+    responses={
+        401: _problem("No valid access token."),
+        403: _problem("The caller's role may not do this."),
+        404: _problem("No such survey or student for this caller."),
+    },
+)
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: _problem("The survey's state does not allow this (code says why).")
+}
 
 
 @router.get("/survey-templates", response_model=Page[SurveyTemplateOut])
@@ -37,16 +57,18 @@ async def list_survey_templates(admin: SchoolAdmin) -> Page[SurveyTemplateOut]:
 
 @router.post("/surveys/from-template", status_code=201, response_model=SurveyOut)
 async def create_survey_from_template(
-    body: FromTemplateIn, session: SessionDep, admin: SchoolAdmin
-) -> SurveyOut:
+    body: FromTemplateIn, session: SessionDep, admin: SchoolAdmin, idem: Idempotent
+) -> JSONResponse:
     """A draft from a template, its options filled from the term (weekdays, slots)."""
-    return await templates.create_from(session, admin, body)
+    return await idem.run(201, lambda: templates.create_from(session, admin, body))
 
 
 @router.post("/surveys", status_code=201, response_model=SurveyOut)
-async def create_survey(body: SurveyIn, session: SessionDep, admin: SchoolAdmin) -> SurveyOut:
+async def create_survey(
+    body: SurveyIn, session: SessionDep, admin: SchoolAdmin, idem: Idempotent
+) -> JSONResponse:
     """Draft a survey (school admin); nobody else sees it until it is published."""
-    return await service.create(session, admin, body)
+    return await idem.run(201, lambda: service.create(session, admin, body))
 
 
 @router.get("/surveys", response_model=Page[SurveyOut])
@@ -70,7 +92,7 @@ async def get_survey(
     return await queries.get_for(session, principal, survey_id)
 
 
-@router.patch("/surveys/{survey_id}", response_model=SurveyOut)
+@router.patch("/surveys/{survey_id}", response_model=SurveyOut, responses=CONFLICT)
 async def update_survey(
     body: SurveyPatch, survey: SchoolSurvey, session: SessionDep, admin: SchoolAdmin
 ) -> SurveyOut:
@@ -78,14 +100,14 @@ async def update_survey(
     return await service.update(session, admin, survey, body)
 
 
-@router.delete("/surveys/{survey_id}", status_code=204)
+@router.delete("/surveys/{survey_id}", status_code=204, responses=CONFLICT)
 async def delete_survey(survey: SchoolSurvey, session: SessionDep, admin: SchoolAdmin) -> Response:
     """Delete a draft; once published: 409 ``survey.not_draft`` (close it instead)."""
     await service.delete(session, admin, survey)
     return Response(status_code=204)
 
 
-@router.post("/surveys/{survey_id}/publish", response_model=SurveyOut)
+@router.post("/surveys/{survey_id}/publish", response_model=SurveyOut, responses=CONFLICT)
 async def publish_survey(
     survey: SchoolSurvey, session: SessionDep, admin: SchoolAdmin
 ) -> SurveyOut:
@@ -93,18 +115,27 @@ async def publish_survey(
     return await service.publish(session, admin, survey)
 
 
-@router.post("/surveys/{survey_id}/close", response_model=SurveyOut)
+@router.post("/surveys/{survey_id}/close", response_model=SurveyOut, responses=CONFLICT)
 async def close_survey(survey: SchoolSurvey, session: SessionDep, admin: SchoolAdmin) -> SurveyOut:
     """Stop taking answers now (before ``closes_at``); repeating it changes nothing."""
     return await service.close(session, admin, survey)
 
 
-@router.post("/surveys/{survey_id}/responses", status_code=201, response_model=ResponseOut)
+@router.post(
+    "/surveys/{survey_id}/responses",
+    status_code=201,
+    response_model=ResponseOut,
+    responses=CONFLICT,
+)
 async def submit_survey_response(
-    body: ResponseIn, survey: FamilySurvey, session: SessionDep, parent: ParentUser
-) -> ResponseOut:
+    body: ResponseIn,
+    survey: FamilySurvey,
+    session: SessionDep,
+    parent: ParentUser,
+    idem: Idempotent,
+) -> JSONResponse:
     """Answer for one child; a later answer before closing replaces the earlier one."""
-    return await responses.submit(session, parent, survey, body)
+    return await idem.run(201, lambda: responses.submit(session, parent, survey, body))
 
 
 @router.get("/surveys/{survey_id}/responses/{student_id}", response_model=ResponseOut)

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field, JsonValue, StringConstraints
 
 from app.core.schemas import Input, LongText, Output, ShortText
+from app.surveys.models import SurveyStatus
 
 MAX_QUESTIONS = 50
 MAX_OPTIONS = 50
@@ -121,7 +122,7 @@ class SurveyOut(Output):
     questions: list[QuestionOut]
     opens_at: datetime
     closes_at: datetime
-    status: str = Field(
+    status: SurveyStatus = Field(
         description="draft, published or closed (closed by an admin or past closes_at)."
     )
     accepting_responses: bool = Field(description="Published, opened and not yet closed.")

@@ -491,3 +491,18 @@ class TestTemplates:
             headers=headers,
         )
         assert_problem(response, 403, "auth.forbidden")
+
+
+async def test_a_repeated_create_with_the_same_key_makes_one_draft(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    headers = {**auth(world.admin), "Idempotency-Key": "draft-1"}
+    first = await client.post("/surveys", json=survey_body(world), headers=headers)
+    again = await client.post("/surveys", json=survey_body(world), headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    listed = await client.get("/surveys", headers=auth(world.admin))
+    assert [s["id"] for s in listed.json()["items"]] == [first.json()["id"]]
+    other = await client.post("/surveys", json=survey_body(world, title="别的"), headers=headers)
+    assert_problem(other, 422, "idempotency.key_reused")
