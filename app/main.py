@@ -16,6 +16,7 @@ from app.core.context import RequestContextMiddleware
 from app.core.database import dispose_engine
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
 from app.leave.router import router as leave_router
+from app.surveys.router import router as surveys_router
 
 API_PREFIX = "/api/v1"
 
@@ -60,7 +61,12 @@ def _openapi_with_problem(app: FastAPI) -> dict[str, Any]:
 
 def _routers() -> list[APIRouter]:
     # Each domain's router, in the order /docs shows them.
-    return [health.router, leave_router, attendance_router]
+    return [
+        leave_router,
+        attendance_router,
+        surveys_router,
+        health.router,
+    ]
 
 
 @asynccontextmanager

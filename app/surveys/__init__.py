@@ -1,0 +1,1 @@
+"""Opt-in surveys (意愿征询): drafts, publication, family answers and results."""
