@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
+from app.auth import router as auth
 from app.core import health
 from app.core.context import RequestContextMiddleware
 from app.core.database import dispose_engine
@@ -36,7 +37,7 @@ def _operation_id(route: APIRoute) -> str:
 
 def _routers() -> list[APIRouter]:
     # Each domain's router, in the order /docs shows them.
-    return [health.router]
+    return [auth.router, health.router]
 
 
 @asynccontextmanager
