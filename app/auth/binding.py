@@ -1,20 +1,16 @@
-"""Binding codes: how a family links an account to a child.
+"""Redeeming binding codes: how a family links an account to a child.
 
-A code is eight characters from an alphabet without look-alikes (no 0/O, 1/I/L). Each
-child has at most one live code; issuing a new one replaces the old. A code stays valid
+The school issues the codes (one live code per child, ``app/school``). A code stays valid
 until it expires or is replaced, so both parents (and grandparents) can use the same one.
 Wrong guesses are throttled per account and per address (``throttle.BINDING``).
 """
 
 from __future__ import annotations
 
-import secrets
 import uuid
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import errors as _errors  # noqa: F401  (registers the messages)
@@ -24,43 +20,10 @@ from app.core import audit, clock
 from app.core.errors import Conflict, NotFound
 from app.school.models import BindingCode, Guardian, Student
 
-ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 8
-CODE_TTL = timedelta(days=30)
-
 
 def normalize(raw: str) -> str:
-    """What a parent types, as stored: spaces and dashes dropped, upper case."""
+    """What a parent types, as codes are stored: spaces and dashes dropped, upper case."""
     return "".join(c for c in raw if c not in " -\t").upper()
-
-
-def _new_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-
-
-async def issue_code(
-    session: AsyncSession, student_id: uuid.UUID, *, ttl: timedelta = CODE_TTL
-) -> BindingCode:
-    """A new live code for the student; the previous one (if any) stops working."""
-    now = clock.now()
-    for _ in range(5):  # a clash among 31^8 codes is rare; try again rather than fail
-        code = _new_code()
-        stmt = (
-            pg_insert(BindingCode)
-            .values(student_id=student_id, code=code, expires_at=now + ttl, created_at=now)
-            .on_conflict_do_update(
-                index_elements=["student_id"],
-                set_={"code": code, "expires_at": now + ttl, "created_at": now},
-            )
-            .returning(BindingCode)
-            .execution_options(populate_existing=True)
-        )
-        try:
-            async with session.begin_nested():
-                return (await session.scalars(stmt)).one()
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not draw an unused binding code")
 
 
 async def redeem(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from itertools import count
 
 import httpx
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import binding
 from app.auth.models import User
+from app.core import clock
 from app.school.models import BindingCode, Guardian, School, SchoolClass, Student
 from tests.factories import PASSWORD
 
@@ -45,10 +47,19 @@ async def create_student(
     return student
 
 
+CODE_TTL = timedelta(days=30)
+
+
 async def create_binding_code(
-    session: AsyncSession, student: Student, *, ttl: timedelta = binding.CODE_TTL
+    session: AsyncSession, student: Student, *, ttl: timedelta = CODE_TTL
 ) -> BindingCode:
-    return await binding.issue_code(session, student.id, ttl=ttl)
+    """The student's live code (replacing any), as the school issues them."""
+    code = "".join(secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8))
+    await session.execute(delete(BindingCode).where(BindingCode.student_id == student.id))
+    row = BindingCode(student_id=student.id, code=code, expires_at=clock.now() + ttl)
+    session.add(row)
+    await session.flush()
+    return row
 
 
 async def link_guardian(

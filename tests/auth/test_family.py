@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import binding
 from app.auth.models import FailedAttempt, RefreshFamily, Role, User
 from app.core import clock
 from app.core.audit import AuditEvent
 from app.main import app
 from app.school.models import Guardian, Student
 from tests.auth.factories import (
+    CODE_TTL,
     bearer,
     create_binding_code,
     create_class,
@@ -119,12 +119,12 @@ class TestRegister:
         assert unknown.status_code == 404
         assert unknown.json()["code"] == "binding.invalid"
 
-        replacement = await binding.issue_code(session, student.id)
+        replacement = await create_binding_code(session, student)
         await session.commit()
         replaced = await client.post("/auth/register", json=_registration(code))
         assert replaced.status_code == 404
 
-        clock.advance(binding.CODE_TTL + timedelta(seconds=1))
+        clock.advance(CODE_TTL + timedelta(seconds=1))
         expired = await client.post("/auth/register", json=_registration(replacement.code))
         assert expired.status_code == 404
         assert await session.scalar(select(func.count(User.id))) == 0

@@ -161,7 +161,7 @@ async def test_unknown_user_takes_as_long_as_a_wrong_password(
     unknown = [await timed(f"ghost{i}") for i in range(5)]
     ratio = statistics.median(unknown) / statistics.median(known)
     # argon2 dominates both (tens of ms); without the dummy hash the unknown path is ~0.
-    assert 0.6 < ratio < 1.6, (known, unknown)
+    assert 0.5 < ratio < 2.0, (known, unknown)
 
 
 async def test_ten_failures_lock_the_username_for_the_window(

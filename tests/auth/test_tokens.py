@@ -206,16 +206,22 @@ class TestRefresh:
         response = await _refresh(client, pair["refresh_token"])
         assert response.status_code == 401
 
-    async def test_an_unknown_token_is_refused_and_recorded(
-        self, client: httpx.AsyncClient, session: AsyncSession
-    ) -> None:
+    async def test_an_unknown_token_is_refused(self, client: httpx.AsyncClient) -> None:
         response = await _refresh(client, "made-up-token")
         assert response.status_code == 401
+        assert response.json()["code"] == "auth.refresh_invalid"
+
+    async def test_failures_of_known_tokens_are_audited(
+        self, client: httpx.AsyncClient, session: AsyncSession, parent: User
+    ) -> None:
+        pair = await login(client, parent)
+        clock.advance(timedelta(days=31))
+        assert (await _refresh(client, pair["refresh_token"])).status_code == 401
         event = await session.scalar(
             select(AuditEvent).where(AuditEvent.action == "auth.refresh_failed")
         )
         assert event is not None
-        assert event.data == {"reason": "unknown"}
+        assert (event.actor_id, event.data) == (parent.id, {"reason": "expired"})
 
     @pytest.mark.parametrize("body", [{}, {"refresh_token": ""}, {"refresh_token": "x" * 513}])
     async def test_malformed_bodies_are_422(self, client: httpx.AsyncClient, body: dict) -> None:
