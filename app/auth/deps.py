@@ -123,9 +123,11 @@ RecordingSessionDep = Annotated[AsyncSession, Depends(_session_keeping_refusals,
 
 
 def client_ip(request: Request) -> str | None:
-    """The peer address as the server sees it (behind a proxy: as uvicorn's
-    ``--forwarded-allow-ips`` lets it through), never a raw client-supplied header, which
-    would let a guesser pick a fresh address for every attempt."""
+    """The caller's address for per-address limits: the peer as the server sees it.
+
+    Behind a trusted proxy uvicorn puts the forwarded client here (``FORWARDED_ALLOW_IPS``);
+    a raw ``X-Forwarded-For`` is never read, or a guesser could name a new address each time.
+    """
     return request.client.host if request.client else None
 
 
