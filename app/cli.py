@@ -63,16 +63,43 @@ def cmd_worker(_: argparse.Namespace) -> int:
     return 0
 
 
+EXIT_REFUSED = 1  # the command understood the request and said no (weak password, taken name)
+
+
 def cmd_create_school(args: argparse.Namespace) -> int:
+    from app.core.database import dispose_engine
+    from app.core.errors import DomainError
+    from app.core.i18n import translate
     from app.school.bootstrap import create_school
 
-    result = asyncio.run(
-        create_school(
-            name=args.name, admin_username=args.admin_username, admin_password=args.admin_password
+    async def run() -> tuple[str, str]:
+        try:
+            school_id, admin_id = await create_school(
+                name=args.name,
+                admin_username=args.admin_username,
+                admin_password=args.admin_password,
+            )
+        finally:
+            await dispose_engine()
+        return str(school_id), str(admin_id)
+
+    try:
+        school_id, admin_id = asyncio.run(run())
+    except DomainError as exc:
+        print(
+            f"kehou create-school: {translate(exc.code, 'en', exc.params)} ({exc.code})",
+            file=sys.stderr,
         )
-    )
-    print(json.dumps({"school_id": str(result[0]), "admin_user_id": str(result[1])}))
+        return EXIT_REFUSED
+    print(json.dumps({"school_id": school_id, "admin_user_id": admin_id}))
     return 0
+
+
+def _school_name(value: str) -> str:
+    name = value.strip()
+    if not 1 <= len(name) <= 100:
+        raise argparse.ArgumentTypeError("a school name is 1 to 100 characters")
+    return name
 
 
 def cmd_openapi(args: argparse.Namespace) -> int:
@@ -102,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="upgrade the database to head").set_defaults(func=cmd_migrate)
 
     create = sub.add_parser("create-school", help="create a school and its first admin")
-    create.add_argument("--name", required=True)
+    create.add_argument("--name", required=True, type=_school_name)
     create.add_argument("--admin-username", required=True)
     create.add_argument("--admin-password", required=True)
     create.set_defaults(func=cmd_create_school)

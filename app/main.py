@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app.attendance.router import router as attendance_router
+from app.auth import router as auth
 from app.core import health
 from app.core.context import RequestContextMiddleware
 from app.core.database import dispose_engine
@@ -62,6 +63,7 @@ def _openapi_with_problem(app: FastAPI) -> dict[str, Any]:
 def _routers() -> list[APIRouter]:
     # Each domain's router, in the order /docs shows them.
     return [
+        auth.router,
         leave_router,
         attendance_router,
         surveys_router,

@@ -7,15 +7,17 @@ Object walls ("the parent of this student", "staff of this school") live in each
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.errors import Refused
 from app.auth.models import STAFF_ROLES, Role
-from app.core.database import SessionDep
+from app.core.database import SessionDep, sessionmaker
 from app.core.errors import Forbidden, Unauthorized
 from app.core.idempotency import Idempotency, request_fingerprint
 from app.core.security import decode_access_token
@@ -96,3 +98,37 @@ async def idempotency(
 
 
 Idempotent = Annotated[Idempotency, Depends(idempotency)]
+
+
+async def _session_keeping_refusals() -> AsyncIterator[AsyncSession]:
+    """The request transaction, committed on success and also on ``Refused``.
+
+    For the endpoints whose refusals leave a trace: counted failed guesses, audit events
+    of failed logins, a family revoked for a replayed refresh token.
+    """
+    async with sessionmaker()() as session:
+        try:
+            yield session
+        except Refused:
+            await session.commit()
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+RecordingSessionDep = Annotated[AsyncSession, Depends(_session_keeping_refusals, scope="function")]
+
+
+def client_ip(request: Request) -> str | None:
+    """The caller's address for per-address limits: the peer as the server sees it.
+
+    Behind a trusted proxy uvicorn puts the forwarded client here (``FORWARDED_ALLOW_IPS``);
+    a raw ``X-Forwarded-For`` is never read, or a guesser could name a new address each time.
+    """
+    return request.client.host if request.client else None
+
+
+ClientIp = Annotated[str | None, Depends(client_ip)]

@@ -1,4 +1,4 @@
-"""Accounts and their roles."""
+"""Accounts and their roles, refresh-token families, and failed attempts for throttling."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, func
+from sqlalchemy import ForeignKey, Index, String, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,3 +41,46 @@ class User(IdMixin, Base):
     wechat_openid: Mapped[str | None] = mapped_column(String(128), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
     created_at: Mapped[datetime] = mapped_column(default=clock.now, server_default=func.now())
+
+
+class RefreshFamily(IdMixin, Base):
+    """One sign-in (a login on one device) and every refresh token rotated from it.
+
+    Revoking the family ends the sign-in: logout, a replayed spent token, a deactivated
+    account or a password change.
+    """
+
+    __tablename__ = "refresh_families"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    revoked_at: Mapped[datetime | None]
+    # logout, replay, deactivated, password_changed
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class RefreshToken(IdMixin, Base):
+    """One opaque refresh token, stored as a keyed digest; ``used_at`` marks it spent."""
+
+    __tablename__ = "refresh_tokens"
+
+    family_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("refresh_families.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+
+
+class FailedAttempt(IdMixin, Base):
+    """A failed guess (password, binding code) counted against an account or an address."""
+
+    __tablename__ = "auth_failed_attempts"
+    __table_args__ = (Index("ix_auth_failed_attempts_key_created", "key", "created_at"),)
+
+    # "<kind>:account:<who>" or "<kind>:ip:<address>"
+    key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -109,7 +109,7 @@ def _after(
 
 async def paginate(
     session: AsyncSession,
-    stmt: Select[tuple[T]],  # a select of one entity
+    stmt: Select[T],  # a select of one entity
     params: PageParams,
     order_by: Sequence[InstrumentedAttribute[Any]],
     *,
@@ -120,7 +120,7 @@ async def paginate(
         stmt = stmt.where(_after(order_by, decode_cursor(params.cursor, order_by), descending))
     ordering = [c.desc() if descending else c.asc() for c in order_by]
     result = await session.scalars(stmt.order_by(*ordering).limit(params.limit + 1))
-    rows: list[T] = list(result.all())  # type: ignore[arg-type]  # scalars() unwraps the 1-tuple
+    rows: list[T] = list(result.all())
     next_cursor = None
     if len(rows) > params.limit:
         rows = rows[: params.limit]

@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from typing import cast
 
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.deps import Principal
@@ -181,7 +180,7 @@ async def list_visible(
         stmt = stmt.where(LeaveRequest.student_id == student_id)
     leaves, cursor = await paginate(
         session,
-        cast("Select[tuple[LeaveRequest]]", stmt),  # paginate predates 2.1's Select typing
+        stmt,
         page,
         (LeaveRequest.created_at, LeaveRequest.id),
         descending=True,

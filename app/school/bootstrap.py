@@ -4,29 +4,34 @@ from __future__ import annotations
 
 import uuid
 
-from app.auth.models import Role, User
+from app.auth import staff
+from app.auth.models import Role
 from app.core import audit
 from app.core.database import sessionmaker
-from app.core.security import hash_password
 from app.school.models import School
 
 
 async def create_school(
     *, name: str, admin_username: str, admin_password: str
 ) -> tuple[uuid.UUID, uuid.UUID]:
+    """The new school's id and its admin's; nothing is created when the admin is refused.
+
+    Raises ``Invalid`` (weak password, malformed username) or ``Conflict`` (username taken).
+    """
     async with sessionmaker()() as session, session.begin():
         school = School(name=name)
         session.add(school)
         await session.flush()
-        admin = User(
+        admin = await staff.create_account(
+            session,
             school_id=school.id,
             username=admin_username,
+            password=admin_password,
             name=admin_username,
-            password_hash=hash_password(admin_password),
+            phone=None,
             roles=[Role.SCHOOL_ADMIN.value],
+            actor_id=None,
         )
-        session.add(admin)
-        await session.flush()
         await audit.record(
             session,
             action="school.created",

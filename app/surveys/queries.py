@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.deps import Principal
@@ -128,7 +128,7 @@ async def list_for_admin(
         stmt = stmt.where(status_filter(status, clock.now()))
     surveys, cursor = await paginate(
         session,
-        cast("Select[tuple[Survey]]", stmt),  # paginate predates 2.1's Select typing
+        stmt,
         page,
         (Survey.created_at, Survey.id),
         descending=True,
@@ -155,7 +155,7 @@ async def list_for_family(
         stmt = stmt.where(status_filter(status, clock.now()))
     surveys, cursor = await paginate(
         session,
-        cast("Select[tuple[Survey]]", stmt),
+        stmt,
         page,
         (Survey.published_at, Survey.id),
         descending=True,

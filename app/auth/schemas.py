@@ -1,0 +1,138 @@
+"""Request and response bodies of logins, tokens, the caller's account and staff management."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, field_validator
+
+from app.core.schemas import Input, Name, Output, Password, Phone
+
+LoginName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Relationship = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=32),
+    Field(examples=["母亲"], description="Who the adult is to the child: 父亲, 母亲, 外婆…"),
+]
+BindingCodeText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=32),
+    Field(examples=["K7QM-4XRP"], description="As printed; spaces, dashes and case are ignored."),
+]
+OpaqueToken = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+StaffRole = Literal["teacher", "duty", "school_admin"]
+
+
+class LoginIn(Input):
+    username: LoginName
+    password: Password
+
+
+class RegisterIn(Input):
+    phone: Phone = Field(description="Becomes the username for `POST /auth/login`.")
+    password: Password
+    name: Name
+    binding_code: BindingCodeText
+    relationship: Relationship
+
+
+class WeChatLoginIn(Input):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=128)] = Field(
+        description="The code from `wx.login()` in the mini-program (single use, 5 minutes)."
+    )
+
+
+class RefreshIn(Input):
+    refresh_token: OpaqueToken
+
+
+class TokenPairOut(Output):
+    access_token: str
+    refresh_token: str = Field(description="Single use: each refresh returns the next one.")
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds the access token lives.")
+
+
+class ChildOut(Output):
+    id: uuid.UUID
+    name: str
+    class_name: str
+    relationship: str
+
+
+class MeOut(Output):
+    id: uuid.UUID
+    name: str
+    username: str | None
+    phone: str | None
+    roles: list[str]
+    school_id: uuid.UUID | None
+    children: list[ChildOut]
+
+
+class MePatch(Input):
+    name: Name
+
+
+class ChildIn(Input):
+    binding_code: BindingCodeText
+    relationship: Relationship
+
+
+class PasswordChangeIn(Input):
+    current_password: Password
+    new_password: Password
+
+
+class StaffIn(Input):
+    username: LoginName = Field(description="3–64 of a-z 0-9 _ . @ + -; case-insensitive.")
+    password: Password
+    name: Name
+    phone: Phone | None = None
+    roles: list[StaffRole] = Field(min_length=1, max_length=3)
+
+    @field_validator("roles")
+    @classmethod
+    def _distinct_roles(cls, roles: list[StaffRole]) -> list[StaffRole]:
+        return sorted(set(roles))
+
+
+class StaffPatch(Input):
+    """Only what the body names changes. ``roles`` replaces the staff roles as a whole."""
+
+    name: Name | None = None
+    phone: Phone | None = None
+    roles: list[StaffRole] | None = Field(default=None, min_length=1, max_length=3)
+    is_active: bool | None = Field(
+        default=None, description="false ends every sign-in at once; no login until true again."
+    )
+    password: Password | None = Field(
+        default=None, description="A reset by the admin; every sign-in of the account ends."
+    )
+
+    # Defaults are not validated, so these run only for fields the body names.
+    @field_validator("name", "is_active", "password")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may be left out but not null (only phone can be cleared)")
+        return value
+
+    @field_validator("roles")
+    @classmethod
+    def _distinct_roles(cls, roles: list[StaffRole] | None) -> list[StaffRole]:
+        if roles is None:
+            raise ValueError("may be left out but not null")
+        return sorted(set(roles))
+
+
+class StaffOut(Output):
+    id: uuid.UUID
+    username: str | None
+    name: str
+    phone: str | None
+    roles: list[str]
+    is_active: bool
+    created_at: datetime
