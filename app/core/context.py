@@ -35,9 +35,10 @@ class RequestContextMiddleware:
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         request_id = headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
+        # The peer address only: uvicorn's proxy_headers rewrites it from X-Forwarded-For when
+        # the proxy is trusted (FORWARDED_ALLOW_IPS); a client-sent header is never believed.
         client = scope.get("client")
-        forwarded = headers.get("x-forwarded-for")
-        ip = forwarded.split(",")[0].strip() if forwarded else (client[0] if client else None)
+        ip = client[0] if client else None
         token = _current.set(RequestContext(request_id, ip, headers.get("user-agent", "")[:300]))
 
         async def send_with_id(message: Message) -> None:

@@ -225,7 +225,7 @@ class TestAudit:
         event = (await session.scalars(select(AuditEvent))).one()
         assert event.action == "thing.created"
         assert event.actor_id is not None
-        assert event.ip == "203.0.113.9"
+        assert event.ip == "127.0.0.1"  # the peer, not the forgeable header
         assert event.user_agent == "kehou-test"
         assert event.request_id
 
