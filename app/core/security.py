@@ -77,9 +77,11 @@ def decode_access_token(token: str, *, verify_expiry: bool = True) -> Claims | N
             token,
             get_settings().signing_secret(),
             algorithms=[JWT_ALGORITHM],
-            options={"verify_exp": False, "require_exp": True, "require_iat": True},
+            # no "require_exp": python-jose turns verify_exp back on (wall clock) for it
+            options={"verify_exp": False, "require_iat": True},
         )
-        # Expiry is checked against our clock, not the wall clock, so tests can move time.
+        # Expiry is checked against our clock, not the wall clock, so tests can move time;
+        # a token without "exp" fails here too (KeyError).
         if verify_expiry and int(payload["exp"]) <= int(clock.now().timestamp()):
             return None
         if payload.get("typ") != "access":
