@@ -36,7 +36,9 @@ def _operation_id(route: APIRoute) -> str:
 
 def _routers() -> list[APIRouter]:
     # Each domain's router, in the order /docs shows them.
-    return [health.router]
+    from app.enrollment.router import router as enrollment
+
+    return [health.router, enrollment]
 
 
 @asynccontextmanager
