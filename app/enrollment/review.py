@@ -9,6 +9,9 @@ the school's admins.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.deps import Principal
@@ -24,6 +27,7 @@ from app.enrollment.models import (
     EnrollmentStatus,
     ReviewStage,
 )
+from app.enrollment.rules import ReviewMode
 from app.enrollment.schemas import ReviewIn
 from app.notifications.templates import Kind
 from app.school import access
@@ -78,9 +82,43 @@ def _comment(comment: str | None) -> str:
     return f"审核意见：{comment}" if comment else ""
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    to: EnrollmentStatus
+    notice: str  # the outcome as the family's notice says it (zh-CN)
+    seats_free_from: date | None = None  # set when the decision gives up seats
+
+
+def _decide_application(
+    school: School, enrollment: Enrollment, stage: ReviewStage, approve: bool, today: date
+) -> _Outcome:
+    if not approve:
+        return _Outcome(EnrollmentStatus.REJECTED, "未通过", seats_free_from=today)
+    if stage is ReviewStage.CLASS and rules.review_mode(school) is ReviewMode.CLASS_THEN_SCHOOL:
+        return _Outcome(EnrollmentStatus.PENDING_SCHOOL_REVIEW, "已通过班主任审核，等待学校审核")
+    # On the roster from the start date, but never on days before it was approved.
+    enrollment.start_date = max(enrollment.start_date, today)
+    return _Outcome(EnrollmentStatus.ACTIVE, "已通过")
+
+
+def _decide_withdrawal(enrollment: Enrollment, approve: bool, today: date) -> _Outcome:
+    if approve:
+        # The requested date stands even when the approval comes after it.
+        effective = enrollment.withdrawal_effective_date or today
+        enrollment.end_date = effective
+        return _Outcome(
+            EnrollmentStatus.WITHDRAWN, "退出申请已批准", seats_free_from=max(effective, today)
+        )
+    enrollment.withdrawal_reason = None
+    enrollment.withdrawal_effective_date = None
+    enrollment.withdrawal_requested_at = None
+    return _Outcome(EnrollmentStatus.ACTIVE, "退出申请未获批准")
+
+
 async def review(
     session: AsyncSession, principal: Principal, enrollment: Enrollment, body: ReviewIn
 ) -> Enrollment:
+    """Decide the stage the enrollment awaits; the family is told, freed seats are refilled."""
     school = await session.get(School, enrollment.school_id)
     term = await session.get(Term, enrollment.term_id)
     assert school is not None and term is not None
@@ -93,35 +131,10 @@ async def review(
 
     today = clock.today(school.timezone)
     approve = body.decision == "approve"
-    seats_free_from = None
     if stage is ReviewStage.WITHDRAWAL:
-        if approve:
-            to = EnrollmentStatus.WITHDRAWN
-            effective = enrollment.withdrawal_effective_date or today
-            enrollment.end_date = effective
-            seats_free_from = max(effective, today)
-            outcome = "退出申请已批准"
-        else:
-            to = EnrollmentStatus.ACTIVE
-            enrollment.withdrawal_reason = None
-            enrollment.withdrawal_effective_date = None
-            enrollment.withdrawal_requested_at = None
-            outcome = "退出申请未获批准"
-    elif not approve:
-        to = EnrollmentStatus.REJECTED
-        seats_free_from = today
-        outcome = "未通过"
-    elif (
-        stage is ReviewStage.CLASS
-        and rules.review_mode(school) is rules.ReviewMode.CLASS_THEN_SCHOOL
-    ):
-        to = EnrollmentStatus.PENDING_SCHOOL_REVIEW
-        outcome = "已通过班主任审核，等待学校审核"
+        outcome = _decide_withdrawal(enrollment, approve, today)
     else:
-        to = EnrollmentStatus.ACTIVE
-        # On the roster from the start date, but never for days before it was approved.
-        enrollment.start_date = max(enrollment.start_date, today)
-        outcome = "已通过"
+        outcome = _decide_application(school, enrollment, stage, approve, today)
 
     session.add(
         EnrollmentReview(
@@ -133,25 +146,30 @@ async def review(
         )
     )
     data = {"stage": stage.value, "decision": body.decision, "comment": body.comment or None}
-    if to is EnrollmentStatus.ACTIVE and stage is not ReviewStage.WITHDRAWAL:
+    if outcome.to is EnrollmentStatus.ACTIVE and stage is not ReviewStage.WITHDRAWAL:
         data["start_date"] = enrollment.start_date.isoformat()
     await rules.move(
-        session, enrollment, to, action="enrollment.reviewed", actor_id=principal.id, data=data
+        session,
+        enrollment,
+        outcome.to,
+        action="enrollment.reviewed",
+        actor_id=principal.id,
+        data=data,
     )
     await rules.notify_family(
         session,
         enrollment,
         kind=Kind.ENROLLMENT_DECIDED,
-        params={"outcome": outcome, "comment": _comment(body.comment)},
+        params={"outcome": outcome.notice, "comment": _comment(body.comment)},
         data={"stage": stage.value, "decision": body.decision},
     )
-    if seats_free_from is not None:
+    if outcome.seats_free_from is not None:
         await seats.fill_from_waitlist(
             session,
             school=school,
             term=term,
             slots=term_slots,
             today=today,
-            seats_free_from=seats_free_from,
+            seats_free_from=outcome.seats_free_from,
         )
     return enrollment
