@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import asyncio
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.models import Role
 from app.core import clock
 from app.core.audit import AuditEvent
 from app.enrollment.models import Enrollment
 from tests.enrollment.factories import (
     TERM_START,
     World,
+    application,
     apply,
-    build_world,
     create_class,
     create_slot,
     create_student,
@@ -129,7 +131,7 @@ class TestAgreement:
     async def test_a_missing_version_is_refused(
         self, client: httpx.AsyncClient, world: World
     ) -> None:
-        body = {k: v for k, v in (await _body(world)).items() if k != "agreement_version"}
+        body = {k: v for k, v in application(world).items() if k != "agreement_version"}
         response = await client.post("/enrollments", json=body, headers=auth(world.family.parent))
         assert response.status_code == 422
         assert response.json()["code"] == "enrollment.agreement_required"
@@ -151,12 +153,6 @@ class TestAgreement:
         response = await apply(client, world, agreement_version=3)
         assert response.status_code == 422
         assert response.json()["code"] == "enrollment.agreement_required"
-
-
-async def _body(world: World) -> dict[str, object]:
-    from tests.enrollment.factories import application
-
-    return application(world)
 
 
 class TestBadInput:
@@ -231,7 +227,7 @@ class TestWalls:
         stranger = await world.add_family()
         response = await client.post(
             "/enrollments",
-            json=(await _body(world)),
+            json=application(world),
             headers=auth(stranger.parent),
         )
         assert response.status_code == 404
@@ -261,21 +257,17 @@ class TestWalls:
         self, client: httpx.AsyncClient, world: World, who: str
     ) -> None:
         response = await client.post(
-            "/enrollments", json=(await _body(world)), headers=auth(getattr(world, who))
+            "/enrollments", json=application(world), headers=auth(getattr(world, who))
         )
         assert response.status_code == 403
 
     async def test_without_a_token_it_is_401(self, client: httpx.AsyncClient, world: World) -> None:
-        response = await client.post("/enrollments", json=(await _body(world)))
+        response = await client.post("/enrollments", json=application(world))
         assert response.status_code == 401
 
     async def test_a_teacher_who_is_also_a_parent_applies_for_their_own_child(
-        self, client: httpx.AsyncClient, session: AsyncSession
+        self, client: httpx.AsyncClient, world: World, session: AsyncSession
     ) -> None:
-        clock.freeze(datetime(2026, 8, 22, 2, 0, tzinfo=UTC))
-        world = await build_world(session)
-        from app.auth.models import Role
-
         teacher_parent = await create_user(
             session, roles=[Role.TEACHER, Role.PARENT], school=world.school
         )
@@ -285,7 +277,7 @@ class TestWalls:
         await session.commit()
         response = await client.post(
             "/enrollments",
-            json=(await _body(world)) | {"student_id": str(child.id)},
+            json=application(world) | {"student_id": str(child.id)},
             headers=auth(teacher_parent),
         )
         assert response.status_code == 201
@@ -304,29 +296,21 @@ class TestDuplicates:
     async def test_the_other_guardian_is_refused_too(
         self, client: httpx.AsyncClient, world: World, session: AsyncSession
     ) -> None:
-        from app.auth.models import Role
-
         father = await create_user(session, roles=[Role.PARENT])
         await link_guardian(session, father, world.family.student)
         await session.commit()
         await enrol(client, world)
-        response = await client.post(
-            "/enrollments", json=(await _body(world)), headers=auth(father)
-        )
+        response = await client.post("/enrollments", json=application(world), headers=auth(father))
         assert response.status_code == 409
         assert response.json()["code"] == "enrollment.duplicate"
 
     async def test_two_guardians_at_the_same_moment_make_one_enrollment(
         self, client: httpx.AsyncClient, world: World, session: AsyncSession
     ) -> None:
-        import asyncio
-
-        from app.auth.models import Role
-
         father = await create_user(session, roles=[Role.PARENT])
         await link_guardian(session, father, world.family.student)
         await session.commit()
-        body = await _body(world)
+        body = application(world)
         responses = await asyncio.gather(
             client.post("/enrollments", json=body, headers=auth(world.family.parent)),
             client.post("/enrollments", json=body, headers=auth(father)),
@@ -366,7 +350,7 @@ class TestIdempotency:
     ) -> None:
         key = {"Idempotency-Key": "apply-xiaoming-1"}
         first = await apply(client, world, headers=key)
-        clock.advance(__import__("datetime").timedelta(minutes=5))
+        clock.advance(timedelta(minutes=5))
         again = await apply(client, world, headers=key)
         assert first.status_code == again.status_code == 201
         assert again.json() == first.json()

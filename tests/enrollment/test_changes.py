@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.audit import AuditEvent
+from app.enrollment.models import EnrollmentSlot
 from tests.enrollment.factories import World, enrol
 from tests.factories import auth
 
@@ -118,7 +119,7 @@ class TestCapacityOnChange:
         await world.set_capacity(world.evening, 1)
         enrollment = await enrol(client, world)
         family = await world.add_family()
-        clock.advance(__import__("datetime").timedelta(minutes=1))
+        clock.advance(timedelta(minutes=1))
         waiting = await enrol(client, world, family, slot_ids=[str(world.evening.id)])
         assert waiting["status"] == "waitlisted"
         await _patch(client, world, enrollment, slot_ids=[str(world.activity.id)])
@@ -228,8 +229,6 @@ class TestCancel:
 async def test_nothing_is_counted_twice_by_a_change(
     client: httpx.AsyncClient, world: World, session: AsyncSession
 ) -> None:
-    from app.enrollment.models import EnrollmentSlot
-
     await world.set_policy(enrollment_review="none")
     enrollment = await enrol(client, world, slot_ids=[str(world.activity.id)])
     for slots in ([world.evening], [world.activity, world.evening], [world.activity]):

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.core import clock
 from tests.enrollment.factories import (
     Family,
     World,
     create_class,
+    create_parent,
     create_slot,
+    create_student,
     create_term,
     decide,
     enrol,
@@ -23,8 +26,8 @@ from tests.enrollment.factories import (
 from tests.factories import auth, create_school, create_user
 
 
-async def _ids(client: httpx.AsyncClient, user: object, **params: object) -> list[str]:
-    response = await client.get("/enrollments", params=params, headers=auth(user))  # type: ignore[arg-type]
+async def _ids(client: httpx.AsyncClient, user: User, **params: Any) -> list[str]:
+    response = await client.get("/enrollments", params=params, headers=auth(user))
     assert response.status_code == 200, response.text
     return [e["id"] for e in response.json()["items"]]
 
@@ -61,8 +64,6 @@ async def scene(client: httpx.AsyncClient, world: World, session: AsyncSession) 
     far_class = await create_class(session, elsewhere_school)
     far_term = await create_term(session, elsewhere_school)
     far_slot = await create_slot(session, far_term)
-    from tests.enrollment.factories import create_parent, create_student
-
     far_child = await create_student(session, far_class)
     far_parent = await create_parent(session, far_child)
     world.extra["far_admin"] = await create_user(

@@ -14,7 +14,6 @@ from app.core import clock
 from app.notifications.models import Notification, OutboxMessage
 from tests.enrollment.factories import (
     World,
-    build_world,
     decide,
     enrol,
     link_guardian,
@@ -313,14 +312,11 @@ class TestBadInput:
 
 
 async def test_a_school_with_the_default_policy_needs_both_reviews(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, world: World, session: AsyncSession
 ) -> None:
-    clock.freeze(datetime(2026, 8, 22, 2, 0, tzinfo=UTC))
-    world = await build_world(session)
-    world.school.policy = {}
+    world.school.policy = {}  # nothing chosen: class_then_school
     await session.commit()
     enrollment = await enrol(client, world)
     assert enrollment["status"] == "pending_class_review"
-    assert (await decide(client, world.teacher, enrollment["id"])).json()[
-        "status"
-    ] == "pending_school_review"
+    decided = await decide(client, world.teacher, enrollment["id"])
+    assert decided.json()["status"] == "pending_school_review"
