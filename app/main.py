@@ -16,6 +16,7 @@ from app.core import health
 from app.core.context import RequestContextMiddleware
 from app.core.database import dispose_engine
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
+from app.enrollment.router import router as enrollment_router
 from app.leave.router import router as leave_router
 from app.surveys.router import router as surveys_router
 
@@ -64,6 +65,7 @@ def _routers() -> list[APIRouter]:
     # Each domain's router, in the order /docs shows them.
     return [
         auth.router,
+        enrollment_router,
         leave_router,
         attendance_router,
         surveys_router,

@@ -70,7 +70,33 @@ class Enrollment(IdMixin, Base):
     )
     applied_at: Mapped[datetime] = mapped_column(default=clock.now)
     withdrawal_reason: Mapped[str | None] = mapped_column(String(500))
+    # The date the family asked to leave from; becomes end_date once the withdrawal stands.
+    withdrawal_effective_date: Mapped[date | None]
+    withdrawal_requested_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+
+class ReviewStage(StrEnum):
+    CLASS = "class"  # the homeroom teacher (班主任)
+    SCHOOL = "school"  # a school admin
+    WITHDRAWAL = "withdrawal"  # a school admin, when the policy asks for approval to leave
+
+
+class EnrollmentReview(IdMixin, Base):
+    """One reviewer's decision on one stage, with the comment the family reads."""
+
+    __tablename__ = "enrollment_reviews"
+
+    enrollment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="CASCADE"), index=True
+    )
+    stage: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(String(500))
+    reviewer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class EnrollmentSlot(Base):

@@ -1,0 +1,115 @@
+"""The school's policy as enrollment reads it, and the one audited way a status changes."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import audit
+from app.enrollment.models import Enrollment, EnrollmentStatus
+from app.notifications import service as notifications
+from app.school import access
+from app.school.models import DEFAULT_POLICY, School, Student, Term
+
+OBJECT_TYPE = "enrollment"
+
+
+class ReviewMode(StrEnum):
+    NONE = "none"
+    CLASS = "class"
+    CLASS_THEN_SCHOOL = "class_then_school"
+
+
+class WithdrawalMode(StrEnum):
+    NONE = "none"
+    SCHOOL = "school"
+
+
+def _policy(school: School, key: str) -> str:
+    return str({**DEFAULT_POLICY, **(school.policy or {})}[key])
+
+
+def review_mode(school: School) -> ReviewMode:
+    value = _policy(school, "enrollment_review")
+    return ReviewMode(value) if value in set(ReviewMode) else ReviewMode.CLASS_THEN_SCHOOL
+
+
+def withdrawal_mode(school: School) -> WithdrawalMode:
+    value = _policy(school, "withdrawal_review")
+    return WithdrawalMode(value) if value in set(WithdrawalMode) else WithdrawalMode.NONE
+
+
+def first_stage(school: School) -> EnrollmentStatus:
+    """Where an application (or a promotion from the waitlist) starts under the policy."""
+    if review_mode(school) is ReviewMode.NONE:
+        return EnrollmentStatus.ACTIVE
+    return EnrollmentStatus.PENDING_CLASS_REVIEW
+
+
+async def record(
+    session: AsyncSession,
+    enrollment: Enrollment,
+    action: str,
+    *,
+    actor_id: uuid.UUID | None,
+    data: dict[str, Any],
+) -> None:
+    await audit.record(
+        session,
+        action=action,
+        object_type=OBJECT_TYPE,
+        object_id=enrollment.id,
+        actor_id=actor_id,
+        school_id=enrollment.school_id,
+        data=data,
+    )
+
+
+async def move(
+    session: AsyncSession,
+    enrollment: Enrollment,
+    to: EnrollmentStatus,
+    *,
+    action: str,
+    actor_id: uuid.UUID | None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Change the status and write the audit event saying who moved it, from where to where."""
+    previous = enrollment.status
+    enrollment.status = to
+    await record(
+        session,
+        enrollment,
+        action,
+        actor_id=actor_id,
+        data={"from": previous, "to": to.value, **(data or {})},
+    )
+
+
+async def notify_family(
+    session: AsyncSession,
+    enrollment: Enrollment,
+    *,
+    kind: str,
+    params: dict[str, Any],
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Tell every guardian of the child (inbox and push, in this transaction)."""
+    student = await session.get(Student, enrollment.student_id)
+    term = await session.get(Term, enrollment.term_id)
+    assert student is not None and term is not None
+    await notifications.notify(
+        session,
+        recipients=await access.guardian_ids(session, enrollment.student_id),
+        kind=kind,
+        params={"student_name": student.name, "term_name": term.name, **params},
+        data={
+            "enrollment_id": str(enrollment.id),
+            "student_id": str(enrollment.student_id),
+            "status": enrollment.status,
+            **(data or {}),
+        },
+    )

@@ -1,0 +1,263 @@
+"""A family's side of enrollment: apply, change days and slots, cancel, withdraw."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.deps import Principal
+from app.core import clock
+from app.core.errors import Conflict, Invalid
+from app.enrollment import errors as _errors  # noqa: F401  (registers the messages)
+from app.enrollment import rules, seats
+from app.enrollment.errors import status_params
+from app.enrollment.models import (
+    SEAT_HOLDING,
+    Enrollment,
+    EnrollmentSlot,
+    EnrollmentStatus,
+)
+from app.enrollment.schemas import EnrollmentChange, EnrollmentIn, WithdrawIn
+from app.school import access
+from app.school.models import School, Slot, Term
+
+OPEN_ENROLLMENT_INDEX = "uq_enrollments_open_student_term"
+CANCELLABLE = (
+    EnrollmentStatus.PENDING_CLASS_REVIEW,
+    EnrollmentStatus.PENDING_SCHOOL_REVIEW,
+    EnrollmentStatus.WAITLISTED,
+)
+
+
+def _weekdays(term: Term, weekdays: list[int]) -> list[int]:
+    if len(set(weekdays)) != len(weekdays) or not set(weekdays) <= set(term.weekdays):
+        raise Invalid(
+            "enrollment.weekdays_invalid",
+            field="weekdays",
+            allowed=", ".join(str(d) for d in sorted(term.weekdays)),
+        )
+    return sorted(weekdays)
+
+
+def _slots(term_slots: dict[uuid.UUID, Slot], slot_ids: list[uuid.UUID]) -> list[Slot]:
+    if len(set(slot_ids)) != len(slot_ids) or not set(slot_ids) <= set(term_slots):
+        raise Invalid("enrollment.slots_invalid", field="slot_ids")
+    return [term_slots[s] for s in slot_ids]
+
+
+async def _context(session: AsyncSession, enrollment: Enrollment) -> tuple[School, Term]:
+    school = await session.get(School, enrollment.school_id)
+    term = await session.get(Term, enrollment.term_id)
+    assert school is not None and term is not None
+    return school, term
+
+
+async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn) -> Enrollment:
+    """A parent applies for their child: active, pending review or waitlisted."""
+    student = await access.guarded_student(session, principal, body.student_id)
+    term = await session.get(Term, body.term_id)
+    if term is None or term.school_id != student.school_id:
+        raise Invalid("enrollment.term_invalid", field="term_id")
+    school = await session.get(School, student.school_id)
+    assert school is not None
+    today = clock.today(school.timezone)
+    if today > term.end_date:
+        raise Invalid("enrollment.term_ended", field="term_id", end_date=term.end_date)
+    if body.agreement_version != term.agreement_version:
+        raise Invalid(
+            "enrollment.agreement_required",
+            field="agreement_version",
+            version=term.agreement_version,
+        )
+    weekdays = _weekdays(term, body.weekdays)
+    earliest = max(today, term.start_date)
+    start = body.start_date or earliest
+    if not earliest <= start <= term.end_date:
+        raise Invalid(
+            "enrollment.start_date_invalid",
+            field="start_date",
+            earliest=earliest,
+            latest=term.end_date,
+        )
+
+    chosen = _slots(await seats.lock_term(session, term.id), body.slot_ids)
+    full = seats.full_slots(chosen, await seats.seats_taken(session, (s.id for s in chosen)))
+    status = EnrollmentStatus.WAITLISTED if full else rules.first_stage(school)
+    now = clock.now()
+    enrollment = Enrollment(
+        id=uuid.uuid4(),
+        school_id=school.id,
+        student_id=student.id,
+        term_id=term.id,
+        status=status,
+        weekdays=weekdays,
+        start_date=start,
+        agreement_version=term.agreement_version,
+        agreement_accepted_at=now,
+        applied_by=principal.id,
+        applied_at=now,
+    )
+    session.add(enrollment)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        # The partial unique index decides "one open enrollment per child and term",
+        # also for two guardians of the same child applying at the same moment.
+        if OPEN_ENROLLMENT_INDEX in str(exc.orig):
+            raise Conflict("enrollment.duplicate") from exc
+        raise
+    session.add_all(EnrollmentSlot(enrollment_id=enrollment.id, slot_id=s.id) for s in chosen)
+    await rules.record(
+        session,
+        enrollment,
+        "enrollment.applied",
+        actor_id=principal.id,
+        data={
+            "to": status.value,
+            "weekdays": weekdays,
+            "slot_ids": [str(s.id) for s in chosen],
+            "start_date": start.isoformat(),
+            "agreement_version": term.agreement_version,
+            **({"full_slots": [str(s.id) for s in full]} if full else {}),
+        },
+    )
+    return enrollment
+
+
+def _ids(ids: Iterable[uuid.UUID]) -> list[str]:
+    return sorted(str(i) for i in ids)
+
+
+async def change(
+    session: AsyncSession, principal: Principal, enrollment: Enrollment, body: EnrollmentChange
+) -> Enrollment:
+    """New weekdays and/or slots for an active enrollment, from today on.
+
+    An added slot must have a free seat (409 ``enrollment.slot_full``; nothing changes); a
+    dropped slot's seat goes to the waitlist at once.
+    """
+    if body.weekdays is None and body.slot_ids is None:
+        raise Invalid("enrollment.change_empty")
+    school, term = await _context(session, enrollment)
+    term_slots = await seats.lock_term(session, term.id)
+    enrollment = await seats.lock_enrollment(session, enrollment.id)
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        raise Conflict("enrollment.not_active", **status_params(enrollment.status))
+
+    weekdays = enrollment.weekdays if body.weekdays is None else _weekdays(term, body.weekdays)
+    current = (await seats.slot_ids_of(session, [enrollment.id]))[enrollment.id]
+    wanted = current if body.slot_ids is None else {s.id for s in _slots(term_slots, body.slot_ids)}
+    added, dropped = wanted - current, current - wanted
+    if added:
+        full = seats.full_slots(
+            sorted((term_slots[s] for s in added), key=lambda s: s.start_time),
+            await seats.seats_taken(session, added),
+        )
+        if full:
+            raise Conflict("enrollment.slot_full", slot=full[0].name)
+    if list(weekdays) == list(enrollment.weekdays) and not added and not dropped:
+        return enrollment
+
+    data: dict[str, Any] = {}
+    if list(weekdays) != list(enrollment.weekdays):
+        data["weekdays"] = {"from": list(enrollment.weekdays), "to": list(weekdays)}
+        enrollment.weekdays = list(weekdays)
+    if added or dropped:
+        data["slot_ids"] = {"from": _ids(current), "to": _ids(wanted)}
+        if dropped:
+            await session.execute(
+                delete(EnrollmentSlot).where(
+                    EnrollmentSlot.enrollment_id == enrollment.id,
+                    EnrollmentSlot.slot_id.in_(dropped),
+                )
+            )
+        session.add_all(EnrollmentSlot(enrollment_id=enrollment.id, slot_id=s) for s in added)
+    enrollment.updated_at = clock.now()
+    await session.flush()
+    await rules.record(session, enrollment, "enrollment.changed", actor_id=principal.id, data=data)
+    if dropped:
+        today = clock.today(school.timezone)
+        await seats.fill_from_waitlist(
+            session, school=school, term=term, slots=term_slots, today=today, seats_free_from=today
+        )
+    return enrollment
+
+
+async def cancel(session: AsyncSession, principal: Principal, enrollment: Enrollment) -> Enrollment:
+    """The family takes back an application still in review or on the waitlist."""
+    school, term = await _context(session, enrollment)
+    term_slots = await seats.lock_term(session, term.id)
+    enrollment = await seats.lock_enrollment(session, enrollment.id)
+    if enrollment.status not in CANCELLABLE:
+        raise Conflict("enrollment.not_cancellable", **status_params(enrollment.status))
+    held_seat = enrollment.status in SEAT_HOLDING
+    await rules.move(
+        session,
+        enrollment,
+        EnrollmentStatus.CANCELLED,
+        action="enrollment.cancelled",
+        actor_id=principal.id,
+    )
+    await session.flush()
+    if held_seat:
+        today = clock.today(school.timezone)
+        await seats.fill_from_waitlist(
+            session, school=school, term=term, slots=term_slots, today=today, seats_free_from=today
+        )
+    return enrollment
+
+
+async def withdraw(
+    session: AsyncSession, principal: Principal, enrollment: Enrollment, body: WithdrawIn
+) -> Enrollment:
+    """The family leaves the service from an effective date (approval first if the policy says)."""
+    school, term = await _context(session, enrollment)
+    term_slots = await seats.lock_term(session, term.id)
+    enrollment = await seats.lock_enrollment(session, enrollment.id)
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        raise Conflict("enrollment.not_active", **status_params(enrollment.status))
+    today = clock.today(school.timezone)
+    effective = body.effective_date or today
+    if not today <= effective <= term.end_date:
+        raise Invalid(
+            "enrollment.effective_date_invalid",
+            field="effective_date",
+            earliest=today,
+            latest=term.end_date,
+        )
+    enrollment.withdrawal_reason = body.reason
+    enrollment.withdrawal_effective_date = effective
+    enrollment.withdrawal_requested_at = clock.now()
+    data = {"reason": body.reason, "effective_date": effective.isoformat()}
+
+    if rules.withdrawal_mode(school) is rules.WithdrawalMode.SCHOOL:
+        await rules.move(
+            session,
+            enrollment,
+            EnrollmentStatus.WITHDRAWAL_PENDING,
+            action="enrollment.withdrawal_requested",
+            actor_id=principal.id,
+            data=data,
+        )
+        await session.flush()
+        return enrollment
+
+    enrollment.end_date = effective
+    await rules.move(
+        session,
+        enrollment,
+        EnrollmentStatus.WITHDRAWN,
+        action="enrollment.withdrawn",
+        actor_id=principal.id,
+        data=data,
+    )
+    await session.flush()
+    await seats.fill_from_waitlist(
+        session, school=school, term=term, slots=term_slots, today=today, seats_free_from=effective
+    )
+    return enrollment
