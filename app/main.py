@@ -12,6 +12,7 @@ from app.core import health
 from app.core.context import RequestContextMiddleware
 from app.core.database import dispose_engine
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
+from app.school import router as school
 
 API_PREFIX = "/api/v1"
 
@@ -36,7 +37,7 @@ def _operation_id(route: APIRoute) -> str:
 
 def _routers() -> list[APIRouter]:
     # Each domain's router, in the order /docs shows them.
-    return [health.router]
+    return [health.router, school.router]
 
 
 @asynccontextmanager
