@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, time
 from typing import Any
 
@@ -13,9 +14,11 @@ from app.school.models import Group, SchoolClass, Slot, Student, Term
 
 
 def _plain(value: Any) -> Any:
-    """Dates and times as the API writes them, so the trail reads like the requests did."""
+    """Ids, dates and times as the API writes them, so the trail reads like the requests did."""
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, uuid.UUID):
+        return str(value)
     if isinstance(value, time):
         return value.strftime("%H:%M")
     if isinstance(value, date):

@@ -150,7 +150,7 @@ async def create_group(session: AsyncSession, admin: Principal, body: GroupIn) -
         admin,
         "group.created",
         group,
-        {"name": group.name, "slot_id": slot.id, "class_ids": [str(c) for c in body.class_ids]},
+        {"name": group.name, "slot_id": slot.id, "class_ids": body.class_ids},
     )
     return group
 
@@ -170,7 +170,7 @@ async def update_group(
         before = await _class_ids(session, group)
         if before != class_ids:
             await _set_classes(session, group, class_ids, replace=True)
-            changed["class_ids"] = [[str(c) for c in before], [str(c) for c in class_ids]]
+            changed["class_ids"] = [before, class_ids]
     if changed:
         await session.flush()
         await changes.record(session, admin, "group.updated", group, {"changes": changed})

@@ -42,13 +42,24 @@ def _parse_clock_time(value: Any) -> Any:
 ClockTime = Annotated[
     time,
     BeforeValidator(_parse_clock_time),
-    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": _HHMM.pattern, "examples": ["15:30"]}),
 ]
 # Lists that are sets: order and repeats carry no meaning, so they are stored sorted, once each.
 _AsSet = AfterValidator(lambda values: sorted(set(values)))
+_YYYY_MM_DD = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _parse_day(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _YYYY_MM_DD.match(value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return date.fromisoformat(value)
+
+
 # Dates arrive as "YYYY-MM-DD" only (no timestamps, no numbers).
-Day = Annotated[date, Field(strict=True)]
+Day = Annotated[date, BeforeValidator(_parse_day)]
 Weekday = Annotated[int, Field(strict=True, ge=1, le=7, description="ISO weekday, Monday = 1.")]
 Weekdays = Annotated[list[Weekday], Field(min_length=1, max_length=7), _AsSet]
 Closures = Annotated[list[Day], Field(max_length=366), _AsSet]

@@ -83,7 +83,7 @@ async def create_student(session: AsyncSession, admin: Principal, body: StudentI
         admin,
         "student.created",
         student,
-        {"name": student.name, "student_no": student.student_no, "class_id": str(student.class_id)},
+        {"name": student.name, "student_no": student.student_no, "class_id": student.class_id},
     )
     return student
 
