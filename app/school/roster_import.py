@@ -137,14 +137,14 @@ async def import_roster(
     class_rows = await session.execute(
         select(SchoolClass.name, SchoolClass.id).where(SchoolClass.school_id == school_id)
     )
-    classes = {_class_key(name): class_id for name, class_id in class_rows.tuples()}
+    classes = {_class_key(name): class_id for name, class_id in class_rows}
     existing_rows = await session.execute(
         select(Student.student_no, Student.id).where(
             Student.school_id == school_id,
             Student.student_no.in_([r.student_no for r in rows if r.student_no]),
         )
     )
-    existing = dict(existing_rows.tuples().all())
+    existing = dict(existing_rows.all())
 
     problems: list[RowProblem] = []
     problem_rows = 0

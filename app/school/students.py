@@ -33,7 +33,7 @@ async def describe(session: AsyncSession, students: Sequence[Student]) -> list[S
                 SchoolClass.id.in_({s.class_id for s in students})
             )
         )
-        names = {class_id: name for class_id, name in rows.tuples()}
+        names = {class_id: name for class_id, name in rows}
     return [
         StudentOut(
             id=s.id,
