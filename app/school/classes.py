@@ -13,8 +13,8 @@ from app.core.errors import Conflict, Invalid
 from app.core.pagination import PageParams
 from app.school import changes
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
-from app.school.integrity import delete_unless_referenced, flush_or_conflict
-from app.school.lookup import page_of
+from app.school.integrity import delete_unless_referenced, flush_checked
+from app.school.lookup import in_school, page_of
 from app.school.models import GroupClass, SchoolClass, Student
 from app.school.schemas import ClassIn, ClassPatch
 
@@ -55,7 +55,7 @@ async def create_class(session: AsyncSession, admin: Principal, body: ClassIn) -
         )
     school_class = SchoolClass(school_id=school_id, **body.model_dump())
     session.add(school_class)
-    await flush_or_conflict(session, {NAME_UNIQUE: Conflict("class.name_taken", name=body.name)})
+    await flush_checked(session, {NAME_UNIQUE: Conflict("class.name_taken", name=body.name)})
     await changes.record(session, admin, "class.created", school_class, {"name": body.name})
     return school_class
 
@@ -74,12 +74,15 @@ async def update_class(
     changed = changes.apply(school_class, values)
     if changed:
         name_taken = Conflict("class.name_taken", name=school_class.name)
-        await flush_or_conflict(session, {NAME_UNIQUE: name_taken})
+        await flush_checked(session, {NAME_UNIQUE: name_taken})
         await changes.record(session, admin, "class.updated", school_class, {"changes": changed})
     return school_class
 
 
 async def delete_class(session: AsyncSession, admin: Principal, school_class: SchoolClass) -> None:
+    await in_school(
+        session, SchoolClass, school_class.id, school_class.school_id, "class.not_found", lock=True
+    )
     if await session.scalar(select(exists().where(Student.class_id == school_class.id))):
         raise Conflict("class.has_students")
     if await session.scalar(select(exists().where(GroupClass.class_id == school_class.id))):

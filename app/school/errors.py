@@ -152,8 +152,8 @@ register(
             "{problem_rows} rows have problems; nothing was imported. Fix them and upload again.",
         ),
         "import.conflict": (
-            "导入期间学号被占用，未导入任何学生，请重试。",
-            "A student number was taken during the import; nothing was imported. Retry.",
+            "导入期间学生或班级发生了变化，未导入任何学生，请重试。",
+            "Students or classes changed during the import; nothing was imported. Retry.",
         ),
         # roster import: one row
         "import.name_missing": ("第 {row} 行：缺少姓名。", "Row {row}: the name is missing."),

@@ -15,8 +15,8 @@ from app.core.pagination import PageParams
 from app.school import changes
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.classes import require_teacher
-from app.school.integrity import delete_unless_referenced, flush_or_conflict
-from app.school.lookup import page_of, referenced
+from app.school.integrity import CLASS_OF_GROUP, delete_unless_referenced, flush_checked
+from app.school.lookup import in_school, page_of, referenced
 from app.school.models import Group, GroupClass, SchoolClass, Slot, Term
 from app.school.policy import school_policy
 from app.school.schemas import GroupIn, GroupOut, GroupPatch
@@ -118,7 +118,8 @@ async def _set_classes(
         for class_id in class_ids
     )
     racing = Conflict("group.class_taken", classes="、".join(str(c) for c in class_ids))
-    await flush_or_conflict(session, {ONE_GROUP_PER_CLASS_AND_SLOT: racing})
+    gone = Invalid("class.not_found", field="class_ids")
+    await flush_checked(session, {ONE_GROUP_PER_CLASS_AND_SLOT: racing, CLASS_OF_GROUP: gone})
 
 
 async def create_group(session: AsyncSession, admin: Principal, body: GroupIn) -> Group:
@@ -187,6 +188,7 @@ async def _class_ids(session: AsyncSession, group: Group) -> list[uuid.UUID]:
 
 
 async def delete_group(session: AsyncSession, admin: Principal, group: Group) -> None:
+    await in_school(session, Group, group.id, group.school_id, "group.not_found", lock=True)
     # Rosters are computed from the groups, so nothing of ours depends on a group; other
     # domains' rows (roll calls) that do are protected by their foreign keys.
     await changes.record(session, admin, "group.deleted", group, {"name": group.name})

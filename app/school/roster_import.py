@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -14,7 +15,7 @@ from app.auth.deps import Principal
 from app.core import audit, clock
 from app.core.errors import Conflict
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
-from app.school.integrity import conflicts_as
+from app.school.integrity import CLASS_OF_STUDENT, violations_as
 from app.school.models import SchoolClass, Student
 from app.school.roster_file import RosterRow, normalise
 from app.school.schemas import ImportedRow, ImportReport, Priority
@@ -80,8 +81,12 @@ def _priority(text: str) -> tuple[list[Priority], list[str]]:
 
 
 def _check_row(
-    row: RosterRow, classes: dict[str, uuid.UUID], first_seen: dict[str, int]
+    row: RosterRow,
+    classes: dict[str, uuid.UUID],
+    first_seen: dict[str, int],
+    taken: Container[str],
 ) -> list[RowProblem]:
+    """The row's problems, in column order; ``first_seen`` collects the numbers met so far."""
     problems = []
     if not row.name:
         problems.append(RowProblem(row.number, "name", "import.name_missing"))
@@ -102,6 +107,12 @@ def _check_row(
                 "student_no",
                 "import.student_no_repeated",
                 {"value": row.student_no, "first_row": first_seen[row.student_no]},
+            )
+        )
+    elif row.student_no in taken:
+        problems.append(
+            RowProblem(
+                row.number, "student_no", "import.student_no_taken", {"value": row.student_no}
             )
         )
     else:
@@ -150,13 +161,7 @@ async def import_roster(
     problem_rows = 0
     first_seen: dict[str, int] = {}
     for row in rows:
-        found = _check_row(row, classes, first_seen)
-        if row.student_no in existing and not update_existing and not found:
-            found.append(
-                RowProblem(
-                    row.number, "student_no", "import.student_no_taken", {"value": row.student_no}
-                )
-            )
+        found = _check_row(row, classes, first_seen, set() if update_existing else existing.keys())
         if found:
             problem_rows += 1
             problems.extend(found)
@@ -198,8 +203,9 @@ async def import_roster(
         )
     # Bulk statements (batched multi-row INSERTs, executemany UPDATE by key), never a
     # flush of thousands of ORM objects: 10,000 rows take well under a second.
-    # A number taken meanwhile by another request: the whole import is refused, as promised.
-    with conflicts_as({NUMBER_UNIQUE: Conflict("import.conflict")}):
+    # A number taken or a class deleted meanwhile: the whole import is refused, as promised.
+    changed_meanwhile = Conflict("import.conflict")
+    with violations_as({NUMBER_UNIQUE: changed_meanwhile, CLASS_OF_STUDENT: changed_meanwhile}):
         if created:
             await session.execute(insert(Student), created)
         if updated:

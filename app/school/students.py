@@ -11,13 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.deps import Principal
 from app.auth.models import User
 from app.core import audit
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import PageParams
 from app.enrollment.models import Enrollment
 from app.school import changes
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
-from app.school.integrity import delete_unless_referenced, flush_or_conflict
-from app.school.lookup import page_of, referenced
+from app.school.integrity import CLASS_OF_STUDENT, delete_unless_referenced, flush_checked
+from app.school.lookup import in_school, page_of, referenced
 from app.school.models import Guardian, SchoolClass, Student
 from app.school.schemas import GuardianOut, StudentIn, StudentOut, StudentPatch
 
@@ -76,8 +76,13 @@ async def create_student(session: AsyncSession, admin: Principal, body: StudentI
     await _check_number_free(session, school_id, body.student_no)
     student = Student(school_id=school_id, **body.model_dump())
     session.add(student)
-    number_taken = Conflict("student.no_taken", student_no=body.student_no)
-    await flush_or_conflict(session, {NUMBER_UNIQUE: number_taken})
+    await flush_checked(
+        session,
+        {
+            NUMBER_UNIQUE: Conflict("student.no_taken", student_no=body.student_no),
+            CLASS_OF_STUDENT: Invalid("class.not_found", field="class_id"),
+        },
+    )
     await changes.record(
         session,
         admin,
@@ -105,13 +110,19 @@ async def update_student(
         await _check_number_free(session, student.school_id, values["student_no"])
     changed = changes.apply(student, values)
     if changed:
-        number_taken = Conflict("student.no_taken", student_no=student.student_no)
-        await flush_or_conflict(session, {NUMBER_UNIQUE: number_taken})
+        await flush_checked(
+            session,
+            {
+                NUMBER_UNIQUE: Conflict("student.no_taken", student_no=student.student_no),
+                CLASS_OF_STUDENT: Invalid("class.not_found", field="class_id"),
+            },
+        )
         await changes.record(session, admin, "student.updated", student, {"changes": changed})
     return student
 
 
 async def delete_student(session: AsyncSession, admin: Principal, student: Student) -> None:
+    await in_school(session, Student, student.id, student.school_id, "student.not_found", lock=True)
     # Enrollments are the child's history, and guardians are families relying on the link:
     # neither disappears as a side effect of removing a record.
     if await session.scalar(select(exists().where(Enrollment.student_id == student.id))):

@@ -15,7 +15,7 @@ from app.enrollment.models import CLOSED, Enrollment, EnrollmentSlot
 from app.school import changes
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.integrity import delete_unless_referenced
-from app.school.lookup import page_of, referenced
+from app.school.lookup import in_school, page_of, referenced
 from app.school.models import Group, Slot, Term
 from app.school.schemas import SlotIn, SlotPatch, TermIn, TermPatch
 
@@ -54,7 +54,7 @@ async def create_term(session: AsyncSession, admin: Principal, body: TermIn) -> 
 
 async def update_term(session: AsyncSession, admin: Principal, term: Term, body: TermPatch) -> Term:
     # Locked so two concurrent edits of the agreement bump its version twice, not once.
-    await session.refresh(term, with_for_update=True)
+    await in_school(session, Term, term.id, term.school_id, "term.not_found", lock=True)
     values = body.model_dump(exclude_unset=True)
     _check_calendar(
         values.get("start_date", term.start_date),
@@ -92,6 +92,7 @@ async def _check_weekdays_unused(session: AsyncSession, term: Term, removed: set
 
 
 async def delete_term(session: AsyncSession, admin: Principal, term: Term) -> None:
+    await in_school(session, Term, term.id, term.school_id, "term.not_found", lock=True)
     if await session.scalar(select(exists().where(Enrollment.term_id == term.id))):
         raise Conflict("term.has_enrollments")
     if await session.scalar(select(exists().where(Slot.term_id == term.id))):
@@ -166,6 +167,7 @@ async def update_slot(session: AsyncSession, admin: Principal, slot: Slot, body:
 
 
 async def delete_slot(session: AsyncSession, admin: Principal, slot: Slot) -> None:
+    await in_school(session, Slot, slot.id, slot.school_id, "slot.not_found", lock=True)
     if await session.scalar(select(exists().where(Group.slot_id == slot.id))):
         raise Conflict("slot.has_groups")
     if await session.scalar(select(exists().where(EnrollmentSlot.slot_id == slot.id))):

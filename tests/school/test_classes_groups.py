@@ -231,6 +231,30 @@ class TestClasses:
         assert await session.scalar(select(func.count()).select_from(SchoolClass)) == 2
 
 
+class TestDeleteRaces:
+    async def test_a_group_taking_a_class_while_it_is_deleted_never_loses_it(
+        self, client: httpx.AsyncClient, cast: Cast, session: AsyncSession
+    ) -> None:
+        slot = await create_slot(session, await create_term(session, cast.school))
+        school_class = await create_class(session, cast.school)
+        await session.commit()
+        headers = cast.headers("admin")
+        body = {
+            "term_id": str(slot.term_id),
+            "slot_id": str(slot.id),
+            "name": "A组",
+            "leader_id": str(cast.teacher.id),
+            "class_ids": [str(school_class.id)],
+        }
+        created, deleted = await asyncio.gather(
+            client.post("/groups", json=body, headers=headers),
+            client.delete(f"/classes/{school_class.id}", headers=headers),
+        )
+        assert (created.status_code, deleted.status_code) in {(201, 409), (422, 204)}
+        links = await session.scalar(select(func.count()).select_from(GroupClass))
+        assert links == (1 if created.status_code == 201 else 0)
+
+
 class TestGroups:
     @pytest.fixture
     async def setup(self, cast: Cast, session: AsyncSession) -> dict:

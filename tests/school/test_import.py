@@ -245,6 +245,7 @@ class TestRowsAreCheckedFirst:
             ("rows.5.student_no", "import.student_no_invalid"),
             ("rows.5.class", "import.class_unknown"),
             ("rows.5.priority", "import.priority_unknown"),
+            ("rows.6.student_no", "import.student_no_taken"),
             ("rows.6.class", "import.class_missing"),
             ("rows.7.name", "import.name_too_long"),
         ]

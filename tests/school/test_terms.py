@@ -628,6 +628,23 @@ class TestSlots:
         )
 
 
+class TestDeleteRaces:
+    async def test_a_slot_created_while_its_term_is_deleted_is_never_lost(
+        self, client: httpx.AsyncClient, cast: Cast, session: AsyncSession
+    ) -> None:
+        term = await create_term(session, cast.school)
+        await session.commit()
+        headers = cast.headers("admin")
+        created, deleted = await asyncio.gather(
+            client.post("/slots", json={"term_id": str(term.id), **SLOT}, headers=headers),
+            client.delete(f"/terms/{term.id}", headers=headers),
+        )
+        outcome = (created.status_code, deleted.status_code)
+        assert outcome in {(201, 409), (422, 204)}
+        slots = await session.scalar(select(func.count()).select_from(Slot))
+        assert slots == (1 if created.status_code == 201 else 0)
+
+
 class TestDeleteSlot:
     async def test_an_unused_slot_is_deleted(
         self, client: httpx.AsyncClient, cast: Cast, session: AsyncSession
