@@ -12,6 +12,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from openpyxl import load_workbook
@@ -63,8 +64,8 @@ def _header_key(cell: str) -> str | None:
     return None
 
 
-def _unsupported(kind: str = "unknown") -> DomainError:
-    return DomainError("import.unsupported_type", status=415, kind=kind)
+def _unsupported() -> DomainError:
+    return DomainError("import.unsupported_type", status=415)
 
 
 def read_roster(data: bytes, filename: str | None) -> list[RosterRow]:
@@ -119,7 +120,7 @@ def _xlsx_cells(data: bytes) -> Iterator[list[str]]:
     except zipfile.BadZipFile as exc:
         raise Invalid("import.unreadable", field="file") from exc
     if "xl/workbook.xml" not in names:
-        raise _unsupported("zip")  # a .docx, .pptx or plain zip
+        raise _unsupported()  # a .docx, .pptx or plain zip
     if unpacked > MAX_UNPACKED_BYTES:
         raise DomainError("import.too_large", status=413, limit_mb=MAX_BYTES // (1024 * 1024))
     try:
@@ -139,8 +140,8 @@ def _xlsx_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # 学号 typed as a number: 2023001.0 → 2023001
-    if hasattr(value, "date") and hasattr(value, "isoformat"):
-        return str(value.date().isoformat())
+    if isinstance(value, datetime):
+        return value.date().isoformat()
     return str(value)
 
 

@@ -160,8 +160,9 @@ async def import_roster(
     problems: list[RowProblem] = []
     problem_rows = 0
     first_seen: dict[str, int] = {}
+    taken: Container[str] = () if update_existing else existing.keys()
     for row in rows:
-        found = _check_row(row, classes, first_seen, set() if update_existing else existing.keys())
+        found = _check_row(row, classes, first_seen, taken)
         if found:
             problem_rows += 1
             problems.extend(found)

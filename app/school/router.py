@@ -14,7 +14,6 @@ from fastapi import APIRouter, Query, Response
 
 from app.auth.deps import SchoolAdmin, StaffUser
 from app.core.database import SessionDep
-from app.core.errors import PROBLEM_SCHEMA
 from app.core.pagination import PageDep
 from app.core.schemas import Page
 from app.school import access, binding_codes, classes, groups, service, terms
@@ -30,6 +29,7 @@ from app.school.deps import (
     StaffClass,
     StaffGroup,
 )
+from app.school.responses import problems
 from app.school.schemas import (
     ClassIn,
     ClassOut,
@@ -51,26 +51,16 @@ from app.school.student_router import router as student_router
 router = APIRouter(tags=["school"])
 
 
-def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {
-        status: {
-            "description": "Problem (RFC 9457)",
-            "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
-        }
-        for status in statuses
-    }
-
-
 # ---- the school ----
 
 
-@router.get("/school", response_model=SchoolOut, responses=_problems(401, 403))
+@router.get("/school", response_model=SchoolOut, responses=problems(401, 403))
 async def get_school(session: SessionDep, staff: StaffUser) -> Any:
     """The caller's school: name, time zone and policy."""
     return await service.get_school(session, staff)
 
 
-@router.patch("/school", response_model=SchoolOut, responses=_problems(401, 403))
+@router.patch("/school", response_model=SchoolOut, responses=problems(401, 403))
 async def update_school(body: SchoolPatch, session: SessionDep, admin: SchoolAdmin) -> Any:
     """Change the name, time zone or policy; what the body leaves out (inside `policy` too)
     keeps its value. Applies to requests made after it."""
@@ -80,12 +70,12 @@ async def update_school(body: SchoolPatch, session: SessionDep, admin: SchoolAdm
 # ---- terms ----
 
 
-@router.post("/terms", status_code=201, response_model=TermOut, responses=_problems(401, 403))
+@router.post("/terms", status_code=201, response_model=TermOut, responses=problems(401, 403))
 async def create_term(body: TermIn, session: SessionDep, admin: SchoolAdmin) -> Any:
     return await terms.create_term(session, admin, body)
 
 
-@router.get("/terms", response_model=Page[TermOut], responses=_problems(401, 403))
+@router.get("/terms", response_model=Page[TermOut], responses=problems(401, 403))
 async def list_terms(session: SessionDep, reader: CalendarReader, page: PageDep) -> Any:
     """Terms, newest first: staff see their school's; parents those of their children's schools."""
     school_ids = await access.readable_school_ids(session, reader)
@@ -93,12 +83,12 @@ async def list_terms(session: SessionDep, reader: CalendarReader, page: PageDep)
     return Page[TermOut](items=[TermOut.model_validate(t) for t in items], next_cursor=cursor)
 
 
-@router.get("/terms/{term_id}", response_model=TermOut, responses=_problems(401, 403, 404))
+@router.get("/terms/{term_id}", response_model=TermOut, responses=problems(401, 403, 404))
 async def get_term(term: ReadableTerm) -> Any:
     return term
 
 
-@router.patch("/terms/{term_id}", response_model=TermOut, responses=_problems(401, 403, 404, 409))
+@router.patch("/terms/{term_id}", response_model=TermOut, responses=problems(401, 403, 404, 409))
 async def update_term(
     body: TermPatch, term: AdminTerm, session: SessionDep, admin: SchoolAdmin
 ) -> Any:
@@ -106,7 +96,7 @@ async def update_term(
     return await terms.update_term(session, admin, term, body)
 
 
-@router.delete("/terms/{term_id}", status_code=204, responses=_problems(401, 403, 404, 409))
+@router.delete("/terms/{term_id}", status_code=204, responses=problems(401, 403, 404, 409))
 async def delete_term(term: AdminTerm, session: SessionDep, admin: SchoolAdmin) -> None:
     """Only a term without slots and enrollments (409 `term.has_slots`/`term.has_enrollments`)."""
     await terms.delete_term(session, admin, term)
@@ -115,32 +105,32 @@ async def delete_term(term: AdminTerm, session: SessionDep, admin: SchoolAdmin) 
 # ---- slots ----
 
 
-@router.post("/slots", status_code=201, response_model=SlotOut, responses=_problems(401, 403, 409))
+@router.post("/slots", status_code=201, response_model=SlotOut, responses=problems(401, 403, 409))
 async def create_slot(body: SlotIn, session: SessionDep, admin: SchoolAdmin) -> Any:
     """A daily time slot of a term; slots of one term may not overlap (409 `slot.overlaps`)."""
     return await terms.create_slot(session, admin, body)
 
 
-@router.get("/slots", response_model=Page[SlotOut], responses=_problems(401, 403))
+@router.get("/slots", response_model=Page[SlotOut], responses=problems(401, 403))
 async def list_slots(session: SessionDep, term: ReadableTermQuery) -> Any:
     """A term's slots in time order, all in one page (a day holds only a few)."""
     items = await terms.list_slots(session, term)
     return Page[SlotOut](items=[SlotOut.model_validate(s) for s in items], next_cursor=None)
 
 
-@router.get("/slots/{slot_id}", response_model=SlotOut, responses=_problems(401, 403, 404))
+@router.get("/slots/{slot_id}", response_model=SlotOut, responses=problems(401, 403, 404))
 async def get_slot(slot: ReadableSlot) -> Any:
     return slot
 
 
-@router.patch("/slots/{slot_id}", response_model=SlotOut, responses=_problems(401, 403, 404, 409))
+@router.patch("/slots/{slot_id}", response_model=SlotOut, responses=problems(401, 403, 404, 409))
 async def update_slot(
     body: SlotPatch, slot: AdminSlot, session: SessionDep, admin: SchoolAdmin
 ) -> Any:
     return await terms.update_slot(session, admin, slot, body)
 
 
-@router.delete("/slots/{slot_id}", status_code=204, responses=_problems(401, 403, 404, 409))
+@router.delete("/slots/{slot_id}", status_code=204, responses=problems(401, 403, 404, 409))
 async def delete_slot(slot: AdminSlot, session: SessionDep, admin: SchoolAdmin) -> None:
     """Only a slot without groups and enrollments (409 `slot.has_groups`/`slot.has_enrollments`)."""
     await terms.delete_slot(session, admin, slot)
@@ -150,14 +140,14 @@ async def delete_slot(slot: AdminSlot, session: SessionDep, admin: SchoolAdmin) 
 
 
 @router.post(
-    "/classes", status_code=201, response_model=ClassOut, responses=_problems(401, 403, 409)
+    "/classes", status_code=201, response_model=ClassOut, responses=problems(401, 403, 409)
 )
 async def create_class(body: ClassIn, session: SessionDep, admin: SchoolAdmin) -> Any:
     """`homeroom_teacher_id` must be a teacher of the school; names are unique per school."""
     return await classes.create_class(session, admin, body)
 
 
-@router.get("/classes", response_model=Page[ClassOut], responses=_problems(401, 403))
+@router.get("/classes", response_model=Page[ClassOut], responses=problems(401, 403))
 async def list_classes(
     session: SessionDep,
     staff: StaffUser,
@@ -169,13 +159,13 @@ async def list_classes(
     return Page[ClassOut](items=[ClassOut.model_validate(c) for c in items], next_cursor=cursor)
 
 
-@router.get("/classes/{class_id}", response_model=ClassOut, responses=_problems(401, 403, 404))
+@router.get("/classes/{class_id}", response_model=ClassOut, responses=problems(401, 403, 404))
 async def get_class(school_class: StaffClass) -> Any:
     return school_class
 
 
 @router.patch(
-    "/classes/{class_id}", response_model=ClassOut, responses=_problems(401, 403, 404, 409)
+    "/classes/{class_id}", response_model=ClassOut, responses=problems(401, 403, 404, 409)
 )
 async def update_class(
     body: ClassPatch, school_class: AdminClass, session: SessionDep, admin: SchoolAdmin
@@ -183,7 +173,7 @@ async def update_class(
     return await classes.update_class(session, admin, school_class, body)
 
 
-@router.delete("/classes/{class_id}", status_code=204, responses=_problems(401, 403, 404, 409))
+@router.delete("/classes/{class_id}", status_code=204, responses=problems(401, 403, 404, 409))
 async def delete_class(school_class: AdminClass, session: SessionDep, admin: SchoolAdmin) -> None:
     """Only a class without students and groups (409 `class.has_students`/`class.in_groups`)."""
     await classes.delete_class(session, admin, school_class)
@@ -194,7 +184,7 @@ async def delete_class(school_class: AdminClass, session: SessionDep, admin: Sch
     response_class=Response,
     responses={
         200: {"description": "CSV (UTF-8 with BOM, opens in Excel)", "content": {"text/csv": {}}},
-        **_problems(401, 403, 404),
+        **problems(401, 403, 404),
     },
 )
 async def export_binding_codes(
@@ -215,9 +205,7 @@ async def export_binding_codes(
 # ---- groups ----
 
 
-@router.post(
-    "/groups", status_code=201, response_model=GroupOut, responses=_problems(401, 403, 409)
-)
+@router.post("/groups", status_code=201, response_model=GroupOut, responses=problems(401, 403, 409))
 async def create_group(body: GroupIn, session: SessionDep, admin: SchoolAdmin) -> Any:
     """A group of one slot. Capacity above the policy's `max_group_size`: 422; a class already
     feeding another group of the slot: 409 `group.class_taken`."""
@@ -225,7 +213,7 @@ async def create_group(body: GroupIn, session: SessionDep, admin: SchoolAdmin) -
     return (await groups.describe(session, [group]))[0]
 
 
-@router.get("/groups", response_model=Page[GroupOut], responses=_problems(401, 403))
+@router.get("/groups", response_model=Page[GroupOut], responses=problems(401, 403))
 async def list_groups(
     session: SessionDep,
     staff: StaffUser,
@@ -246,14 +234,12 @@ async def list_groups(
     return Page[GroupOut](items=await groups.describe(session, items), next_cursor=cursor)
 
 
-@router.get("/groups/{group_id}", response_model=GroupOut, responses=_problems(401, 403, 404))
+@router.get("/groups/{group_id}", response_model=GroupOut, responses=problems(401, 403, 404))
 async def get_group(group: StaffGroup, session: SessionDep) -> Any:
     return (await groups.describe(session, [group]))[0]
 
 
-@router.patch(
-    "/groups/{group_id}", response_model=GroupOut, responses=_problems(401, 403, 404, 409)
-)
+@router.patch("/groups/{group_id}", response_model=GroupOut, responses=problems(401, 403, 404, 409))
 async def update_group(
     body: GroupPatch, group: AdminGroup, session: SessionDep, admin: SchoolAdmin
 ) -> Any:
@@ -262,7 +248,7 @@ async def update_group(
     return (await groups.describe(session, [updated]))[0]
 
 
-@router.delete("/groups/{group_id}", status_code=204, responses=_problems(401, 403, 404, 409))
+@router.delete("/groups/{group_id}", status_code=204, responses=problems(401, 403, 404, 409))
 async def delete_group(group: AdminGroup, session: SessionDep, admin: SchoolAdmin) -> None:
     await groups.delete_group(session, admin, group)
 

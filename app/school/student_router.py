@@ -10,12 +10,13 @@ from fastapi import APIRouter, Query, Request
 
 from app.auth.deps import SchoolAdmin, StaffUser
 from app.core.database import SessionDep
-from app.core.errors import PROBLEM_SCHEMA, problem
+from app.core.errors import problem
 from app.core.i18n import negotiate, translate
 from app.core.pagination import PageDep
 from app.core.schemas import Page
 from app.school import binding_codes, roster_file, roster_import, students
 from app.school.deps import AdminStudent, StaffStudent, VisibleStudent
+from app.school.responses import PROBLEM_CONTENT, problems
 from app.school.schemas import (
     BindingCodeOut,
     GuardianOut,
@@ -28,14 +29,8 @@ from app.school.uploads import RAW_TYPES, read_upload
 
 router = APIRouter(tags=["school"])
 
-_PROBLEM = {"application/problem+json": {"schema": PROBLEM_SCHEMA}}
 
-
-def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {s: {"description": "Problem (RFC 9457)", "content": _PROBLEM} for s in statuses}
-
-
-@router.get("/students", response_model=Page[StudentOut], responses=_problems(401, 403))
+@router.get("/students", response_model=Page[StudentOut], responses=problems(401, 403))
 async def list_students(
     session: SessionDep,
     staff: StaffUser,
@@ -50,7 +45,7 @@ async def list_students(
 
 
 @router.post(
-    "/students", status_code=201, response_model=StudentOut, responses=_problems(401, 403, 409)
+    "/students", status_code=201, response_model=StudentOut, responses=problems(401, 403, 409)
 )
 async def create_student(body: StudentIn, session: SessionDep, admin: SchoolAdmin) -> Any:
     """A student; the number is unique in the school (409 `student.no_taken`)."""
@@ -83,9 +78,9 @@ _IMPORT_BODY = {
         422: {
             "description": "A broken file, or rows with problems (`import.rows_invalid`: each "
             "problem in `errors` as `rows.<row>.<column>`); nothing was imported.",
-            "content": _PROBLEM,
+            "content": PROBLEM_CONTENT,
         },
-        **_problems(401, 403, 409, 413, 415),
+        **problems(401, 403, 409, 413, 415),
     },
     openapi_extra={"requestBody": _IMPORT_BODY},
 )
@@ -122,14 +117,14 @@ async def import_students(
     return problem(request, 422, "import.rows_invalid", params, errors=errors)
 
 
-@router.get("/students/{student_id}", response_model=StudentOut, responses=_problems(401, 404))
+@router.get("/students/{student_id}", response_model=StudentOut, responses=problems(401, 404))
 async def get_student(student: VisibleStudent, session: SessionDep) -> Any:
     """Staff of the school, or the child's own guardians."""
     return (await students.describe(session, [student]))[0]
 
 
 @router.patch(
-    "/students/{student_id}", response_model=StudentOut, responses=_problems(401, 403, 404, 409)
+    "/students/{student_id}", response_model=StudentOut, responses=problems(401, 403, 404, 409)
 )
 async def update_student(
     body: StudentPatch, student: AdminStudent, session: SessionDep, admin: SchoolAdmin
@@ -138,7 +133,7 @@ async def update_student(
     return (await students.describe(session, [updated]))[0]
 
 
-@router.delete("/students/{student_id}", status_code=204, responses=_problems(401, 403, 404, 409))
+@router.delete("/students/{student_id}", status_code=204, responses=problems(401, 403, 404, 409))
 async def delete_student(student: AdminStudent, session: SessionDep, admin: SchoolAdmin) -> None:
     """Only a student without enrollments and linked guardians (409 `student.has_enrollments`,
     `student.has_guardians`)."""
@@ -148,7 +143,7 @@ async def delete_student(student: AdminStudent, session: SessionDep, admin: Scho
 @router.get(
     "/students/{student_id}/guardians",
     response_model=Page[GuardianOut],
-    responses=_problems(401, 403, 404),
+    responses=problems(401, 403, 404),
 )
 async def list_guardians(student: StaffStudent, session: SessionDep, page: PageDep) -> Any:
     """The family accounts linked to the child (staff of the school)."""
@@ -159,7 +154,7 @@ async def list_guardians(student: StaffStudent, session: SessionDep, page: PageD
 @router.delete(
     "/students/{student_id}/guardians/{user_id}",
     status_code=204,
-    responses=_problems(401, 403, 404),
+    responses=problems(401, 403, 404),
 )
 async def unlink_guardian(
     user_id: uuid.UUID, student: AdminStudent, session: SessionDep, admin: SchoolAdmin
@@ -172,7 +167,7 @@ async def unlink_guardian(
     "/students/{student_id}/binding-code",
     status_code=201,
     response_model=BindingCodeOut,
-    responses=_problems(401, 403, 404),
+    responses=problems(401, 403, 404),
 )
 async def issue_binding_code(student: AdminStudent, session: SessionDep, admin: SchoolAdmin) -> Any:
     """A new binding code for the child (valid 30 days); the previous code stops working."""

@@ -77,7 +77,7 @@ async def read_upload(request: Request, limit: int) -> Upload:
         data = b"".join([chunk async for chunk in stream])
         filename = None
     else:
-        raise DomainError("import.unsupported_type", status=415, kind=media_type or "none")
+        raise DomainError("import.unsupported_type", status=415)
     if len(data) > limit:
         raise _too_large(limit)
     return Upload(data=data, filename=filename)
