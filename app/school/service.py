@@ -29,7 +29,8 @@ async def get_school(session: AsyncSession, principal: Principal, *, lock: bool 
 
 @cache
 def _timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    # "localtime" would make the school's day follow the server's configuration.
+    return frozenset(available_timezones()) - {"localtime", "Factory"}
 
 
 def _valid_timezone(name: str) -> str:

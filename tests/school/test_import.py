@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
 
@@ -192,6 +193,18 @@ class TestImportSucceeds:
         assert [(e.action, e.data) for e in events] == [
             ("student.imported", {"file": "三年级.csv", "created": 1, "updated": 0})
         ]
+
+    async def test_two_imports_of_the_same_numbers_at_once_import_one(
+        self, client: httpx.AsyncClient, cast: Cast, session: AsyncSession
+    ) -> None:
+        content = csv_bytes(
+            [HEADER, ["王小明", "1", "三年级2班", ""], ["李雷", "2", "三年级2班", ""]]
+        )
+        first, second = await asyncio.gather(
+            upload(client, cast, content), upload(client, cast, content)
+        )
+        assert sorted([first.status_code, second.status_code]) in ([200, 409], [200, 422])
+        assert await count_students(session) == 2
 
     async def test_ten_thousand_rows(
         self, client: httpx.AsyncClient, cast: Cast, session: AsyncSession

@@ -153,6 +153,7 @@ class TestPatchSchool:
         [
             ({"timezone": "Mars/Olympus"}, "timezone"),
             ({"timezone": "../../etc/passwd"}, "timezone"),
+            ({"timezone": "localtime"}, "timezone"),
             ({"policy": {"enrollment_review": "teacher"}}, "policy.enrollment_review"),
             ({"policy": {"withdrawal_review": "class"}}, "policy.withdrawal_review"),
             ({"policy": {"max_group_size": 0}}, "policy.max_group_size"),
