@@ -18,6 +18,7 @@ from app.core.database import dispose_engine
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
 from app.enrollment.router import router as enrollment_router
 from app.leave.router import router as leave_router
+from app.school.router import router as school_router
 from app.surveys.router import router as surveys_router
 
 API_PREFIX = "/api/v1"
@@ -65,6 +66,7 @@ def _routers() -> list[APIRouter]:
     # Each domain's router, in the order /docs shows them.
     return [
         auth.router,
+        school_router,
         enrollment_router,
         leave_router,
         attendance_router,

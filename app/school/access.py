@@ -84,3 +84,20 @@ async def school_today(session: AsyncSession, school_id: uuid.UUID) -> date:
     """Today's date in the school's time zone."""
     timezone = await session.scalar(select(School.timezone).where(School.id == school_id))
     return clock.today(timezone or clock.DEFAULT_TIMEZONE)
+
+
+async def readable_school_ids(session: AsyncSession, principal: Principal) -> set[uuid.UUID]:
+    """Schools whose set-up (terms, slots) the caller may read: their own as staff, and as a
+    parent every school where one of their children is."""
+    schools: set[uuid.UUID] = set()
+    if principal.school_id is not None and is_staff_of(principal, principal.school_id):
+        schools.add(principal.school_id)
+    if Role.PARENT.value in principal.roles:
+        rows = await session.scalars(
+            select(Student.school_id)
+            .join(Guardian, Guardian.student_id == Student.id)
+            .where(Guardian.user_id == principal.id)
+            .distinct()
+        )
+        schools.update(rows)
+    return schools

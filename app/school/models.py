@@ -101,7 +101,14 @@ class BindingCode(Base):
 
 class Term(IdMixin, Base):
     __tablename__ = "terms"
-    __table_args__ = (CheckConstraint("start_date <= end_date", name="dates_ordered"),)
+    __table_args__ = (
+        CheckConstraint("start_date <= end_date", name="dates_ordered"),
+        CheckConstraint(
+            "cardinality(weekdays) BETWEEN 1 AND 7"
+            " AND weekdays <@ ARRAY[1, 2, 3, 4, 5, 6, 7]::smallint[]",
+            name="weekdays_iso",
+        ),
+    )
 
     school_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("schools.id", ondelete="CASCADE"), index=True
@@ -120,7 +127,10 @@ class Slot(IdMixin, Base):
     """A daily time slot of a term (课后活动 15:30–16:30, 晚托 16:30–18:00)."""
 
     __tablename__ = "slots"
-    __table_args__ = (CheckConstraint("start_time < end_time", name="times_ordered"),)
+    __table_args__ = (
+        CheckConstraint("start_time < end_time", name="times_ordered"),
+        CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity_positive"),
+    )
 
     school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
     term_id: Mapped[uuid.UUID] = mapped_column(
@@ -137,9 +147,12 @@ class Group(IdMixin, Base):
     """An after-school group of one slot, led by a teacher, fed by one or more classes."""
 
     __tablename__ = "groups"
+    __table_args__ = (CheckConstraint("capacity >= 1", name="capacity_positive"),)
 
     school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
-    term_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("terms.id", ondelete="CASCADE"))
+    term_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("terms.id", ondelete="CASCADE"), index=True
+    )
     slot_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("slots.id", ondelete="CASCADE"), index=True
     )

@@ -92,10 +92,12 @@ class TestCapacity:
     async def test_a_waitlisted_application_is_audited_with_the_full_slot(
         self, client: httpx.AsyncClient, world: World
     ) -> None:
-        await world.set_capacity(world.evening, 0)
-        waitlisted = await enrol(client, world)
+        await world.set_capacity(world.evening, 1)
+        await enrol(client, world)  # takes the one seat
+        latecomer = await world.add_family(name="迟到")
+        waitlisted = await enrol(client, world, latecomer)
         trail = await client.get(
-            f"/enrollments/{waitlisted['id']}/events", headers=auth(world.family.parent)
+            f"/enrollments/{waitlisted['id']}/events", headers=auth(latecomer.parent)
         )
         (applied,) = trail.json()["items"]
         assert applied["data"]["to"] == "waitlisted"

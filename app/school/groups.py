@@ -1,0 +1,195 @@
+"""After-school groups: one slot, a leader, the classes that feed it, a capacity the policy caps."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.deps import Principal
+from app.core.errors import Conflict, Invalid
+from app.core.pagination import PageParams, paginate
+from app.school import changes
+from app.school import errors as _errors  # noqa: F401  (registers the messages)
+from app.school.classes import require_teacher
+from app.school.integrity import CLASS_OF_GROUP, delete_unless_referenced, flush_checked
+from app.school.lookup import in_school, referenced
+from app.school.models import Group, GroupClass, SchoolClass, Slot, Term
+from app.school.policy import school_policy
+from app.school.schemas import GroupIn, GroupOut, GroupPatch
+
+ONE_GROUP_PER_CLASS_AND_SLOT = "uq_group_classes_slot_id_class_id"
+
+
+async def describe(session: AsyncSession, groups: Sequence[Group]) -> list[GroupOut]:
+    """Groups with their class ids (one query for the lot)."""
+    class_ids: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    if groups:
+        rows = await session.execute(
+            select(GroupClass.group_id, GroupClass.class_id)
+            .where(GroupClass.group_id.in_([g.id for g in groups]))
+            .order_by(GroupClass.class_id)
+        )
+        for group_id, class_id in rows:
+            class_ids[group_id].append(class_id)
+    return [
+        GroupOut(
+            id=g.id,
+            term_id=g.term_id,
+            slot_id=g.slot_id,
+            name=g.name,
+            leader_id=g.leader_id,
+            class_ids=class_ids[g.id],
+            capacity=g.capacity,
+            created_at=g.created_at,
+        )
+        for g in groups
+    ]
+
+
+async def list_groups(
+    session: AsyncSession,
+    school_id: uuid.UUID,
+    page: PageParams,
+    *,
+    term_id: uuid.UUID | None,
+    slot_id: uuid.UUID | None,
+    leader_id: uuid.UUID | None,
+) -> tuple[list[Group], str | None]:
+    stmt = select(Group).where(Group.school_id == school_id)
+    if term_id is not None:
+        stmt = stmt.where(Group.term_id == term_id)
+    if slot_id is not None:
+        stmt = stmt.where(Group.slot_id == slot_id)
+    if leader_id is not None:
+        stmt = stmt.where(Group.leader_id == leader_id)
+    return await paginate(session, stmt, page, (Group.name, Group.id))
+
+
+async def _capacity(session: AsyncSession, school_id: uuid.UUID, requested: int | None) -> int:
+    """The capacity asked for, capped by the policy in force now; its maximum if none asked."""
+    largest = (await school_policy(session, school_id)).max_group_size
+    if requested is not None and requested > largest:
+        raise Invalid("group.capacity_above_max", field="capacity", max=largest)
+    return requested or largest
+
+
+async def _set_classes(
+    session: AsyncSession, group: Group, class_ids: list[uuid.UUID], *, replace: bool
+) -> None:
+    """Make ``class_ids`` the classes feeding ``group``.
+
+    The caller holds the slot's row lock, so the check below is the truth for that slot;
+    the unique constraint (slot, class) stays as the last word.
+    """
+    known = set(
+        await session.scalars(
+            select(SchoolClass.id).where(
+                SchoolClass.id.in_(class_ids), SchoolClass.school_id == group.school_id
+            )
+        )
+    )
+    for i, class_id in enumerate(class_ids):
+        if class_id not in known:
+            raise Invalid("class.not_found", field=f"class_ids.{i}")
+    taken = (
+        await session.execute(
+            select(SchoolClass.name, Group.name)
+            .select_from(GroupClass)
+            .join(SchoolClass, SchoolClass.id == GroupClass.class_id)
+            .join(Group, Group.id == GroupClass.group_id)
+            .where(
+                GroupClass.slot_id == group.slot_id,
+                GroupClass.class_id.in_(class_ids),
+                GroupClass.group_id != group.id,
+            )
+            .order_by(SchoolClass.name)
+        )
+    ).all()
+    if taken:
+        raise Conflict("group.class_taken", classes="、".join(f"{c}（{g}）" for c, g in taken))
+    if replace:
+        await session.execute(delete(GroupClass).where(GroupClass.group_id == group.id))
+    session.add_all(
+        GroupClass(group_id=group.id, class_id=class_id, slot_id=group.slot_id)
+        for class_id in class_ids
+    )
+    racing = Conflict("group.class_taken", classes="、".join(str(c) for c in class_ids))
+    gone = Invalid("class.not_found", field="class_ids")
+    await flush_checked(session, {ONE_GROUP_PER_CLASS_AND_SLOT: racing, CLASS_OF_GROUP: gone})
+
+
+async def create_group(session: AsyncSession, admin: Principal, body: GroupIn) -> Group:
+    school_id = admin.staff_school()
+    term = await referenced(
+        session, Term, body.term_id, school_id, "term.not_found", field="term_id"
+    )
+    # The slot's lock serialises group changes in that slot (one group per class and slot).
+    slot = await referenced(
+        session, Slot, body.slot_id, school_id, "slot.not_found", field="slot_id", lock=True
+    )
+    if slot.term_id != term.id:
+        raise Invalid("group.slot_not_in_term", field="slot_id")
+    await require_teacher(session, school_id, body.leader_id, field="leader_id")
+    capacity = await _capacity(session, school_id, body.capacity)
+    group = Group(
+        school_id=school_id,
+        term_id=term.id,
+        slot_id=slot.id,
+        name=body.name,
+        leader_id=body.leader_id,
+        capacity=capacity,
+    )
+    session.add(group)
+    await session.flush()
+    await _set_classes(session, group, body.class_ids, replace=False)
+    await changes.record(
+        session,
+        admin,
+        "group.created",
+        group,
+        {"name": group.name, "slot_id": slot.id, "class_ids": body.class_ids},
+    )
+    return group
+
+
+async def update_group(
+    session: AsyncSession, admin: Principal, group: Group, body: GroupPatch
+) -> Group:
+    values = body.model_dump(exclude_unset=True)
+    class_ids: list[uuid.UUID] | None = values.pop("class_ids", None)
+    if "leader_id" in values:
+        await require_teacher(session, group.school_id, values["leader_id"], field="leader_id")
+    if "capacity" in values:
+        await _capacity(session, group.school_id, values["capacity"])
+    changed = changes.apply(group, values)
+    if class_ids is not None:
+        await session.get(Slot, group.slot_id, with_for_update=True)
+        before = await _class_ids(session, group)
+        if before != class_ids:
+            await _set_classes(session, group, class_ids, replace=True)
+            changed["class_ids"] = [before, class_ids]
+    if changed:
+        await session.flush()
+        await changes.record(session, admin, "group.updated", group, {"changes": changed})
+    return group
+
+
+async def _class_ids(session: AsyncSession, group: Group) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(GroupClass.class_id)
+        .where(GroupClass.group_id == group.id)
+        .order_by(GroupClass.class_id)
+    )
+    return list(rows)
+
+
+async def delete_group(session: AsyncSession, admin: Principal, group: Group) -> None:
+    await in_school(session, Group, group.id, group.school_id, "group.not_found", lock=True)
+    # Rosters are computed from the groups, so nothing of ours depends on a group; other
+    # domains' rows (roll calls) that do are protected by their foreign keys.
+    await changes.record(session, admin, "group.deleted", group, {"name": group.name})
+    await delete_unless_referenced(session, group, "group.in_use")

@@ -1,0 +1,297 @@
+"""Request and response bodies of school set-up."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime, time
+from typing import Annotated, Any, ClassVar, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+
+from app.core.schemas import Input, Name, Output, ShortText
+from app.school.policy import EnrollmentReview, GraceMinutes, GroupSize, Policy, WithdrawalReview
+
+# Priority flags: children with any of them are served first from a waitlist.
+Priority = Literal["special_needs", "left_behind", "migrant", "low_income"]
+PRIORITIES: tuple[Priority, ...] = get_args(Priority)
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _parse_clock_time(value: Any) -> Any:
+    if isinstance(value, time):
+        return value
+    if not isinstance(value, str) or not _HHMM.match(value):
+        raise ValueError("must be a time of day as HH:MM (00:00–23:59)")
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+# A time of day as "HH:MM" both ways (seconds mean nothing for a school timetable).
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_parse_clock_time),
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": _HHMM.pattern, "examples": ["15:30"]}),
+]
+# Lists that are sets: order and repeats carry no meaning, so they are stored sorted, once each.
+_AsSet = AfterValidator(lambda values: sorted(set(values)))
+_YYYY_MM_DD = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _parse_day(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _YYYY_MM_DD.match(value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return date.fromisoformat(value)
+
+
+# Dates arrive as "YYYY-MM-DD" only (no timestamps, no numbers).
+Day = Annotated[date, BeforeValidator(_parse_day)]
+Weekday = Annotated[int, Field(strict=True, ge=1, le=7, description="ISO weekday, Monday = 1.")]
+Weekdays = Annotated[list[Weekday], Field(min_length=1, max_length=7), _AsSet]
+Closures = Annotated[list[Day], Field(max_length=366), _AsSet]
+Grade = Annotated[int, Field(strict=True, ge=1, le=9)]
+Capacity = Annotated[int, Field(strict=True, ge=1, le=10_000)]
+AgreementText = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+StudentNo = Annotated[
+    str, StringConstraints(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z_-]+$")
+]
+
+
+class Patch(Input):
+    """A partial update: what the body leaves out keeps its value; null only where it means
+    something (``nullable``), never as a way to blank a required field."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_only_where_meaningful(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.nullable:
+            raise ValueError("may not be null; leave the field out to keep its value")
+        return value
+
+
+# ---- school and policy ----
+
+
+class SchoolOut(Output):
+    id: uuid.UUID
+    name: str
+    timezone: str
+    policy: Policy
+    created_at: datetime
+
+    @field_validator("policy", mode="before")
+    @classmethod
+    def _with_defaults(cls, stored: Any) -> Any:
+        return Policy.from_stored(stored) if isinstance(stored, dict) else stored
+
+
+class PolicyPatch(Patch):
+    enrollment_review: EnrollmentReview | None = None
+    withdrawal_review: WithdrawalReview | None = None
+    max_group_size: GroupSize | None = None
+    late_pickup_grace_minutes: GraceMinutes | None = None
+
+
+class SchoolPatch(Patch):
+    name: ShortText | None = None
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+        default=None, description="An IANA time zone such as `Asia/Shanghai`."
+    )
+    policy: PolicyPatch | None = None
+
+
+# ---- terms and slots ----
+
+
+class TermIn(Input):
+    name: ShortText
+    start_date: Day
+    end_date: Day
+    weekdays: Weekdays = Field(description="Days the service runs (schools normally run 1..5).")
+    closures: Closures = Field(
+        default_factory=list, description="Dates inside the term with no service (holidays)."
+    )
+    agreement_text: AgreementText = Field(description="The safety agreement (安全责任书).")
+
+
+class TermPatch(Patch):
+    name: ShortText | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
+    weekdays: Weekdays | None = None
+    closures: Closures | None = None
+    agreement_text: AgreementText | None = Field(
+        default=None, description="A changed text bumps `agreement_version`."
+    )
+
+
+class TermOut(Output):
+    id: uuid.UUID
+    name: str
+    start_date: date
+    end_date: date
+    weekdays: list[int]
+    closures: list[date]
+    agreement_text: str
+    agreement_version: int
+    created_at: datetime
+
+
+class SlotIn(Input):
+    term_id: uuid.UUID
+    name: Name
+    start_time: ClockTime
+    end_time: ClockTime
+    capacity: Capacity | None = Field(default=None, description="Seats; null = no limit.")
+
+
+class SlotPatch(Patch):
+    nullable = frozenset({"capacity"})
+
+    name: Name | None = None
+    start_time: ClockTime | None = None
+    end_time: ClockTime | None = None
+    capacity: Capacity | None = Field(default=None, description="Seats; null = no limit.")
+
+
+class SlotOut(Output):
+    id: uuid.UUID
+    term_id: uuid.UUID
+    name: str
+    start_time: ClockTime
+    end_time: ClockTime
+    capacity: int | None
+    created_at: datetime
+
+
+# ---- classes and groups ----
+
+
+class ClassIn(Input):
+    name: Name = Field(examples=["三年级2班"])
+    grade: Grade
+    homeroom_teacher_id: uuid.UUID | None = None
+
+
+class ClassPatch(Patch):
+    nullable = frozenset({"homeroom_teacher_id"})
+
+    name: Name | None = None
+    grade: Grade | None = None
+    homeroom_teacher_id: uuid.UUID | None = None
+
+
+class ClassOut(Output):
+    id: uuid.UUID
+    name: str
+    grade: int
+    homeroom_teacher_id: uuid.UUID | None
+    created_at: datetime
+
+
+ClassIds = Annotated[list[uuid.UUID], Field(max_length=100), _AsSet]
+
+
+class GroupIn(Input):
+    term_id: uuid.UUID
+    slot_id: uuid.UUID
+    name: Name
+    leader_id: uuid.UUID
+    class_ids: ClassIds = Field(description="The classes whose enrolled children this group takes.")
+    capacity: Capacity | None = Field(
+        default=None, description="At most the policy's `max_group_size` (its value if omitted)."
+    )
+
+
+class GroupPatch(Patch):
+    name: Name | None = None
+    leader_id: uuid.UUID | None = None
+    class_ids: ClassIds | None = None
+    capacity: Capacity | None = None
+
+
+class GroupOut(Output):
+    id: uuid.UUID
+    term_id: uuid.UUID
+    slot_id: uuid.UUID
+    name: str
+    leader_id: uuid.UUID | None
+    class_ids: list[uuid.UUID]
+    capacity: int
+    created_at: datetime
+
+
+# ---- students, guardians, binding codes ----
+
+Priorities = Annotated[list[Priority], Field(max_length=4), _AsSet]
+
+
+class StudentIn(Input):
+    name: Name
+    student_no: StudentNo
+    class_id: uuid.UUID
+    priority: Priorities = Field(default_factory=list)
+
+
+class StudentPatch(Patch):
+    name: Name | None = None
+    student_no: StudentNo | None = None
+    class_id: uuid.UUID | None = None
+    priority: Priorities | None = None
+
+
+class StudentOut(Output):
+    id: uuid.UUID
+    name: str
+    student_no: str
+    class_id: uuid.UUID
+    class_name: str
+    priority: list[Priority]
+    created_at: datetime
+
+
+class GuardianOut(Output):
+    user_id: uuid.UUID
+    name: str
+    phone: str | None
+    relationship: str
+    linked_at: datetime
+
+
+class BindingCodeOut(Output):
+    student_id: uuid.UUID
+    code: str = Field(examples=["7KQ4MZ2P"])
+    expires_at: datetime
+
+
+# ---- roster import ----
+
+
+class ImportedRow(Output):
+    row: int = Field(description="Row number in the file (the header is row 1).")
+    student_no: str
+    student_id: uuid.UUID
+    outcome: Literal["created", "updated"]
+
+
+class ImportReport(Output):
+    total_rows: int
+    created: int
+    updated: int
+    rows: list[ImportedRow]

@@ -1,0 +1,71 @@
+"""The school itself: its name, time zone and policy (PATCH merges, audited)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.deps import Principal
+from app.core import audit
+from app.core.errors import Invalid, NotFound
+from app.school import errors as _errors  # noqa: F401  (registers the messages)
+from app.school.models import School
+from app.school.policy import Policy
+from app.school.schemas import SchoolPatch
+
+
+async def get_school(session: AsyncSession, principal: Principal, *, lock: bool = False) -> School:
+    """The caller's own school (staff tokens always name one)."""
+    stmt = select(School).where(School.id == principal.staff_school())
+    school = await session.scalar(stmt.with_for_update() if lock else stmt)
+    if school is None:
+        raise NotFound("school.not_found")
+    return school
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    # "localtime" would make the school's day follow the server's configuration.
+    return frozenset(available_timezones()) - {"localtime", "Factory"}
+
+
+def _valid_timezone(name: str) -> str:
+    """An IANA zone key the server knows (``Asia/Shanghai``), so "today" is always computable."""
+    if name not in _timezones():
+        raise Invalid("school.timezone_invalid", field="timezone", timezone=name)
+    return name
+
+
+async def update_school(session: AsyncSession, admin: Principal, body: SchoolPatch) -> School:
+    # The row lock makes two concurrent PATCHes merge one after the other, losing nothing.
+    school = await get_school(session, admin, lock=True)
+    changes: dict[str, Any] = {}
+    if body.name is not None and body.name != school.name:
+        changes["name"] = [school.name, body.name]
+        school.name = body.name
+    if body.timezone is not None and body.timezone != school.timezone:
+        changes["timezone"] = [school.timezone, _valid_timezone(body.timezone)]
+        school.timezone = body.timezone
+    if body.policy is not None:
+        before = Policy.from_stored(school.policy).model_dump()
+        after = {**before, **body.policy.model_dump(exclude_unset=True)}
+        policy_changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
+        if policy_changes:
+            changes["policy"] = policy_changes
+            school.policy = after  # a new dict, so the JSONB column is written
+    if changes:
+        await session.flush()
+        await audit.record(
+            session,
+            action="school.updated",
+            object_type="school",
+            object_id=school.id,
+            actor_id=admin.id,
+            school_id=school.id,
+            data={"changes": changes},
+        )
+    return school

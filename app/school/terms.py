@@ -1,0 +1,176 @@
+"""Terms (dates, weekdays, closures, the safety agreement) and their daily slots."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, time, timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.deps import Principal
+from app.core.errors import Conflict, Invalid
+from app.core.pagination import PageParams, paginate
+from app.enrollment.models import CLOSED, Enrollment, EnrollmentSlot
+from app.school import changes
+from app.school import errors as _errors  # noqa: F401  (registers the messages)
+from app.school.integrity import delete_unless_referenced
+from app.school.lookup import in_school, referenced
+from app.school.models import Group, Slot, Term
+from app.school.schemas import SlotIn, SlotPatch, TermIn, TermPatch
+
+# A term is a semester or a school year at most; a longer one is a typo in a year.
+MAX_TERM_LENGTH = timedelta(days=366)
+
+
+# ---- terms ----
+
+
+def _check_calendar(start: date, end: date, closures: list[date]) -> None:
+    if end < start:
+        raise Invalid("term.dates_unordered", field="end_date")
+    if end - start > MAX_TERM_LENGTH:
+        raise Invalid("term.too_long", field="end_date", days=MAX_TERM_LENGTH.days)
+    for i, closure in enumerate(closures):
+        if not start <= closure <= end:
+            raise Invalid("term.closure_outside", field=f"closures.{i}", date=closure.isoformat())
+
+
+async def list_terms(
+    session: AsyncSession, school_ids: set[uuid.UUID], page: PageParams
+) -> tuple[list[Term], str | None]:
+    stmt = select(Term).where(Term.school_id.in_(school_ids))
+    return await paginate(session, stmt, page, (Term.start_date, Term.id), descending=True)
+
+
+async def create_term(session: AsyncSession, admin: Principal, body: TermIn) -> Term:
+    _check_calendar(body.start_date, body.end_date, body.closures)
+    term = Term(school_id=admin.staff_school(), agreement_version=1, **body.model_dump())
+    session.add(term)
+    await session.flush()
+    await changes.record(session, admin, "term.created", term, {"name": term.name})
+    return term
+
+
+async def update_term(session: AsyncSession, admin: Principal, term: Term, body: TermPatch) -> Term:
+    # Locked so two concurrent edits of the agreement bump its version twice, not once.
+    await in_school(session, Term, term.id, term.school_id, "term.not_found", lock=True)
+    values = body.model_dump(exclude_unset=True)
+    _check_calendar(
+        values.get("start_date", term.start_date),
+        values.get("end_date", term.end_date),
+        values.get("closures", term.closures),
+    )
+    if "weekdays" in values:
+        await _check_weekdays_unused(session, term, set(term.weekdays) - set(values["weekdays"]))
+    changed = changes.apply(term, values)
+    if changed.pop("agreement_text", None):
+        # Families must accept the new text: enrollment asks for the current version. The
+        # trail keeps the version, not the (long) texts.
+        term.agreement_version += 1
+        changed["agreement_version"] = [term.agreement_version - 1, term.agreement_version]
+    if changed:
+        await session.flush()
+        await changes.record(session, admin, "term.updated", term, {"changes": changed})
+    return term
+
+
+async def _check_weekdays_unused(session: AsyncSession, term: Term, removed: set[int]) -> None:
+    if not removed:
+        return
+    in_use = await session.scalar(
+        select(
+            exists().where(
+                Enrollment.term_id == term.id,
+                Enrollment.status.not_in(CLOSED),
+                Enrollment.weekdays.overlap(sorted(removed)),
+            )
+        )
+    )
+    if in_use:
+        raise Conflict("term.weekdays_in_use")
+
+
+async def delete_term(session: AsyncSession, admin: Principal, term: Term) -> None:
+    await in_school(session, Term, term.id, term.school_id, "term.not_found", lock=True)
+    if await session.scalar(select(exists().where(Enrollment.term_id == term.id))):
+        raise Conflict("term.has_enrollments")
+    if await session.scalar(select(exists().where(Slot.term_id == term.id))):
+        raise Conflict("term.has_slots")
+    await changes.record(session, admin, "term.deleted", term, {"name": term.name})
+    await delete_unless_referenced(session, term, "term.in_use")
+
+
+# ---- slots ----
+
+
+async def list_slots(session: AsyncSession, term: Term) -> list[Slot]:
+    # A term has a handful of slots a day (they may not overlap), so they come in one page.
+    rows = await session.scalars(
+        select(Slot).where(Slot.term_id == term.id).order_by(Slot.start_time, Slot.id)
+    )
+    return list(rows)
+
+
+async def _check_times(
+    session: AsyncSession, term_id: uuid.UUID, start: time, end: time, slot_id: uuid.UUID | None
+) -> None:
+    if start >= end:
+        raise Invalid("slot.times_unordered", field="end_time")
+    # The caller holds the term's row lock, so no other slot of the term appears meanwhile.
+    overlapping = select(Slot).where(
+        Slot.term_id == term_id, Slot.start_time < end, Slot.end_time > start
+    )
+    if slot_id is not None:
+        overlapping = overlapping.where(Slot.id != slot_id)
+    other = await session.scalar(overlapping.limit(1))
+    if other is not None:
+        raise Conflict(
+            "slot.overlaps",
+            name=other.name,
+            start=other.start_time.strftime("%H:%M"),
+            end=other.end_time.strftime("%H:%M"),
+        )
+
+
+async def create_slot(session: AsyncSession, admin: Principal, body: SlotIn) -> Slot:
+    school_id = admin.staff_school()
+    term = await referenced(
+        session, Term, body.term_id, school_id, "term.not_found", field="term_id", lock=True
+    )
+    await _check_times(session, term.id, body.start_time, body.end_time, None)
+    slot = Slot(school_id=school_id, **body.model_dump())
+    session.add(slot)
+    await session.flush()
+    await changes.record(
+        session, admin, "slot.created", slot, {"name": slot.name, "term_id": term.id}
+    )
+    return slot
+
+
+async def update_slot(session: AsyncSession, admin: Principal, slot: Slot, body: SlotPatch) -> Slot:
+    values = body.model_dump(exclude_unset=True)
+    if "start_time" in values or "end_time" in values:
+        await session.get(Term, slot.term_id, with_for_update=True)
+        await _check_times(
+            session,
+            slot.term_id,
+            values.get("start_time", slot.start_time),
+            values.get("end_time", slot.end_time),
+            slot.id,
+        )
+    changed = changes.apply(slot, values)
+    if changed:
+        await session.flush()
+        await changes.record(session, admin, "slot.updated", slot, {"changes": changed})
+    return slot
+
+
+async def delete_slot(session: AsyncSession, admin: Principal, slot: Slot) -> None:
+    await in_school(session, Slot, slot.id, slot.school_id, "slot.not_found", lock=True)
+    if await session.scalar(select(exists().where(Group.slot_id == slot.id))):
+        raise Conflict("slot.has_groups")
+    if await session.scalar(select(exists().where(EnrollmentSlot.slot_id == slot.id))):
+        raise Conflict("slot.has_enrollments")
+    await changes.record(session, admin, "slot.deleted", slot, {"name": slot.name})
+    await delete_unless_referenced(session, slot, "slot.in_use")
