@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,8 +12,12 @@ from fastapi.routing import APIRoute
 
 from app.core import health
 from app.core.context import RequestContextMiddleware
-from app.core.database import dispose_engine
+from app.core.database import dispose_engine, uses_embedded_database
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
+from app.core.settings import get_settings
+from app.notifications.router import router as notifications_router
+
+log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 
@@ -36,12 +42,36 @@ def _operation_id(route: APIRoute) -> str:
 
 def _routers() -> list[APIRouter]:
     # Each domain's router, in the order /docs shows them.
-    return [health.router]
+    return [notifications_router, health.router]
+
+
+# How long shutdown waits for the in-process worker to finish its batch.
+WORKER_SHUTDOWN_SECONDS = 30.0
+
+
+def _runs_worker_in_process() -> bool:
+    """With the embedded database (one machine, ``kehou serve``) nobody runs ``kehou worker``."""
+    return get_settings().env != "test" and uses_embedded_database()
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    worker: asyncio.Task[None] | None = None
+    stop = asyncio.Event()
+    if _runs_worker_in_process():
+        from app.notifications.worker import run_forever
+
+        # uvicorn owns the signals; its shutdown reaches the worker through ``stop``
+        worker = asyncio.create_task(run_forever(stop=stop, handle_signals=False))
     yield
+    if worker is not None:
+        stop.set()
+        try:
+            await asyncio.wait_for(worker, WORKER_SHUTDOWN_SECONDS)
+        except TimeoutError:
+            log.warning("notification worker did not stop in time; cancelled")
+        except Exception:
+            log.exception("notification worker failed")
     await dispose_engine()
 
 
