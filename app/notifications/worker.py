@@ -226,7 +226,7 @@ class Worker:
             if not rows:
                 self.metrics.lag_seconds = 0.0
                 return []
-            await session.execute(
+            claimed = await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_([outbox.id for outbox, _, _ in rows]))
                 .values(
@@ -234,7 +234,10 @@ class Worker:
                     next_attempt_at=now + self.lease,
                     claim_id=claim_id,
                 )
+                .returning(OutboxMessage.id, OutboxMessage.attempts)
+                .execution_options(synchronize_session=False)
             )
+            attempts = {outbox_id: count for outbox_id, count in claimed}
         oldest = min(outbox.next_attempt_at for outbox, _, _ in rows)
         self.metrics.lag_seconds = max(0.0, (now - oldest).total_seconds())
         self.metrics.claimed += len(rows)
@@ -253,7 +256,7 @@ class Worker:
                 claim_id=claim_id,
                 device_id=device.id,
                 platform=device.platform,
-                attempts=outbox.attempts + 1,
+                attempts=attempts[outbox.id],
                 skip_reason=self._skip_reason(device, notification),
             )
             for outbox, notification, device in rows

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import abc
 import email.utils
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from app.core import clock
 
 
 @dataclass(frozen=True)
@@ -85,4 +86,4 @@ def parse_retry_after(value: str | None) -> float | None:
     parsed = email.utils.parsedate_tz(value)
     if parsed is None:
         return None
-    return max(0.0, email.utils.mktime_tz(parsed) - time.time())
+    return max(0.0, email.utils.mktime_tz(parsed) - clock.now().timestamp())

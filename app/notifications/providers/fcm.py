@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import uuid
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,7 @@ class FcmProvider(Provider):
         self._service = messaging._get_messaging_service(self._app)
         if not hasattr(self._service, "_fcm_url") or not hasattr(self._service, "_async_client"):
             raise RuntimeError("firebase-admin changed its messaging internals; see providers/fcm")
+        self._closed = False
         if endpoint:
             self._service._fcm_url = endpoint_url(endpoint, self._app.project_id)
         log.info("fcm: project=%s url=%s", self._app.project_id, self.url)
@@ -86,6 +88,9 @@ class FcmProvider(Provider):
         return outcomes
 
     async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         # delete_app closes the SDK's HTTP client with asyncio.run(), which cannot run
         # inside a loop: close it here first, then let delete_app find it closed.
         await self._service._async_client.aclose()
@@ -99,14 +104,18 @@ def _message(push: Push) -> messaging.Message:
         for key, value in push.data.items()
     }
     data.update(kind=push.kind, notification_id=str(push.notification_id))
-    return messaging.Message(
-        token=push.address,
-        notification=messaging.Notification(title=push.title, body=push.body),
-        data=data,
-        android=messaging.AndroidConfig(
-            priority="high" if push.kind in URGENT_KINDS else "normal",
-        ),
-    )
+    # Apps register FCM registration tokens (``getToken()``), which ``message.token``
+    # addresses; firebase-admin 7.7 deprecates the argument in favour of installation ids.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return messaging.Message(
+            token=push.address,
+            notification=messaging.Notification(title=push.title, body=push.body),
+            data=data,
+            android=messaging.AndroidConfig(
+                priority="high" if push.kind in URGENT_KINDS else "normal",
+            ),
+        )
 
 
 def _outcome(response: messaging.SendResponse) -> Outcome:
