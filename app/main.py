@@ -56,18 +56,21 @@ def _runs_worker_in_process() -> bool:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    worker: asyncio.Task[None] | None = None
+    task: asyncio.Task[None] | None = None
     stop = asyncio.Event()
     if _runs_worker_in_process():
-        from app.notifications.worker import run_forever
+        from app.notifications.providers import from_settings
+        from app.notifications.worker import Worker, run_forever
 
+        # built here, so a bad channel configuration stops the server from starting
+        worker = Worker(providers=from_settings(get_settings()))
         # uvicorn owns the signals; its shutdown reaches the worker through ``stop``
-        worker = asyncio.create_task(run_forever(stop=stop, handle_signals=False))
+        task = asyncio.create_task(run_forever(stop=stop, handle_signals=False, worker=worker))
     yield
-    if worker is not None:
+    if task is not None:
         stop.set()
         try:
-            await asyncio.wait_for(worker, WORKER_SHUTDOWN_SECONDS)
+            await asyncio.wait_for(task, WORKER_SHUTDOWN_SECONDS)
         except TimeoutError:
             log.warning("notification worker did not stop in time; cancelled")
         except Exception:

@@ -16,7 +16,7 @@ from app.core.pagination import PageParams, paginate
 from app.notifications import devices
 from app.notifications import errors as _errors  # noqa: F401  (registers the messages)
 from app.notifications.models import Notification, OutboxMessage, PushStatus
-from app.notifications.templates import render
+from app.notifications.templates import TEMPLATES, render
 
 
 async def notify(
@@ -34,6 +34,8 @@ async def notify(
     With ``dedupe_key`` ("absent:<student>:<slot>:<date>"), a recipient who already has a
     notification with that key gets nothing new. Returns the ids of the new notifications.
     """
+    if kind not in TEMPLATES:
+        raise ValueError(f"unknown notification kind {kind!r}")
     users = list(dict.fromkeys(recipients))
     if not users:
         return []

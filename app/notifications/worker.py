@@ -129,6 +129,8 @@ SessionFactory = Callable[[], async_sessionmaker[AsyncSession]]
 
 @dataclass
 class Worker:
+    """Delivers the outbox through ``providers`` (platform → channel); many may run at once."""
+
     providers: Mapping[str, Provider]
     batch_size: int = BATCH_SIZE
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -440,10 +442,14 @@ async def run_forever(
     next_stats = loop.time() + STATS_EVERY_SECONDS
     try:
         while not stop.is_set():
-            try:
-                if loop.time() >= next_housekeeping:
+            if loop.time() >= next_housekeeping:
+                # never let housekeeping starve delivery: a failure waits for its next turn
+                next_housekeeping = loop.time() + housekeeping_every
+                try:
                     await worker.housekeep()
-                    next_housekeeping = loop.time() + housekeeping_every
+                except Exception as exc:
+                    log.warning("notify.housekeeping_failed error=%s: %s", type(exc).__name__, exc)
+            try:
                 claimed = await worker.run_once()
                 failures = 0
             except Exception as exc:
@@ -453,7 +459,14 @@ async def run_forever(
                     log.warning("notify.database_unavailable error=%s", type(exc).__name__)
                 else:
                     worker.metrics.errors += 1
-                    log.exception("notify.round_failed")
+                    # the traceback once; a repeat of the same trouble is one line
+                    log.error(
+                        "notify.round_failed failures=%d error=%s: %s",
+                        failures,
+                        type(exc).__name__,
+                        str(exc).splitlines()[0] if str(exc) else "",
+                        exc_info=failures == 1,
+                    )
                 backoff = min(max_error_backoff, 0.5 * 2 ** min(failures, 10))
                 await _sleep_until(stop, backoff * (0.5 + random.random() / 2))  # noqa: S311
                 continue

@@ -147,3 +147,9 @@ async def test_data_is_stored_as_a_client_reads_it(session: AsyncSession) -> Non
 async def test_no_recipients_is_nothing(session: AsyncSession) -> None:
     assert await notify(session, recipients=[], kind="pickup.late", params={}, data={}) == []
     assert await count_rows(session, Notification) == 0
+
+
+async def test_an_unknown_kind_is_a_programming_error(session: AsyncSession) -> None:
+    parent = await create_parent(session)
+    with pytest.raises(ValueError, match="unknown notification kind"):
+        await notify(session, recipients=[parent.id], kind="pickup.typo", params={}, data={})
