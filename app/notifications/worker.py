@@ -149,7 +149,16 @@ class Worker:
         (the loop backs off); outcomes not yet stored are kept for the next round.
         """
         if self._unrecorded:
-            await self._record()
+            try:
+                await self._record()
+            except Exception as exc:
+                if is_database_outage(exc):
+                    raise
+                # Storing failed twice for a reason other than the database being away:
+                # drop the outcomes rather than wedge the worker; their lease runs out and
+                # the rows are tried again.
+                log.error("notify.results_dropped rows=%d", len(self._unrecorded), exc_info=True)
+                self._unrecorded = []
         claimed = await self._claim()
         if not claimed:
             return 0
@@ -355,7 +364,7 @@ class Worker:
                     .values(
                         status=result.status,
                         next_attempt_at=result.next_attempt_at,
-                        last_error=result.error[:500] if result.error else None,
+                        last_error=_clean(result.error),
                         finished_at=result.finished_at,
                         claim_id=None,
                     )
@@ -363,7 +372,9 @@ class Worker:
                 )
                 if updated is not None:
                     stored.append(result)
-            dead_addresses = {r.device_id: r.error or "rejected" for r in stored if r.deactivate}
+            dead_addresses = {
+                r.device_id: _clean(r.error) or "rejected" for r in stored if r.deactivate
+            }
             if dead_addresses:
                 await devices.deactivate(session, dead_addresses)
         self._unrecorded = []
@@ -397,6 +408,11 @@ class Worker:
                 sum(r.status is PushStatus.SENT for r in stored),
                 m.lag_seconds,
             )
+
+
+def _clean(error: str | None) -> str | None:
+    """Provider text as a column can hold it (PostgreSQL text refuses NUL)."""
+    return error.replace("\x00", "")[:500] if error else None
 
 
 def is_database_outage(exc: BaseException) -> bool:

@@ -258,3 +258,18 @@ def test_the_worker_runs_in_the_server_only_with_the_embedded_database() -> None
         assert not _runs_worker_in_process()  # never in tests
     finally:
         use_settings(previous)
+
+
+async def test_an_fcm_message_the_sdk_refuses_fails_alone(fake_fcm: object) -> None:
+    from tests.notifications.fakes import FakeFcm
+
+    assert isinstance(fake_fcm, FakeFcm)
+    provider = FcmProvider(StaticCredentials(), project_id=PROJECT_ID, endpoint=fake_fcm.endpoint)
+    good = _push(address="good-token")
+    bad = Push(**{**good.__dict__, "address": "bad-token", "data": {7: "keys must be strings"}})
+    try:
+        outcomes = await provider.send([bad, good])
+    finally:
+        await provider.aclose()
+    assert [o.result for o in outcomes] == [Result.FAILED, Result.SENT]
+    assert fake_fcm.tokens() == ["good-token"]

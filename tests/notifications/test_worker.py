@@ -275,6 +275,27 @@ class TestTransientFailures:
         assert (row.status, row.attempts) == ("pending", 1)
         assert "bug in a provider" in (row.last_error or "")
 
+    async def test_odd_provider_text_is_stored_not_choked_on(
+        self, session: AsyncSession, engine: AsyncEngine
+    ) -> None:
+        class Garbled(Provider):
+            platform = "fcm"
+
+            async def send(self, pushes: Sequence[Push]) -> list[Outcome]:
+                return [Outcome.retry("bad\x00gateway " + "x" * 900) for _ in pushes]
+
+        parent = await create_parent(session)
+        await create_device(session, parent)
+        await pickup_notice(session, parent)
+        await session.commit()
+
+        await Worker(providers={"fcm": Garbled()}).drain()
+
+        [row] = await outbox_rows(session)
+        assert row.last_error is not None
+        assert row.last_error.startswith("badgateway")
+        assert len(row.last_error) == 500
+
 
 class TestPermanentFailures:
     async def test_an_unregistered_token_is_deactivated(

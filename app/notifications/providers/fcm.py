@@ -75,17 +75,28 @@ class FcmProvider(Provider):
         return str(self._service._fcm_url)
 
     async def send(self, pushes: Sequence[Push]) -> list[Outcome]:
-        outcomes: list[Outcome] = []
-        for start in range(0, len(pushes), MAX_BATCH):
-            chunk = pushes[start : start + MAX_BATCH]
-            messages = [_message(push) for push in chunk]
+        outcomes: dict[int, Outcome] = {}
+        valid: list[tuple[int, messaging.Message]] = []
+        for index, push in enumerate(pushes):
             try:
-                batch = await messaging.send_each_async(messages, app=self._app)
+                message = _message(push)
+                # the SDK validates while encoding, for the whole batch at once: one bad
+                # message (a reserved data key) must fail alone, not hold up the others
+                messaging._MessagingService.encode_message(message)
+            except (ValueError, TypeError) as exc:
+                outcomes[index] = Outcome.failed(f"fcm: invalid message: {exc}"[:500])
+            else:
+                valid.append((index, message))
+        for start in range(0, len(valid), MAX_BATCH):
+            chunk = valid[start : start + MAX_BATCH]
+            try:
+                batch = await messaging.send_each_async([m for _, m in chunk], app=self._app)
             except (exceptions.FirebaseError, httpx.HTTPError, OSError) as exc:
-                outcomes.extend(Outcome.retry(f"fcm: {exc}") for _ in chunk)
+                outcomes.update((index, Outcome.retry(f"fcm: {exc}"[:500])) for index, _ in chunk)
                 continue
-            outcomes.extend(_outcome(response) for response in batch.responses)
-        return outcomes
+            for (index, _), response in zip(chunk, batch.responses, strict=True):
+                outcomes[index] = _outcome(response)
+        return [outcomes[index] for index in range(len(pushes))]
 
     async def aclose(self) -> None:
         if self._closed:
