@@ -59,8 +59,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     task: asyncio.Task[None] | None = None
     stop = asyncio.Event()
     if _runs_worker_in_process():
+        from app.notifications.delivery import Worker
         from app.notifications.providers import from_settings
-        from app.notifications.worker import Worker, run_forever
+        from app.notifications.worker import run_forever
 
         # built here, so a bad channel configuration stops the server from starting
         worker = Worker(providers=from_settings(get_settings()))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from app.auth.deps import CurrentUser
 from app.core.database import SessionDep
+from app.core.errors import PROBLEM_SCHEMA
 from app.core.pagination import PageDep
 from app.core.schemas import Page
 from app.notifications import devices, service
@@ -21,6 +22,15 @@ from app.notifications.schemas import (
 )
 
 router = APIRouter(tags=["notifications"])
+
+
+def _not_found(what: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        404: {
+            "description": f"No such {what} of the caller (problem+json)",
+            "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+        }
+    }
 
 
 @router.get("/notifications", response_model=NotificationPage)
@@ -45,7 +55,11 @@ async def read_all_notifications(session: SessionDep, user: CurrentUser) -> Read
     return ReadAllOut(marked_read=await service.mark_all_read(session, user.id))
 
 
-@router.post("/notifications/{notification_id}/read", response_model=NotificationOut)
+@router.post(
+    "/notifications/{notification_id}/read",
+    response_model=NotificationOut,
+    responses=_not_found("notification"),
+)
 async def read_notification(session: SessionDep, notification: OwnNotification) -> NotificationOut:
     """Mark one notification read (repeats keep the first read time)."""
     return NotificationOut.model_validate(await service.mark_read(session, notification))
@@ -69,7 +83,12 @@ async def register_device(body: DeviceIn, session: SessionDep, user: CurrentUser
     return DeviceOut.model_validate(device)
 
 
-@router.delete("/devices/{device_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/devices/{device_id}",
+    status_code=204,
+    response_class=Response,
+    responses=_not_found("device"),
+)
 async def delete_device(session: SessionDep, user: CurrentUser, device: OwnDevice) -> Response:
     """Stop pushing to this device (e.g. on sign-out)."""
     await devices.remove(session, user, device)

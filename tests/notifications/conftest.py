@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
+from app.notifications.delivery import RetryPolicy, Worker
 from app.notifications.providers.fcm import FcmProvider
 from app.notifications.providers.wechat import WechatProvider
-from app.notifications.worker import RetryPolicy, Worker
 from tests.notifications.fakes import PROJECT_ID, FakeFcm, FakeWechat, StaticCredentials
 
 WECHAT_TEMPLATES = {"pickup.handed_over": "tmpl-pickup", "attendance.absent": "tmpl-absent"}

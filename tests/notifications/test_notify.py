@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import database
+from app.notifications.delivery import Worker
 from app.notifications.models import Device, Notification, OutboxMessage
 from app.notifications.service import notify
-from app.notifications.worker import Worker
 from tests.notifications.factories import (
     count_rows,
     create_device,

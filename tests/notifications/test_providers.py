@@ -16,11 +16,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app.core import clock
 from app.core.settings import Settings, SettingsError, get_settings, use_settings
+from app.notifications.delivery import RetryPolicy
 from app.notifications.providers import Push, Result, from_settings
 from app.notifications.providers.base import parse_retry_after
 from app.notifications.providers.fcm import FcmProvider, classify, endpoint_url
 from app.notifications.providers.wechat import WechatProvider
-from app.notifications.worker import RetryPolicy
 from tests.notifications.conftest import make_wechat
 from tests.notifications.fakes import PROJECT_ID, FakeWechat, StaticCredentials
 

@@ -20,10 +20,11 @@ from sqlalchemy.pool import NullPool
 from app.core import clock, database
 from app.core.audit import AuditEvent
 from app.core.idempotency import IdempotencyRecord
+from app.notifications.delivery import RetryPolicy, Worker, is_database_outage
 from app.notifications.models import Device, OutboxMessage
 from app.notifications.providers import Outcome, Provider, Push
 from app.notifications.providers.fcm import FcmProvider
-from app.notifications.worker import RetryPolicy, Worker, is_database_outage, run_forever
+from app.notifications.worker import run_forever
 from tests.factories import auth
 from tests.notifications.factories import (
     count_rows,
