@@ -57,9 +57,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(_: argparse.Namespace) -> int:
+    from app.core.database import dispose_engine
     from app.notifications.worker import run_forever
 
-    asyncio.run(run_forever())
+    # httpx logs every request URL at INFO, and WeChat takes its access token in the URL
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    async def work() -> None:
+        try:
+            await run_forever()  # until SIGTERM/SIGINT
+        finally:
+            await dispose_engine()
+
+    asyncio.run(work())
     return 0
 
 

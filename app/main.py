@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,12 +16,16 @@ from app.attendance.router import router as attendance_router
 from app.auth import router as auth
 from app.core import health
 from app.core.context import RequestContextMiddleware
-from app.core.database import dispose_engine
+from app.core.database import dispose_engine, uses_embedded_database
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
+from app.core.settings import get_settings
 from app.enrollment.router import router as enrollment_router
 from app.leave.router import router as leave_router
+from app.notifications.router import router as notifications_router
 from app.school.router import router as school_router
 from app.surveys.router import router as surveys_router
+
+log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 
@@ -71,13 +77,42 @@ def _routers() -> list[APIRouter]:
         leave_router,
         attendance_router,
         surveys_router,
+        notifications_router,
         health.router,
     ]
 
 
+# How long shutdown waits for the in-process worker to finish its batch.
+WORKER_SHUTDOWN_SECONDS = 30.0
+
+
+def _runs_worker_in_process() -> bool:
+    """With the embedded database (one machine, ``kehou serve``) nobody runs ``kehou worker``."""
+    return get_settings().env != "test" and uses_embedded_database()
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    task: asyncio.Task[None] | None = None
+    stop = asyncio.Event()
+    if _runs_worker_in_process():
+        from app.notifications.delivery import Worker
+        from app.notifications.providers import from_settings
+        from app.notifications.worker import run_forever
+
+        # built here, so a bad channel configuration stops the server from starting
+        worker = Worker(providers=from_settings(get_settings()))
+        # uvicorn owns the signals; its shutdown reaches the worker through ``stop``
+        task = asyncio.create_task(run_forever(stop=stop, handle_signals=False, worker=worker))
     yield
+    if task is not None:
+        stop.set()
+        try:
+            await asyncio.wait_for(task, WORKER_SHUTDOWN_SECONDS)
+        except TimeoutError:
+            log.warning("notification worker did not stop in time; cancelled")
+        except Exception:
+            log.exception("notification worker failed")
     await dispose_engine()
 
 

@@ -59,3 +59,12 @@ def auth(user: User, *, language: str | None = None) -> dict[str, str]:
 
 def random_id() -> str:
     return str(uuid.uuid4())
+
+
+async def give_phone(session: AsyncSession, *users: User) -> None:
+    """Register an FCM device for each user, so pushes are owed to them (commits)."""
+    from app.notifications.models import Device
+
+    for user in users:
+        session.add(Device(user_id=user.id, platform="fcm", token=f"fcm-{user.id}"))
+    await session.commit()

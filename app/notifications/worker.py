@@ -1,11 +1,106 @@
-"""The notification worker: delivers outbox rows (a stub until the notifications issue)."""
+"""The notification worker process: delivery rounds until told to stop, whatever happens.
+
+Database and provider outages are waited out with backoff (nothing is lost meanwhile: the
+outbox is in the database); expired idempotency keys and old outbox rows are purged on the
+way; SIGTERM/SIGINT finish the round in flight, then stop. ``kehou worker`` runs this, and
+``kehou serve`` runs it in-process with the embedded database.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import random
+import signal
+
+from app.notifications.delivery import Worker, is_database_outage
 
 log = logging.getLogger(__name__)
 
+IDLE_SECONDS = 1.0
+HOUSEKEEPING_EVERY_SECONDS = 600.0
+STATS_EVERY_SECONDS = 60.0
+MAX_ERROR_BACKOFF_SECONDS = 30.0
 
-async def run_forever() -> None:
-    log.info("notification worker: nothing to deliver yet; exiting")
+
+async def run_forever(
+    *,
+    stop: asyncio.Event | None = None,
+    handle_signals: bool = True,
+    worker: Worker | None = None,
+    idle_seconds: float = IDLE_SECONDS,
+    housekeeping_every: float = HOUSEKEEPING_EVERY_SECONDS,
+    max_error_backoff: float = MAX_ERROR_BACKOFF_SECONDS,
+) -> None:
+    """Deliver until ``stop`` is set (or SIGTERM/SIGINT): the current batch is finished first.
+
+    Database outages and provider outages are waited out with backoff; nothing is lost
+    while waiting, because the outbox is in the database.
+    """
+    from app.core.settings import get_settings
+    from app.notifications.providers import from_settings
+
+    worker = worker or Worker(providers=from_settings(get_settings()))
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
+
+    def on_signal(sig: signal.Signals) -> None:
+        log.info("notify.worker stopping on %s; finishing the current batch", sig.name)
+        stop.set()
+        loop.remove_signal_handler(sig)  # a second signal stops the process at once
+
+    for sig in signals:
+        loop.add_signal_handler(sig, on_signal, sig)
+
+    log.info("notify.worker started worker=%s channels=%s", worker.name, sorted(worker.providers))
+    failures = 0
+    next_housekeeping = loop.time()
+    next_stats = loop.time() + STATS_EVERY_SECONDS
+    try:
+        while not stop.is_set():
+            if loop.time() >= next_housekeeping:
+                # never let housekeeping starve delivery: a failure waits for its next turn
+                next_housekeeping = loop.time() + housekeeping_every
+                try:
+                    await worker.housekeep()
+                except Exception as exc:
+                    log.warning("notify.housekeeping_failed error=%s: %s", type(exc).__name__, exc)
+            try:
+                claimed = await worker.run_once()
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                if is_database_outage(exc):
+                    worker.metrics.db_errors += 1
+                    log.warning("notify.database_unavailable error=%s", type(exc).__name__)
+                else:
+                    worker.metrics.errors += 1
+                    # the traceback once; a repeat of the same trouble is one line
+                    log.error(
+                        "notify.round_failed failures=%d error=%s: %s",
+                        failures,
+                        type(exc).__name__,
+                        str(exc).splitlines()[0] if str(exc) else "",
+                        exc_info=failures == 1,
+                    )
+                backoff = min(max_error_backoff, 0.5 * 2 ** min(failures, 10))
+                await _sleep_until(stop, backoff * (0.5 + random.random() / 2))  # noqa: S311
+                continue
+            if loop.time() >= next_stats:
+                log.info("notify.stats worker=%s %s", worker.name, worker.metrics.line())
+                next_stats = loop.time() + STATS_EVERY_SECONDS
+            if claimed < worker.batch_size:
+                await _sleep_until(stop, idle_seconds)
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+        await worker.flush_on_shutdown()
+        await worker.aclose()
+        log.info("notify.worker stopped worker=%s %s", worker.name, worker.metrics.line())
+
+
+async def _sleep_until(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

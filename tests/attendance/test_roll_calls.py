@@ -25,7 +25,7 @@ from tests.attendance.factories import (
     create_leave,
     create_other_school,
 )
-from tests.factories import auth, create_user
+from tests.factories import auth, create_user, give_phone
 
 YESTERDAY = TODAY - timedelta(days=1)
 
@@ -134,6 +134,7 @@ class TestAbsenceAlerts:
     async def test_every_guardian_is_told_once_per_child_slot_and_day(
         self, client: httpx.AsyncClient, session: AsyncSession, campus: Campus
     ) -> None:
+        await give_phone(session, campus.mother, campus.father)
         absent = body(campus, {campus.student: "absent"})
         assert (await roll_call(client, absent, campus.leader)).status_code == 200
         alerts = await absence_alerts(session)

@@ -18,7 +18,7 @@ from tests.enrollment.factories import (
     enrol,
     link_guardian,
 )
-from tests.factories import auth, create_school, create_user
+from tests.factories import auth, create_school, create_user, give_phone
 
 
 async def _notifications(session: AsyncSession, user_id: object) -> list[Notification]:
@@ -37,6 +37,7 @@ class TestClassThenSchool:
         father = await create_user(session, roles=[Role.PARENT])
         await link_guardian(session, father, world.family.student)
         await session.commit()
+        await give_phone(session, world.family.parent, father)
         enrollment = await enrol(client, world)
         assert enrollment["status"] == "pending_class_review"
 

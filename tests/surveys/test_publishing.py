@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core import clock
 from app.core.audit import AuditEvent
 from app.notifications.models import Notification, OutboxMessage
-from tests.factories import auth
+from tests.factories import auth, give_phone
 from tests.surveys.conftest import (
     CLOSES,
     World,
@@ -39,6 +39,7 @@ class TestPublish:
         self, client: httpx.AsyncClient, world: World, session: AsyncSession
     ) -> None:
         survey = await create_survey(client, world)  # grade 3: Ming, Hong, Gang
+        await give_phone(session, world.mum, world.dad, world.hong_mum, world.gang_dad)
 
         response = await client.post(f"/surveys/{survey['id']}/publish", headers=auth(world.admin))
 

@@ -1,0 +1,200 @@
+"""The device registry: where a user's pushes go, and when an address stops being used."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.deps import Principal
+from app.auth.models import User
+from app.core import audit, clock
+from app.core.errors import Invalid
+from app.core.pagination import PageParams, paginate
+from app.notifications import errors as _errors  # noqa: F401  (registers the messages)
+from app.notifications.models import Device, Platform
+
+# A parent with more phones than this is more likely a client bug re-registering fresh
+# tokens; the oldest registrations stop receiving pushes instead of fanning out forever.
+MAX_ACTIVE_DEVICES_PER_USER = 10
+
+
+async def register(
+    session: AsyncSession, principal: Principal, *, platform: Platform, token: str
+) -> Device:
+    """Make ``token`` an active push address of the caller; it moves if another user had it.
+
+    A WeChat address must be the openid the caller signed in with: an openid is no secret,
+    and taking over someone else's would silently stop their pickup notices.
+    """
+    if platform is Platform.WECHAT:
+        openid = await session.scalar(select(User.wechat_openid).where(User.id == principal.id))
+        if openid is None or openid != token:
+            raise Invalid("device.wechat_openid_mismatch", field="token")
+
+    previous = (
+        await session.execute(
+            select(Device.user_id, Device.active)
+            .where(Device.platform == platform, Device.token == token)
+            .with_for_update()
+        )
+    ).one_or_none()
+    now = clock.now()
+    stmt = pg_insert(Device).values(
+        id=uuid.uuid4(),
+        user_id=principal.id,
+        platform=platform,
+        token=token,
+        active=True,
+        created_at=now,
+        registered_at=now,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Device.platform, Device.token],
+        set_={
+            "user_id": stmt.excluded.user_id,
+            "active": True,
+            "registered_at": now,
+            "deactivated_at": None,
+            "deactivated_reason": None,
+        },
+    )
+    device_id = await session.scalar(stmt.returning(Device.id))
+    device = await session.get(Device, device_id, populate_existing=True)
+    assert device is not None
+
+    moved = previous is not None and previous.user_id != principal.id
+    # Re-registering on every app start is normal; only a change is worth an audit event.
+    if previous is None or moved or not previous.active:
+        await audit.record(
+            session,
+            action="device.registered",
+            object_type="device",
+            object_id=device.id,
+            actor_id=principal.id,
+            school_id=principal.school_id,
+            data={"platform": platform.value, "moved": moved, "reactivated": previous is not None},
+        )
+    await _retire_surplus(session, principal.id)
+    return device
+
+
+async def _retire_surplus(session: AsyncSession, user_id: uuid.UUID) -> None:
+    keep = (
+        select(Device.id)
+        .where(Device.user_id == user_id, Device.active)
+        .order_by(Device.registered_at.desc(), Device.id.desc())
+        .limit(MAX_ACTIVE_DEVICES_PER_USER)
+    )
+    await session.execute(
+        update(Device)
+        .where(Device.user_id == user_id, Device.active, Device.id.not_in(keep))
+        .values(active=False, deactivated_at=clock.now(), deactivated_reason="superseded")
+    )
+
+
+async def list_active(
+    session: AsyncSession, user_id: uuid.UUID, page: PageParams
+) -> tuple[list[Device], str | None]:
+    stmt = select(Device).where(Device.user_id == user_id, Device.active)
+    return await paginate(
+        session,
+        stmt,
+        page,
+        (Device.created_at, Device.id),
+        descending=True,
+    )
+
+
+async def remove(session: AsyncSession, principal: Principal, device: Device) -> None:
+    """Stop pushing to ``device``. The row stays (inactive) so a WeChat openid is not re-adopted."""
+    device.active = False
+    device.deactivated_at = clock.now()
+    device.deactivated_reason = "removed by user"
+    await session.flush()
+    await audit.record(
+        session,
+        action="device.removed",
+        object_type="device",
+        object_id=device.id,
+        actor_id=principal.id,
+        school_id=principal.school_id,
+        data={"platform": device.platform},
+    )
+
+
+async def deactivate(session: AsyncSession, reasons: Mapping[uuid.UUID, str]) -> None:
+    """The provider said these addresses are dead (uninstalled app, unsubscribed user)."""
+    now = clock.now()
+    for device_id, reason in reasons.items():
+        changed = await session.scalar(
+            update(Device)
+            .where(Device.id == device_id, Device.active)
+            .values(active=False, deactivated_at=now, deactivated_reason=reason[:200])
+            .returning(Device.id)
+        )
+        if changed is not None:
+            await audit.record(
+                session,
+                action="device.deactivated",
+                object_type="device",
+                object_id=device_id,
+                actor_id=None,
+                school_id=None,
+                data={"reason": reason[:200]},
+            )
+
+
+async def adopt_wechat_openids(session: AsyncSession, user_ids: Iterable[uuid.UUID]) -> None:
+    """Give users who signed in with WeChat a device row for their openid, once.
+
+    Their openid is their WeChat push address without any registration. Once the row
+    exists it decides: deactivated (refused, removed) means no WeChat pushes until the
+    mini-program registers the openid again.
+    """
+    known = exists().where(Device.platform == Platform.WECHAT, Device.token == User.wechat_openid)
+    rows = (
+        await session.execute(
+            select(User.id, User.wechat_openid).where(
+                User.id.in_(list(user_ids)), User.wechat_openid.is_not(None), ~known
+            )
+        )
+    ).all()
+    if not rows:
+        return
+    now = clock.now()
+    values = [
+        {
+            "id": uuid.uuid4(),
+            "user_id": user_id,
+            "platform": Platform.WECHAT.value,
+            "token": openid,
+            "active": True,
+            "created_at": now,
+            "registered_at": now,
+        }
+        # one order for every caller, so two transactions adopting the same users cannot
+        # deadlock on the unique index
+        for user_id, openid in sorted(rows, key=lambda r: str(r.wechat_openid))
+    ]
+    await session.execute(
+        pg_insert(Device)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["platform", "token"])
+    )
+
+
+async def active_devices(
+    session: AsyncSession, user_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Each user's active device ids."""
+    rows = await session.execute(
+        select(Device.user_id, Device.id).where(Device.user_id.in_(list(user_ids)), Device.active)
+    )
+    found: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for user_id, device_id in rows:
+        found.setdefault(user_id, []).append(device_id)
+    return found

@@ -1,0 +1,53 @@
+"""Request and response bodies of the inbox and the device registry."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from app.core.schemas import Input, Output, Page
+from app.notifications.models import Platform
+
+# FCM registration tokens are ~160-200 characters today; the column allows for growth.
+# WeChat openids are 28 characters of [A-Za-z0-9_-].
+PushToken = Annotated[
+    str, StringConstraints(min_length=1, max_length=4096, pattern=r"^[\x21-\x7e]+$")
+]
+
+
+class NotificationOut(Output):
+    id: uuid.UUID
+    kind: str = Field(examples=["pickup.handed_over"])
+    title: str
+    body: str
+    data: dict[str, Any] = Field(description="Ids the client needs to open the right screen.")
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationPage(Page[NotificationOut]):
+    unread_count: int = Field(description="Unread notifications in the whole inbox.")
+
+
+class ReadAllOut(Output):
+    marked_read: int = Field(description="How many notifications this call marked read.")
+
+
+class DeviceIn(Input):
+    platform: Platform = Field(
+        description="`fcm`: an FCM registration token; `wechat`: the mini-program user's "
+        "openid (must be the one this account signed in with)."
+    )
+    token: PushToken
+
+
+class DeviceOut(Output):
+    id: uuid.UUID
+    platform: Platform
+    token: str
+    active: bool
+    created_at: datetime
+    registered_at: datetime
