@@ -14,6 +14,7 @@ from app.core import health
 from app.core.context import RequestContextMiddleware
 from app.core.database import dispose_engine
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
+from app.pickup import router as pickup_router
 
 API_PREFIX = "/api/v1"
 
@@ -58,7 +59,7 @@ def _openapi_with_problem(app: FastAPI) -> dict[str, Any]:
 
 def _routers() -> list[APIRouter]:
     # Each domain's router, in the order /docs shows them.
-    return [health.router]
+    return [pickup_router.router, health.router]
 
 
 @asynccontextmanager
