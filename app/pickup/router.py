@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from app.auth.deps import CurrentUser, DutyOrAdmin, Idempotent, ParentUser, SchoolAdmin, StaffUser
 from app.core.database import SessionDep
-from app.core.errors import PROBLEM_SCHEMA
 from app.core.pagination import PageDep
 from app.core.schemas import Page
 from app.pickup import gate, handovers, late, passes, persons, release, school_rules
@@ -46,24 +45,12 @@ router = APIRouter(tags=["pickup"])
 DateQuery = Annotated[date | None, Query(description="School-local date; default today.")]
 
 
-def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problem+json answers an operation may give."""
-    return {
-        status: {
-            "description": "Problem (see `code`)",
-            "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
-        }
-        for status in statuses
-    }
-
-
 # Pickup persons --------------------------------------------------------------------------------
 
 
 @router.get(
     "/students/{student_id}/pickup-persons",
     response_model=Page[PickupPersonOut],
-    responses=problems(404),
 )
 async def list_pickup_persons(
     student: VisibleStudent, session: SessionDep, page: PageDep
@@ -79,7 +66,6 @@ async def list_pickup_persons(
     "/students/{student_id}/pickup-persons",
     status_code=201,
     response_model=PickupPersonOut,
-    responses=problems(403, 404, 409),
 )
 async def create_pickup_person(
     body: PickupPersonIn, student: GuardiansStudent, session: SessionDep, user: ParentUser
@@ -92,7 +78,6 @@ async def create_pickup_person(
 @router.patch(
     "/students/{student_id}/pickup-persons/{person_id}",
     response_model=PickupPersonOut,
-    responses=problems(403, 404, 409),
 )
 async def update_pickup_person(
     person_id: uuid.UUID,
@@ -109,7 +94,6 @@ async def update_pickup_person(
     "/students/{student_id}/pickup-persons/{person_id}",
     status_code=204,
     response_class=Response,
-    responses=problems(403, 404),
 )
 async def delete_pickup_person(
     person_id: uuid.UUID, student: GuardiansStudent, session: SessionDep, user: ParentUser
@@ -123,7 +107,6 @@ async def delete_pickup_person(
 @router.get(
     "/students/{student_id}/blocked-adults",
     response_model=Page[BlockedAdultOut],
-    responses=problems(403, 404),
 )
 async def list_blocked_adults(
     student: GateStudent, session: SessionDep, page: PageDep
@@ -139,7 +122,6 @@ async def list_blocked_adults(
     "/students/{student_id}/blocked-adults",
     status_code=201,
     response_model=BlockedAdultOut,
-    responses=problems(403, 404),
 )
 async def create_blocked_adult(
     body: BlockedAdultIn, student: AdminsStudent, session: SessionDep, user: SchoolAdmin
@@ -152,7 +134,6 @@ async def create_blocked_adult(
     "/students/{student_id}/blocked-adults/{blocked_id}",
     status_code=204,
     response_class=Response,
-    responses=problems(403, 404),
 )
 async def delete_blocked_adult(
     blocked_id: uuid.UUID, student: AdminsStudent, session: SessionDep, user: SchoolAdmin
@@ -166,7 +147,6 @@ async def delete_blocked_adult(
 @router.get(
     "/students/{student_id}/release-consent",
     response_model=ReleaseConsentOut,
-    responses=problems(404),
 )
 async def get_release_consent(student: VisibleStudent, session: SessionDep) -> ReleaseConsentOut:
     return ReleaseConsentOut.model_validate(await release.consent_of(session, student))
@@ -176,7 +156,6 @@ async def get_release_consent(student: VisibleStudent, session: SessionDep) -> R
     "/students/{student_id}/release-consent",
     status_code=201,
     response_model=ReleaseConsentOut,
-    responses=problems(403, 404),
 )
 async def give_release_consent(
     student: GuardiansStudent,
@@ -193,7 +172,6 @@ async def give_release_consent(
     "/students/{student_id}/release-consent",
     status_code=204,
     response_class=Response,
-    responses=problems(403, 404),
 )
 async def withdraw_release_consent(
     student: GuardiansStudent, session: SessionDep, user: ParentUser
@@ -201,13 +179,13 @@ async def withdraw_release_consent(
     await release.withdraw_consent(session, user, student)
 
 
-@router.get("/pickup-settings", response_model=PickupSettingsOut, responses=problems(403))
+@router.get("/pickup-settings", response_model=PickupSettingsOut)
 async def get_pickup_settings(session: SessionDep, user: StaffUser) -> PickupSettingsOut:
     rules = await school_rules.gate_rules(session, user.staff_school())
     return PickupSettingsOut.model_validate(rules)
 
 
-@router.patch("/pickup-settings", response_model=PickupSettingsOut, responses=problems(403))
+@router.patch("/pickup-settings", response_model=PickupSettingsOut)
 async def update_pickup_settings(
     body: PickupSettingsPatch, session: SessionDep, user: SchoolAdmin
 ) -> PickupSettingsOut:
@@ -223,7 +201,6 @@ async def update_pickup_settings(
     "/pickup-passes",
     status_code=201,
     response_model=PickupPassCreated,
-    responses=problems(403, 404),
 )
 async def create_pickup_pass(
     body: PickupPassIn, session: SessionDep, user: ParentUser
@@ -241,7 +218,7 @@ async def create_pickup_pass(
     )
 
 
-@router.get("/pickup-passes", response_model=Page[PickupPassOut], responses=problems(403))
+@router.get("/pickup-passes", response_model=Page[PickupPassOut])
 async def list_pickup_passes(
     session: SessionDep, user: ParentUser, page: PageDep
 ) -> Page[PickupPassOut]:
@@ -254,7 +231,6 @@ async def list_pickup_passes(
     "/pickup-passes/{pass_ref}",
     status_code=204,
     response_class=Response,
-    responses=problems(403, 404),
 )
 async def revoke_pickup_pass(pass_ref: str, session: SessionDep, user: ParentUser) -> None:
     """Revoke a pass by its id or its code (the issuer or a guardian of a child on it)."""
@@ -264,7 +240,7 @@ async def revoke_pickup_pass(pass_ref: str, session: SessionDep, user: ParentUse
 # At the gate -----------------------------------------------------------------------------------
 
 
-@router.post("/pickups/verify", response_model=VerifyOut, responses=problems(403, 404, 429))
+@router.post("/pickups/verify", response_model=VerifyOut)
 async def verify_pickup_pass(body: VerifyIn, session: SessionDep, user: DutyOrAdmin) -> VerifyOut:
     """Who a pass names and its children with their status today."""
     return await gate.verify(session, user, body.code)
@@ -274,7 +250,6 @@ async def verify_pickup_pass(body: VerifyIn, session: SessionDep, user: DutyOrAd
     "/pickups",
     status_code=201,
     response_model=HandoverOut,
-    responses=problems(403, 404, 409, 429),
 )
 async def create_pickup(
     body: HandoverIn, session: SessionDep, user: DutyOrAdmin, idem: Idempotent
@@ -291,7 +266,6 @@ async def create_pickup(
     "/pickups/release",
     status_code=201,
     response_model=HandoverOut,
-    responses=problems(403, 404, 409),
 )
 async def release_student(
     body: ReleaseIn, session: SessionDep, user: DutyOrAdmin, idem: Idempotent
@@ -304,7 +278,7 @@ async def release_student(
     return await idem.run(201, produce)
 
 
-@router.get("/pickups", response_model=Page[GateListItem], responses=problems(403))
+@router.get("/pickups", response_model=Page[GateListItem])
 async def list_pickups(
     session: SessionDep,
     user: DutyOrAdmin,
@@ -320,7 +294,7 @@ async def list_pickups(
     return Page[GateListItem](items=items, next_cursor=cursor)
 
 
-@router.get("/pickups/late", response_model=Page[LateCaseOut], responses=problems(403))
+@router.get("/pickups/late", response_model=Page[LateCaseOut])
 async def list_late_pickups(
     session: SessionDep, user: DutyOrAdmin, page: PageDep, date: DateQuery = None
 ) -> Page[LateCaseOut]:
@@ -332,7 +306,6 @@ async def list_late_pickups(
 @router.post(
     "/pickups/late/{case_id}/acknowledge",
     response_model=LateCaseOut,
-    responses=problems(403, 404),
 )
 async def acknowledge_late_pickup(
     case_id: uuid.UUID, body: AcknowledgeIn, session: SessionDep, user: DutyOrAdmin
@@ -340,7 +313,7 @@ async def acknowledge_late_pickup(
     return await late.acknowledge(session, user, case_id, body)
 
 
-@router.get("/pickups/{handover_id}", response_model=HandoverOut, responses=problems(404))
+@router.get("/pickups/{handover_id}", response_model=HandoverOut)
 async def get_pickup(handover_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> HandoverOut:
     """One handover, for staff of its school or a guardian of the child."""
     return HandoverOut.model_validate(await handovers.get_handover(session, user, handover_id))
