@@ -123,7 +123,7 @@ async def verify(session: AsyncSession, principal: Principal, code: str) -> Veri
         for sid, adult in (await authorised_adults(session, pickup_pass, day.today)).items()
         if adult is not None
     }
-    done = await handovers_on(session, day.school.id, day.today)
+    done = await handovers_on(session, day.school.id, day.today, list(authorised))
     if not authorised:
         raise await _refuse_pass(
             principal, day.school.id, digest, "authority_lapsed", pass_id=pickup_pass.id

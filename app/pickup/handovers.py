@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
@@ -180,12 +181,16 @@ async def get_handover(
 
 
 async def handovers_on(
-    session: AsyncSession, school_id: uuid.UUID, day: date
+    session: AsyncSession,
+    school_id: uuid.UUID,
+    day: date,
+    student_ids: Collection[uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, Handover]:
-    rows = await session.scalars(
-        select(Handover).where(Handover.school_id == school_id, Handover.date == day)
-    )
-    return {h.student_id: h for h in rows}
+    """The day's handovers of the school (or of some of its children), by child."""
+    stmt = select(Handover).where(Handover.school_id == school_id, Handover.date == day)
+    if student_ids is not None:
+        stmt = stmt.where(Handover.student_id.in_(list(student_ids)))
+    return {h.student_id: h for h in await session.scalars(stmt)}
 
 
 async def gate_list(

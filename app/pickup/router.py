@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from app.auth.deps import CurrentUser, DutyOrAdmin, Idempotent, ParentUser, SchoolAdmin, StaffUser
@@ -232,9 +232,13 @@ async def list_pickup_passes(
     status_code=204,
     response_class=Response,
 )
-async def revoke_pickup_pass(pass_ref: str, session: SessionDep, user: ParentUser) -> None:
+async def revoke_pickup_pass(
+    pass_ref: Annotated[str, Path(max_length=64, description="The pass id or its code.")],
+    session: SessionDep,
+    user: ParentUser,
+) -> None:
     """Revoke a pass by its id or its code (the issuer or a guardian of a child on it)."""
-    await passes.revoke(session, user, pass_ref[:64])
+    await passes.revoke(session, user, pass_ref)
 
 
 # At the gate -----------------------------------------------------------------------------------

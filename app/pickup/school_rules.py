@@ -56,7 +56,7 @@ async def update_gate_rules(
         object_id=school_id,
         actor_id=principal.id,
         school_id=school_id,
-        data={k: v for k, v in changes.items()},
+        data=changes,
     )
     return await gate_rules(session, school_id)
 
