@@ -10,11 +10,13 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from app.attendance.router import router as attendance_router
 from app.core import health
 from app.core.context import RequestContextMiddleware
 from app.core.database import dispose_engine
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
-from app.pickup import router as pickup_router
+from app.leave.router import router as leave_router
+from app.pickup.router import router as pickup_router
 
 API_PREFIX = "/api/v1"
 
@@ -59,7 +61,7 @@ def _openapi_with_problem(app: FastAPI) -> dict[str, Any]:
 
 def _routers() -> list[APIRouter]:
     # Each domain's router, in the order /docs shows them.
-    return [pickup_router.router, health.router]
+    return [health.router, leave_router, attendance_router, pickup_router]
 
 
 @asynccontextmanager

@@ -277,3 +277,15 @@ async def test_requests_without_a_token_are_401(api: httpx.AsyncClient) -> None:
     assert response.status_code == 401
     assert response.json()["code"] == "auth.unauthenticated"
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_tokens_follow_the_service_clock_not_the_wall_clock(
+    api: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    from datetime import UTC, datetime
+
+    clock.freeze(datetime(2020, 3, 2, 8, 0, tzinfo=UTC))
+    fresh = auth_refresh(headers)
+    assert (await api.post("/things", json={"name": "a"}, headers=fresh)).status_code == 201
+    clock.advance(timedelta(minutes=16))
+    assert (await api.post("/things", json={"name": "a"}, headers=fresh)).status_code == 401

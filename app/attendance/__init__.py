@@ -1,0 +1,1 @@
+"""Daily rosters computed from enrollments, leave and roll-call marks (点名)."""

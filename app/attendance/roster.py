@@ -1,0 +1,141 @@
+"""The roster query: which children a group expects on a day, with each child's status.
+
+A child is on the roster of (day, group) when the group's class links (``GroupClass``) feed
+it from the child's class, the child's enrollment in the group's term is ``active`` or
+``withdrawal_pending`` with the group's slot among its slots, the day lies in the term, is
+one of the term's weekdays and of the enrollment's weekdays, is not a closure, is on or
+after the enrollment's ``start_date`` and before its ``end_date`` (withdrawal effective
+date). Everything is computed from those rules at read time; nothing is stored ahead.
+
+Extension point (gate pickup)
+-----------------------------
+A child's status is the first non-NULL value of ``STATUS_RULES``, else ``expected``.
+Each rule receives the outer query's student and slot columns and the day, and returns a
+nullable text expression correlated to them (a scalar subquery or a CASE). PostgreSQL
+evaluates COALESCE lazily left to right, so earlier rules win and later ones cost nothing
+once an earlier one answered. Gate pickup adds its rule, reading its handovers table and
+answering ``picked_up``/``released``, by inserting it in the tuple where it belongs:
+
+    STATUS_RULES = (on_leave, handed_over, roll_call_mark)
+
+Each rule must stay an index lookup on (student, day[, slot]) so the roster stays one
+query for the whole school, whatever its size.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    Select,
+    SQLColumnExpression,
+    and_,
+    any_,
+    case,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+)
+
+from app.attendance.models import RollCallMark, RosterStatus
+from app.enrollment.models import Enrollment, EnrollmentSlot, EnrollmentStatus
+from app.leave.models import LeaveRequest, LeaveStatus
+from app.school.models import Group, GroupClass, SchoolClass, Student, Term
+
+# An enrollment whose child still attends (a pending withdrawal takes effect on end_date).
+ATTENDING = (EnrollmentStatus.ACTIVE, EnrollmentStatus.WITHDRAWAL_PENDING)
+
+StudentColumn = SQLColumnExpression[uuid.UUID]
+SlotColumn = SQLColumnExpression[uuid.UUID]
+StatusRule = Callable[[StudentColumn, SlotColumn, date], SQLColumnExpression[Any]]
+
+
+def on_leave(student_id: StudentColumn, slot_id: SlotColumn, day: date) -> SQLColumnExpression[Any]:
+    """``on_leave`` when an approved leave covers the day and the slot (NULL slots: all)."""
+    covered = exists().where(
+        LeaveRequest.student_id == student_id,
+        LeaveRequest.status == LeaveStatus.APPROVED,
+        LeaveRequest.start_date <= day,
+        LeaveRequest.end_date >= day,
+        or_(LeaveRequest.slot_ids.is_(None), slot_id == any_(LeaveRequest.slot_ids)),
+    )
+    return case((covered, literal(RosterStatus.ON_LEAVE.value)), else_=null())
+
+
+def roll_call_mark(
+    student_id: StudentColumn, slot_id: SlotColumn, day: date
+) -> SQLColumnExpression[Any]:
+    """The last roll-call mark of the child for that slot and day (``present``/``absent``)."""
+    return (
+        select(RollCallMark.status)
+        .where(
+            RollCallMark.student_id == student_id,
+            RollCallMark.slot_id == slot_id,
+            RollCallMark.day == day,
+        )
+        .scalar_subquery()
+    )
+
+
+STATUS_RULES: tuple[StatusRule, ...] = (on_leave, roll_call_mark)
+
+
+def status_of(student_id: StudentColumn, slot_id: SlotColumn, day: date) -> Any:
+    """The roster status expression: the first rule that answers, else ``expected``."""
+    answers = [rule(student_id, slot_id, day) for rule in STATUS_RULES]
+    return func.coalesce(*answers, literal(RosterStatus.EXPECTED.value))
+
+
+def roster_select(day: date) -> Select[Any]:
+    """Every roster row of every group on ``day``; callers narrow it with ``.where``."""
+    weekday = day.isoweekday()
+    return (
+        select(
+            Student.id.label("student_id"),
+            Student.name.label("name"),
+            Student.student_no.label("student_no"),
+            SchoolClass.id.label("class_id"),
+            SchoolClass.name.label("class_name"),
+            Group.id.label("group_id"),
+            Group.name.label("group_name"),
+            Group.slot_id.label("slot_id"),
+            Group.term_id.label("term_id"),
+            status_of(Student.id, Group.slot_id, day).label("status"),
+        )
+        .select_from(Group)
+        .join(Term, Term.id == Group.term_id)
+        .join(
+            GroupClass,
+            and_(GroupClass.group_id == Group.id, GroupClass.slot_id == Group.slot_id),
+        )
+        .join(Student, Student.class_id == GroupClass.class_id)
+        .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .join(
+            Enrollment,
+            and_(Enrollment.student_id == Student.id, Enrollment.term_id == Group.term_id),
+        )
+        .join(
+            EnrollmentSlot,
+            and_(
+                EnrollmentSlot.enrollment_id == Enrollment.id,
+                EnrollmentSlot.slot_id == Group.slot_id,
+            ),
+        )
+        .where(
+            Term.start_date <= day,
+            Term.end_date >= day,
+            Term.weekdays.contains([weekday]),
+            ~Term.closures.contains([day]),
+            Enrollment.status.in_(ATTENDING),
+            Enrollment.weekdays.contains([weekday]),
+            Enrollment.start_date <= day,
+            or_(Enrollment.end_date.is_(None), Enrollment.end_date > day),
+        )
+        .order_by(SchoolClass.grade, SchoolClass.name, Student.student_no, Group.slot_id)
+    )

@@ -1,0 +1,206 @@
+"""Rosters for a group or a whole school, and roll call with its absence alerts.
+
+The roster rules and the status extension point for gate pickup are in ``roster.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.attendance import errors as _errors  # noqa: F401  (registers the messages)
+from app.attendance.models import MarkStatus, RollCallMark, RosterStatus
+from app.attendance.roster import roster_select
+from app.attendance.schemas import RollCallIn
+from app.auth.deps import Principal
+from app.core import audit, clock
+from app.core.errors import Invalid
+from app.notifications import service as notifications
+from app.notifications.templates import Kind
+from app.school import access
+from app.school.models import Group, Guardian, Slot, Student, Term
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One child on one group's roster for one slot and day."""
+
+    student_id: uuid.UUID
+    name: str
+    student_no: str
+    class_id: uuid.UUID
+    class_name: str
+    group_id: uuid.UUID
+    group_name: str
+    slot_id: uuid.UUID
+    term_id: uuid.UUID
+    status: RosterStatus
+
+
+def _entry(row: Mapping[str, Any]) -> RosterEntry:
+    return RosterEntry(**{**row, "status": RosterStatus(row["status"])})
+
+
+async def group_roster(session: AsyncSession, group: Group, day: dt.date) -> list[RosterEntry]:
+    """The roster of ``group`` on ``day`` (one query; empty on closures and days off)."""
+    rows = await session.execute(roster_select(day).where(Group.id == group.id))
+    return [_entry(row._mapping) for row in rows]
+
+
+async def expected_students(
+    session: AsyncSession,
+    school_id: uuid.UUID,
+    date: dt.date,
+    slot_id: uuid.UUID | None = None,
+    *,
+    student_ids: Collection[uuid.UUID] | None = None,
+) -> list[RosterEntry]:
+    """Every child on any roster of the school on ``date`` (one row per child and slot),
+    with its status; callers filter on status (e.g. pickup's waiting list keeps
+    ``expected``/``present``). One query, whatever the school's size.
+
+    A child whose class feeds no group of a slot is on no roster (a set-up gap, not a rule).
+    """
+    stmt = roster_select(date).where(Group.school_id == school_id)
+    if slot_id is not None:
+        stmt = stmt.where(Group.slot_id == slot_id)
+    if student_ids is not None:
+        stmt = stmt.where(Student.id.in_(student_ids))
+    rows = await session.execute(stmt)
+    return [_entry(row._mapping) for row in rows]
+
+
+async def take_roll_call(
+    session: AsyncSession, principal: Principal, group: Group, body: RollCallIn
+) -> list[RosterEntry]:
+    """Record marks (the last one wins), alert guardians of newly absent children, and
+    answer with the group's roster. Each roll call is one audit event with every mark and
+    the mark it replaced, which is the history of the day."""
+    if body.slot_id != group.slot_id:
+        raise Invalid("attendance.slot_mismatch", field="slot_id")
+    today = await access.school_today(session, group.school_id)
+    if body.date > today:
+        raise Invalid("attendance.future_date", field="date")
+    term = await session.get_one(Term, group.term_id)
+    if not term.start_date <= body.date <= term.end_date:
+        raise Invalid("attendance.outside_term", field="date")
+
+    on_roster = {e.student_id for e in await group_roster(session, group, body.date)}
+    seen: set[uuid.UUID] = set()
+    for i, mark in enumerate(body.marks):
+        if mark.student_id in seen:
+            raise Invalid("attendance.duplicate_mark", field=f"marks.{i}.student_id")
+        if mark.student_id not in on_roster:
+            raise Invalid("attendance.not_on_roster", field=f"marks.{i}.student_id")
+        seen.add(mark.student_id)
+
+    # Same order in every transaction, so two roll calls at once cannot deadlock.
+    marks = sorted(body.marks, key=lambda m: m.student_id)
+    rows = await session.execute(
+        select(RollCallMark.student_id, RollCallMark.status).where(
+            RollCallMark.slot_id == group.slot_id,
+            RollCallMark.day == body.date,
+            RollCallMark.student_id.in_(seen),
+        )
+    )
+    previous: dict[uuid.UUID, str] = {student_id: status for student_id, status in rows}
+    now = clock.now()
+    upsert = pg_insert(RollCallMark).values(
+        [
+            {
+                "student_id": m.student_id,
+                "slot_id": group.slot_id,
+                "day": body.date,
+                "school_id": group.school_id,
+                "group_id": group.id,
+                "status": m.status.value,
+                "marked_by": principal.id,
+                "marked_at": now,
+            }
+            for m in marks
+        ]
+    )
+    await session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[RollCallMark.student_id, RollCallMark.slot_id, RollCallMark.day],
+            set_={
+                "status": upsert.excluded.status,
+                "group_id": upsert.excluded.group_id,
+                "marked_by": upsert.excluded.marked_by,
+                "marked_at": upsert.excluded.marked_at,
+            },
+        )
+    )
+    await audit.record(
+        session,
+        action="attendance.roll_call",
+        object_type="group",
+        object_id=group.id,
+        actor_id=principal.id,
+        school_id=group.school_id,
+        data={
+            "date": body.date.isoformat(),
+            "slot_id": str(group.slot_id),
+            "catch_up": body.date < today,
+            "marks": [
+                {
+                    "student_id": str(m.student_id),
+                    "status": m.status.value,
+                    "previous": previous.get(m.student_id),
+                }
+                for m in marks
+            ],
+        },
+    )
+
+    roster = await group_roster(session, group, body.date)
+    marked_absent = {m.student_id for m in marks if m.status == MarkStatus.ABSENT}
+    # On approved leave the status stays on_leave: nobody is alarmed about an expected absence.
+    absent = [
+        e for e in roster if e.student_id in marked_absent and e.status == RosterStatus.ABSENT
+    ]
+    await _alert_absences(session, group, body.date, absent)
+    return roster
+
+
+async def _alert_absences(
+    session: AsyncSession, group: Group, day: dt.date, absent: list[RosterEntry]
+) -> None:
+    """Tell every guardian, once per child, slot and day (the dedupe key), whatever is resent."""
+    if not absent:
+        return
+    guardians: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    rows = await session.execute(
+        select(Guardian.student_id, Guardian.user_id)
+        .where(Guardian.student_id.in_([e.student_id for e in absent]))
+        .order_by(Guardian.user_id)
+    )
+    for student_id, user_id in rows:
+        guardians[student_id].append(user_id)
+    slot_name = await session.scalar(select(Slot.name).where(Slot.id == group.slot_id))
+    for entry in absent:
+        await notifications.notify(
+            session,
+            recipients=guardians[entry.student_id],
+            kind=Kind.ATTENDANCE_ABSENT,
+            params={
+                "student_name": entry.name,
+                "date": f"{day.month}月{day.day}日",
+                "slot_name": slot_name or "",
+            },
+            data={
+                "student_id": str(entry.student_id),
+                "slot_id": str(group.slot_id),
+                "group_id": str(group.id),
+                "date": day.isoformat(),
+            },
+            dedupe_key=f"absent:{entry.student_id}:{group.slot_id}:{day.isoformat()}",
+        )

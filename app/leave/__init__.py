@@ -1,0 +1,1 @@
+"""Leave requests (请假): parents ask, homeroom teachers or admins decide."""

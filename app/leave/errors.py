@@ -1,0 +1,41 @@
+"""Error codes and messages of leave requests."""
+
+from app.core.i18n import register
+
+register(
+    {
+        "leave.not_found": ("请假申请不存在。", "Leave request not found."),
+        "leave.dates_reversed": (
+            "结束日期不能早于开始日期。",
+            "The end date cannot be before the start date.",
+        ),
+        "leave.outside_term": (
+            "请假日期必须在同一学期的课后服务期间内。",
+            "The leave dates must lie within one term of the after-school service.",
+        ),
+        "leave.not_enrolled": (
+            "孩子未报名该学期的课后服务，无需请假。",
+            "The child is not enrolled in the after-school service of that term.",
+        ),
+        "leave.slot_invalid": (
+            "所选时段不是孩子已报名的时段。",
+            "A chosen slot is not one the child is enrolled in.",
+        ),
+        "leave.overlap": (
+            "该时段已有待审批或已批准的请假。",
+            "A pending or approved leave already covers some of these days and slots.",
+        ),
+        "leave.not_pending": (
+            "该请假申请已处理，不能再次审批。",
+            "This leave request has already been decided.",
+        ),
+        "leave.not_reviewer": (
+            "只有孩子的班主任或学校管理员可以审批请假。",
+            "Only the child's homeroom teacher or a school admin may decide on leave.",
+        ),
+        "leave.not_cancellable": (
+            "只能撤销待审批或尚未开始的请假。",
+            "Only a pending leave, or an approved one that has not started, can be cancelled.",
+        ),
+    }
+)

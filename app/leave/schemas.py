@@ -1,0 +1,54 @@
+"""Request and response bodies of leave requests."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from app.core.schemas import Input, Output
+from app.leave.models import LeaveKind, LeaveStatus
+
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Comment = Annotated[str, StringConstraints(max_length=500)]
+
+
+class LeaveRequestIn(Input):
+    student_id: uuid.UUID
+    start_date: date
+    end_date: date
+    slot_ids: list[uuid.UUID] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        description="Slots the leave covers; null (the default) covers every slot of those days.",
+    )
+    kind: LeaveKind
+    reason: Reason
+
+
+class LeaveDecisionIn(Input):
+    decision: Literal["approve", "reject"]
+    comment: Comment | None = None
+
+
+class LeaveRequestOut(Output):
+    id: uuid.UUID
+    student_id: uuid.UUID
+    student_name: str
+    class_name: str
+    term_id: uuid.UUID
+    start_date: date
+    end_date: date
+    slot_ids: list[uuid.UUID] | None
+    kind: LeaveKind
+    reason: str
+    status: LeaveStatus
+    requested_by: uuid.UUID | None
+    created_at: datetime
+    decided_by: uuid.UUID | None
+    decided_at: datetime | None
+    decision_comment: str | None
+    cancelled_at: datetime | None

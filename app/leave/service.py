@@ -1,0 +1,303 @@
+"""The rules of leave: who may ask for which days, who decides, and who is told."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import cast
+
+from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.deps import Principal
+from app.auth.models import Role
+from app.core import audit, clock
+from app.core.errors import Conflict, Forbidden, Invalid
+from app.core.pagination import PageParams, paginate
+from app.enrollment.models import CLOSED, Enrollment, EnrollmentSlot
+from app.leave import errors as _errors  # noqa: F401  (registers the messages)
+from app.leave.models import CLAIMING, LeaveRequest, LeaveStatus
+from app.leave.schemas import LeaveDecisionIn, LeaveRequestIn, LeaveRequestOut
+from app.notifications import service as notifications
+from app.notifications.templates import Kind
+from app.school import access
+from app.school.models import Guardian, SchoolClass, Student, Term
+
+OUTCOME = {LeaveStatus.APPROVED: "已批准", LeaveStatus.REJECTED: "未获批准"}
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool]:
+    """Which leave requests the caller may see: a parent their children's, a teacher their
+    homeroom classes', a school admin the school's (an account holding several roles sees
+    the union)."""
+    reach: list[ColumnElement[bool]] = []
+    if principal.has(Role.PARENT):
+        reach.append(
+            LeaveRequest.student_id.in_(
+                select(Guardian.student_id).where(Guardian.user_id == principal.id)
+            )
+        )
+    if principal.school_id is not None and principal.is_school_admin:
+        reach.append(LeaveRequest.school_id == principal.school_id)
+    elif principal.school_id is not None and principal.has(Role.TEACHER):
+        reach.append(
+            LeaveRequest.student_id.in_(
+                select(Student.id)
+                .join(SchoolClass, SchoolClass.id == Student.class_id)
+                .where(
+                    SchoolClass.homeroom_teacher_id == principal.id,
+                    SchoolClass.school_id == principal.school_id,
+                )
+            )
+        )
+    return or_(*reach) if reach else false()
+
+
+async def create(
+    session: AsyncSession, principal: Principal, body: LeaveRequestIn
+) -> LeaveRequestOut:
+    student = await access.guarded_student(session, principal, body.student_id)
+    if body.end_date < body.start_date:
+        raise Invalid("leave.dates_reversed", field="end_date")
+    term = await session.scalar(
+        select(Term)
+        .where(
+            Term.school_id == student.school_id,
+            Term.start_date <= body.start_date,
+            Term.end_date >= body.start_date,
+        )
+        .order_by(Term.start_date.desc())
+        .limit(1)
+    )
+    if term is None:
+        raise Invalid("leave.outside_term", field="start_date")
+    if body.end_date > term.end_date:
+        raise Invalid("leave.outside_term", field="end_date")
+
+    # Lock the child so two requests for overlapping days cannot both pass the overlap check.
+    # NO KEY UPDATE: rows that merely reference the child (marks, notifications) stay unblocked.
+    await session.execute(
+        select(Student.id).where(Student.id == student.id).with_for_update(key_share=True)
+    )
+    enrollment_id = await session.scalar(
+        select(Enrollment.id).where(
+            Enrollment.student_id == student.id,
+            Enrollment.term_id == term.id,
+            Enrollment.status.not_in(CLOSED),
+        )
+    )
+    if enrollment_id is None:
+        raise Invalid("leave.not_enrolled", field="student_id")
+    slot_ids = await _enrolled_slots(session, enrollment_id, body.slot_ids)
+    await _refuse_overlap(session, student.id, body.start_date, body.end_date, slot_ids)
+
+    leave = LeaveRequest(
+        school_id=student.school_id,
+        student_id=student.id,
+        term_id=term.id,
+        start_date=body.start_date,
+        end_date=body.end_date,
+        slot_ids=slot_ids,
+        kind=body.kind,
+        reason=body.reason,
+        status=LeaveStatus.PENDING,
+        requested_by=principal.id,
+    )
+    session.add(leave)
+    await session.flush()
+    await audit.record(
+        session,
+        action="leave.requested",
+        object_type="leave_request",
+        object_id=leave.id,
+        actor_id=principal.id,
+        school_id=leave.school_id,
+        data={
+            "student_id": str(student.id),
+            "start_date": leave.start_date.isoformat(),
+            "end_date": leave.end_date.isoformat(),
+            "slot_ids": [str(s) for s in slot_ids] if slot_ids else None,
+            "kind": leave.kind,
+        },
+    )
+    return (await describe(session, [leave]))[0]
+
+
+async def _enrolled_slots(
+    session: AsyncSession, enrollment_id: uuid.UUID, wanted: list[uuid.UUID] | None
+) -> list[uuid.UUID] | None:
+    """The requested slots, deduplicated, if the enrollment chose each of them (else 422)."""
+    if wanted is None:
+        return None
+    enrolled = set(
+        await session.scalars(
+            select(EnrollmentSlot.slot_id).where(EnrollmentSlot.enrollment_id == enrollment_id)
+        )
+    )
+    chosen = list(dict.fromkeys(wanted))
+    if not set(chosen) <= enrolled:
+        raise Invalid("leave.slot_invalid", field="slot_ids")
+    return chosen
+
+
+async def _refuse_overlap(
+    session: AsyncSession,
+    student_id: uuid.UUID,
+    start: date,
+    end: date,
+    slot_ids: list[uuid.UUID] | None,
+) -> None:
+    overlapping = select(LeaveRequest.id).where(
+        LeaveRequest.student_id == student_id,
+        LeaveRequest.status.in_(CLAIMING),
+        LeaveRequest.start_date <= end,
+        LeaveRequest.end_date >= start,
+    )
+    if slot_ids is not None:  # a whole-day leave (NULL) overlaps any slot
+        overlapping = overlapping.where(
+            or_(LeaveRequest.slot_ids.is_(None), LeaveRequest.slot_ids.overlap(slot_ids))
+        )
+    if await session.scalar(overlapping.limit(1)) is not None:
+        raise Conflict("leave.overlap")
+
+
+async def list_visible(
+    session: AsyncSession,
+    principal: Principal,
+    page: PageParams,
+    *,
+    status: LeaveStatus | None = None,
+    day: date | None = None,
+    student_id: uuid.UUID | None = None,
+) -> tuple[list[LeaveRequestOut], str | None]:
+    """Newest first. ``day`` keeps requests covering that date (a teacher's "who is off today")."""
+    stmt = select(LeaveRequest).where(visible_to(principal))
+    if status is not None:
+        stmt = stmt.where(LeaveRequest.status == status)
+    if day is not None:
+        stmt = stmt.where(LeaveRequest.start_date <= day, LeaveRequest.end_date >= day)
+    if student_id is not None:
+        stmt = stmt.where(LeaveRequest.student_id == student_id)
+    leaves, cursor = await paginate(
+        session,
+        cast("Select[tuple[LeaveRequest]]", stmt),  # paginate predates 2.1's Select typing
+        page,
+        (LeaveRequest.created_at, LeaveRequest.id),
+        descending=True,
+    )
+    return await describe(session, leaves), cursor
+
+
+async def decide(
+    session: AsyncSession, principal: Principal, leave: LeaveRequest, body: LeaveDecisionIn
+) -> LeaveRequestOut:
+    """Approve or reject a pending request (the child's homeroom teacher or a school admin)."""
+    await session.refresh(leave, with_for_update=True)
+    student = await session.get_one(Student, leave.student_id)
+    if not await _is_reviewer(session, principal, leave, student):
+        raise Forbidden("leave.not_reviewer")
+    if leave.status != LeaveStatus.PENDING:
+        raise Conflict("leave.not_pending")
+
+    outcome = LeaveStatus.APPROVED if body.decision == "approve" else LeaveStatus.REJECTED
+    leave.status = outcome
+    leave.decided_by = principal.id
+    leave.decided_at = clock.now()
+    leave.decision_comment = body.comment or None
+    await session.flush()
+    await audit.record(
+        session,
+        action=f"leave.{outcome}",
+        object_type="leave_request",
+        object_id=leave.id,
+        actor_id=principal.id,
+        school_id=leave.school_id,
+        data={"comment": leave.decision_comment},
+    )
+    await notifications.notify(
+        session,
+        recipients=await access.guardian_ids(session, student.id),
+        kind=Kind.LEAVE_DECIDED,
+        params={
+            "student_name": student.name,
+            "start_date": _chinese_date(leave.start_date),
+            "end_date": _chinese_date(leave.end_date),
+            "outcome": OUTCOME[outcome],
+            "comment": f"老师留言：{leave.decision_comment}" if leave.decision_comment else "",
+        },
+        data={
+            "leave_request_id": str(leave.id),
+            "student_id": str(student.id),
+            "status": outcome.value,
+        },
+        dedupe_key=f"leave:{leave.id}",
+    )
+    return (await describe(session, [leave]))[0]
+
+
+async def _is_reviewer(
+    session: AsyncSession, principal: Principal, leave: LeaveRequest, student: Student
+) -> bool:
+    if principal.school_id != leave.school_id:
+        return False
+    if principal.is_school_admin:
+        return True
+    return (
+        principal.has(Role.TEACHER)
+        and await access.homeroom_teacher_id(session, student.class_id) == principal.id
+    )
+
+
+async def cancel(
+    session: AsyncSession, principal: Principal, leave: LeaveRequest
+) -> LeaveRequestOut:
+    """A guardian withdraws a request while it is pending, or approved but not yet begun."""
+    await session.refresh(leave, with_for_update=True)
+    today = await access.school_today(session, leave.school_id)
+    pending = leave.status == LeaveStatus.PENDING
+    if not (pending or (leave.status == LeaveStatus.APPROVED and today < leave.start_date)):
+        raise Conflict("leave.not_cancellable")
+    previous = leave.status
+    leave.status = LeaveStatus.CANCELLED
+    leave.cancelled_at = clock.now()
+    await session.flush()
+    await audit.record(
+        session,
+        action="leave.cancelled",
+        object_type="leave_request",
+        object_id=leave.id,
+        actor_id=principal.id,
+        school_id=leave.school_id,
+        data={"previous_status": previous},
+    )
+    return (await describe(session, [leave]))[0]
+
+
+async def describe(session: AsyncSession, leaves: Sequence[LeaveRequest]) -> list[LeaveRequestOut]:
+    """Leave requests with their child's name and class, in one query for the whole page."""
+    if not leaves:
+        return []
+    rows = await session.execute(
+        select(Student.id, Student.name, SchoolClass.name)
+        .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .where(Student.id.in_({leave.student_id for leave in leaves}))
+    )
+    names = {student_id: (name, class_name) for student_id, name, class_name in rows}
+    return [
+        LeaveRequestOut.model_validate(
+            {
+                **{c: getattr(leave, c) for c in _COLUMNS},
+                "student_name": names[leave.student_id][0],
+                "class_name": names[leave.student_id][1],
+            }
+        )
+        for leave in leaves
+    ]
+
+
+_COLUMNS = [c for c in LeaveRequestOut.model_fields if c not in {"student_name", "class_name"}]
+
+
+def _chinese_date(day: date) -> str:
+    return f"{day.month}月{day.day}日"
