@@ -2,21 +2,31 @@
 
 A child is *expected* on a date when an active (or withdrawal-pending) enrollment covers it:
 the term runs that day, the weekday is one of the term's and the enrollment's, the date is
-no closure, and ``start_date <= date < end_date``. Of the expected, roll call and leave
-decide who is ``absent`` or ``on_leave``; the rest are the children the gate must hand over.
+no closure, and ``start_date <= date < end_date``. Approved leave and roll call then decide,
+slot by slot, with the roster's own rules (``app.attendance.roster``):
+
+- ``on_leave`` when approved leave covers every slot the child has that day;
+- ``absent`` when the latest slot that has a roll-call mark (leave aside) was marked absent;
+- otherwise ``expected``: the gate's to hand over once the last slot not on leave ends.
+
+Unlike the roster, this does not need the child's class to feed a group: a child enrolled
+but missing from a group through a set-up gap is still a child waiting at the gate.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, time
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Result, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.attendance.models import MarkStatus
+from app.attendance.roster import on_leave, roll_call_mark
 from app.enrollment.models import Enrollment, EnrollmentSlot, EnrollmentStatus
 from app.school.models import Slot, Term
 
@@ -32,20 +42,24 @@ class DayStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class ExpectedDay:
-    """An expected child's day: the slots they attend and when the last one ends (local)."""
+class ChildDay:
+    """An enrolled child's day: their status, and when their last slot in care ends (local)."""
 
-    slot_ids: frozenset[uuid.UUID]
+    status: DayStatus
     last_slot_end: time
 
 
-async def expected_children(
+async def enrolled_children(
     session: AsyncSession,
     school_id: uuid.UUID,
     day: date,
     student_ids: Collection[uuid.UUID] | None = None,
-) -> dict[uuid.UUID, ExpectedDay]:
-    """The children an enrollment puts in the school's care on ``day`` (one query)."""
+) -> dict[uuid.UUID, ChildDay]:
+    """Every child an enrollment puts in the school's care on ``day``, with their status.
+
+    One query for the whole school: a row per child and slot, with the roster's leave and
+    roll-call lookups (index lookups by child, slot and day) evaluated for each.
+    """
     weekday = day.isoweekday()
     conditions: list[ColumnElement[bool]] = [
         Enrollment.school_id == school_id,
@@ -62,18 +76,32 @@ async def expected_children(
         if not student_ids:
             return {}
         conditions.append(Enrollment.student_id.in_(list(student_ids)))
-    rows = await session.execute(
-        select(Enrollment.student_id, func.array_agg(Slot.id), func.max(Slot.end_time))
+    rows: Result[uuid.UUID, time, time, str | None, str | None] = await session.execute(
+        select(
+            Enrollment.student_id,
+            Slot.start_time,
+            Slot.end_time,
+            on_leave(Enrollment.student_id, Slot.id, day).label("leave"),
+            roll_call_mark(Enrollment.student_id, Slot.id, day).label("mark"),
+        )
         .join(Term, Term.id == Enrollment.term_id)
         .join(EnrollmentSlot, EnrollmentSlot.enrollment_id == Enrollment.id)
         .join(Slot, Slot.id == EnrollmentSlot.slot_id)
         .where(*conditions)
-        .group_by(Enrollment.student_id)
     )
-    return {
-        student_id: ExpectedDay(slot_ids=frozenset(slot_ids), last_slot_end=last_end)
-        for student_id, slot_ids, last_end in rows.all()
-    }
+    slots: dict[uuid.UUID, list[tuple[time, time, str | None, str | None]]] = defaultdict(list)
+    for student_id, start, end, leave, mark in rows.all():
+        slots[student_id].append((start, end, leave, mark))
+    return {student_id: _child_day(day_slots) for student_id, day_slots in slots.items()}
+
+
+def _child_day(slots: list[tuple[time, time, str | None, str | None]]) -> ChildDay:
+    in_care = sorted((s for s in slots if s[2] is None), key=lambda s: s[0])
+    if not in_care:
+        return ChildDay(DayStatus.ON_LEAVE, max(s[1] for s in slots))
+    marks = [mark for _, _, _, mark in in_care if mark is not None]
+    status = DayStatus.ABSENT if marks and marks[-1] == MarkStatus.ABSENT else DayStatus.EXPECTED
+    return ChildDay(status, max(s[1] for s in in_care))
 
 
 async def day_statuses(
@@ -82,24 +110,17 @@ async def day_statuses(
     day: date,
     student_ids: Collection[uuid.UUID],
 ) -> dict[uuid.UUID, str]:
-    """``expected`` | ``absent`` | ``on_leave`` | ``not_expected`` for each child on ``day``.
-
-    TODO(attend integration): once ``app.leave`` and ``app.attendance`` are on main, mark a
-    child ``on_leave`` when approved leave covers the date for all their slots that day, and
-    ``absent`` when roll call marked them absent. Until then every enrolled child counts as
-    expected.
-    """
-    expected = await expected_children(session, school_id, day, student_ids)
+    """``expected`` | ``absent`` | ``on_leave`` | ``not_expected`` for each child on ``day``."""
+    enrolled = await enrolled_children(session, school_id, day, student_ids)
     return {
-        sid: DayStatus.EXPECTED if sid in expected else DayStatus.NOT_EXPECTED
+        sid: enrolled[sid].status if sid in enrolled else DayStatus.NOT_EXPECTED
         for sid in student_ids
     }
 
 
 async def attending_children(
     session: AsyncSession, school_id: uuid.UUID, day: date
-) -> dict[uuid.UUID, ExpectedDay]:
-    """The expected children who are neither absent nor on leave: the gate's to hand over."""
-    expected = await expected_children(session, school_id, day)
-    statuses = await day_statuses(session, school_id, day, list(expected))
-    return {sid: d for sid, d in expected.items() if statuses[sid] == DayStatus.EXPECTED}
+) -> dict[uuid.UUID, ChildDay]:
+    """The enrolled children who are neither absent nor on leave: the gate's to hand over."""
+    enrolled = await enrolled_children(session, school_id, day)
+    return {sid: d for sid, d in enrolled.items() if d.status == DayStatus.EXPECTED}

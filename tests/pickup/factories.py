@@ -11,7 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import Role, User
 from app.core import clock
 from app.enrollment.models import Enrollment, EnrollmentSlot, EnrollmentStatus
-from app.school.models import Guardian, School, SchoolClass, Slot, Student, Term
+from app.school.models import (
+    Group,
+    GroupClass,
+    Guardian,
+    School,
+    SchoolClass,
+    Slot,
+    Student,
+    Term,
+)
 from tests.factories import create_school, create_user
 
 _seq = count(1)
@@ -202,3 +211,20 @@ async def add_child(
     if slots:
         await enroll(session, child, gate.term, slots, **enrollment)  # type: ignore[arg-type]
     return child
+
+
+async def create_group(session: AsyncSession, gate: Gate, slot: Slot) -> Group:
+    """A group of ``slot`` fed by the gate's class and led by the gate's teacher."""
+    group = Group(
+        school_id=gate.school.id,
+        term_id=gate.term.id,
+        slot_id=slot.id,
+        name=f"{slot.name}{next(_seq)}组",
+        leader_id=gate.teacher.id,
+        capacity=45,
+    )
+    session.add(group)
+    await session.flush()
+    session.add(GroupClass(group_id=group.id, class_id=gate.klass.id, slot_id=slot.id))
+    await session.flush()
+    return group
