@@ -174,12 +174,13 @@ async def confirm(session: AsyncSession, principal: Principal, body: HandoverIn)
         pickup_pass, _ = await _live_pass(session, principal, day, body.pass_code)
         pass_id = pickup_pass.id
         adults = await authorised_adults(session, pickup_pass, day.today)
-        identity = AdultIdentity(
-            name=pickup_pass.adult_name, phone=pickup_pass.adult_phone, id_number=None
-        )
         adult = adults.get(student.id)
-        if adult is not None:
-            identity = AdultIdentity(adult.name, adult.phone, body.adult_id_number)
+        # Whoever the pass names is checked against the blocks, even for a child not on it.
+        identity = AdultIdentity(
+            name=adult.name if adult else pickup_pass.adult_name,
+            phone=adult.phone if adult else pickup_pass.adult_phone,
+            id_number=body.adult_id_number,
+        )
         await _refuse_if_blocked(session, principal, day, [student], identity, via="pass")
         if adult is None:
             raise await _refuse_adult(

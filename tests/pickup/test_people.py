@@ -407,3 +407,27 @@ class TestBlockedAtTheGate:
             "/pickups/verify", json={"code": issued.json()["code"]}, headers=auth(gate.duty)
         )
         assert verified.status_code == 200
+
+    async def test_a_blocked_adult_asking_for_a_child_not_on_their_pass_is_flagged(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        gate = await build_gate(session)
+        half_sibling = await add_child(session, gate)
+        outsider = await create_parent(session, half_sibling, name="刘某", phone="13500007777")
+        await session.commit()
+        await self._block(client, gate, name="刘某", phone="13500007777")
+        issued = await client.post(
+            "/pickup-passes", json={"student_ids": [str(half_sibling.id)]}, headers=auth(outsider)
+        )
+        response = await client.post(
+            "/pickups",
+            json={
+                "student_id": str(gate.child.id),
+                "date": TODAY.isoformat(),
+                "pass_code": issued.json()["code"],
+            },
+            headers=auth(gate.duty),
+        )
+        assert response.status_code == 403
+        assert response.json()["code"] == "pickup.adult_blocked"
+        assert (await self._alerts(session, gate))["王校长"] == 1
