@@ -22,6 +22,7 @@ from app.core.settings import get_settings
 from app.enrollment.router import router as enrollment_router
 from app.leave.router import router as leave_router
 from app.notifications.router import router as notifications_router
+from app.pickup.router import router as pickup_router
 from app.school.router import router as school_router
 from app.surveys.router import router as surveys_router
 
@@ -76,6 +77,7 @@ def _routers() -> list[APIRouter]:
         enrollment_router,
         leave_router,
         attendance_router,
+        pickup_router,
         surveys_router,
         notifications_router,
         health.router,

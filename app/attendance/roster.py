@@ -46,6 +46,7 @@ from sqlalchemy import (
 from app.attendance.models import RollCallMark, RosterStatus
 from app.enrollment.models import Enrollment, EnrollmentSlot, EnrollmentStatus
 from app.leave.models import LeaveRequest, LeaveStatus
+from app.pickup.roster import handed_over
 from app.school.models import Group, GroupClass, SchoolClass, Student, Term
 
 # An enrollment whose child still attends (a pending withdrawal takes effect on end_date).
@@ -83,7 +84,7 @@ def roll_call_mark(
     )
 
 
-STATUS_RULES: tuple[StatusRule, ...] = (on_leave, roll_call_mark)
+STATUS_RULES: tuple[StatusRule, ...] = (on_leave, handed_over, roll_call_mark)
 
 
 def status_of(student_id: StudentColumn, slot_id: SlotColumn, day: date) -> Any:

@@ -8,6 +8,10 @@ from enum import StrEnum
 class Kind(StrEnum):
     PICKUP_HANDED_OVER = "pickup.handed_over"
     PICKUP_LATE = "pickup.late"
+    PICKUP_RELEASED = "pickup.released"
+    PICKUP_LATE_ESCALATED = "pickup.late_escalated"
+    PICKUP_BLOCKED_ATTEMPT = "pickup.blocked_attempt"
+    PICKUP_PERSON_ADDED = "pickup.person_added"
     ATTENDANCE_ABSENT = "attendance.absent"
     LEAVE_DECIDED = "leave.decided"
     ENROLLMENT_DECIDED = "enrollment.decided"
@@ -23,6 +27,25 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     Kind.PICKUP_LATE: (
         "{student_name}仍在等待接送",
         "课后服务已结束{minutes}分钟，{student_name}仍在校门等待，请尽快接孩子。",
+    ),
+    Kind.PICKUP_RELEASED: (
+        "{student_name}已自行离校",
+        "{student_name}已于{time}经家长同意自行离校（弹性离校），值班老师：{staff_name}。",
+    ),
+    Kind.PICKUP_LATE_ESCALATED: (
+        "超时未接：{class_name}{student_name}",
+        "课后服务已结束{minutes}分钟，{class_name}{student_name}仍未被接走，"
+        "家长已收到提醒，请值班老师跟进并记录处理结果。",
+    ),
+    Kind.PICKUP_BLOCKED_ATTEMPT: (
+        "接送预警：{class_name}{student_name}",
+        "{time}禁止接送人员（{adult_name}）试图接走{class_name}{student_name}，"
+        "已被系统拒绝。操作人：{staff_name}。请立即到校门处理。",
+    ),
+    Kind.PICKUP_PERSON_ADDED: (
+        "{student_name}新增接送人",
+        "{actor_name}为{student_name}登记了接送人{adult_name}（{relationship}）。"
+        "如有疑问请联系学校。",
     ),
     Kind.ATTENDANCE_ABSENT: (
         "{student_name}未到课后服务",

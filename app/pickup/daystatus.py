@@ -1,0 +1,126 @@
+"""Who is in the school's care on a date: the seam between the gate and the roster.
+
+A child is *expected* on a date when an active (or withdrawal-pending) enrollment covers it:
+the term runs that day, the weekday is one of the term's and the enrollment's, the date is
+no closure, and ``start_date <= date < end_date``. Approved leave and roll call then decide,
+slot by slot, with the roster's own rules (``app.attendance.roster``):
+
+- ``on_leave`` when approved leave covers every slot the child has that day;
+- ``absent`` when the latest slot that has a roll-call mark (leave aside) was marked absent;
+- otherwise ``expected``: the gate's to hand over once the last slot not on leave ends.
+
+Unlike the roster, this does not need the child's class to feed a group: a child enrolled
+but missing from a group through a set-up gap is still a child waiting at the gate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, time
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, Result, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.attendance.models import MarkStatus
+from app.attendance.roster import on_leave, roll_call_mark
+from app.enrollment.models import Enrollment, EnrollmentSlot, EnrollmentStatus
+from app.school.models import Slot, Term
+
+# Statuses under which the child is on the roster (withdrawal takes effect at end_date).
+ON_ROSTER = (EnrollmentStatus.ACTIVE, EnrollmentStatus.WITHDRAWAL_PENDING)
+
+
+class DayStatus(StrEnum):
+    EXPECTED = "expected"
+    ABSENT = "absent"
+    ON_LEAVE = "on_leave"
+    NOT_EXPECTED = "not_expected"
+
+
+@dataclass(frozen=True)
+class ChildDay:
+    """An enrolled child's day: their status, and when their last slot in care ends (local)."""
+
+    status: DayStatus
+    last_slot_end: time
+
+
+async def enrolled_children(
+    session: AsyncSession,
+    school_id: uuid.UUID,
+    day: date,
+    student_ids: Collection[uuid.UUID] | None = None,
+) -> dict[uuid.UUID, ChildDay]:
+    """Every child an enrollment puts in the school's care on ``day``, with their status.
+
+    One query for the whole school: a row per child and slot, with the roster's leave and
+    roll-call lookups (index lookups by child, slot and day) evaluated for each.
+    """
+    weekday = day.isoweekday()
+    conditions: list[ColumnElement[bool]] = [
+        Enrollment.school_id == school_id,
+        Enrollment.status.in_(ON_ROSTER),
+        Enrollment.start_date <= day,
+        or_(Enrollment.end_date.is_(None), Enrollment.end_date > day),
+        Enrollment.weekdays.contains([weekday]),
+        Term.start_date <= day,
+        Term.end_date >= day,
+        Term.weekdays.contains([weekday]),
+        ~Term.closures.contains([day]),
+    ]
+    if student_ids is not None:
+        if not student_ids:
+            return {}
+        conditions.append(Enrollment.student_id.in_(list(student_ids)))
+    rows: Result[uuid.UUID, time, time, str | None, str | None] = await session.execute(
+        select(
+            Enrollment.student_id,
+            Slot.start_time,
+            Slot.end_time,
+            on_leave(Enrollment.student_id, Slot.id, day).label("leave"),
+            roll_call_mark(Enrollment.student_id, Slot.id, day).label("mark"),
+        )
+        .join(Term, Term.id == Enrollment.term_id)
+        .join(EnrollmentSlot, EnrollmentSlot.enrollment_id == Enrollment.id)
+        .join(Slot, Slot.id == EnrollmentSlot.slot_id)
+        .where(*conditions)
+    )
+    slots: dict[uuid.UUID, list[tuple[time, time, str | None, str | None]]] = defaultdict(list)
+    for student_id, start, end, leave, mark in rows.all():
+        slots[student_id].append((start, end, leave, mark))
+    return {student_id: _child_day(day_slots) for student_id, day_slots in slots.items()}
+
+
+def _child_day(slots: list[tuple[time, time, str | None, str | None]]) -> ChildDay:
+    in_care = sorted((s for s in slots if s[2] is None), key=lambda s: s[0])
+    if not in_care:
+        return ChildDay(DayStatus.ON_LEAVE, max(s[1] for s in slots))
+    marks = [mark for _, _, _, mark in in_care if mark is not None]
+    status = DayStatus.ABSENT if marks and marks[-1] == MarkStatus.ABSENT else DayStatus.EXPECTED
+    return ChildDay(status, max(s[1] for s in in_care))
+
+
+async def day_statuses(
+    session: AsyncSession,
+    school_id: uuid.UUID,
+    day: date,
+    student_ids: Collection[uuid.UUID],
+) -> dict[uuid.UUID, str]:
+    """``expected`` | ``absent`` | ``on_leave`` | ``not_expected`` for each child on ``day``."""
+    enrolled = await enrolled_children(session, school_id, day, student_ids)
+    return {
+        sid: enrolled[sid].status if sid in enrolled else DayStatus.NOT_EXPECTED
+        for sid in student_ids
+    }
+
+
+async def attending_children(
+    session: AsyncSession, school_id: uuid.UUID, day: date
+) -> dict[uuid.UUID, ChildDay]:
+    """The enrolled children who are neither absent nor on leave: the gate's to hand over."""
+    enrolled = await enrolled_children(session, school_id, day)
+    return {sid: d for sid, d in enrolled.items() if d.status == DayStatus.EXPECTED}

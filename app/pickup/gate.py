@@ -1,0 +1,231 @@
+"""At the gate: verify a pass, and hand a child to an adult the family authorised."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.deps import Principal
+from app.auth.models import User
+from app.core.errors import Forbidden, NotFound
+from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
+from app.pickup import incidents
+from app.pickup.daystatus import day_statuses
+from app.pickup.handovers import (
+    SchoolDay,
+    class_names,
+    ensure_in_care,
+    ensure_today,
+    handovers_on,
+    record_handover,
+    school_day,
+    school_day_of,
+    school_student,
+)
+from app.pickup.identity import code_digest
+from app.pickup.models import Handover, HandoverKind, PickupPass, PickupPerson
+from app.pickup.passes import adult_out, authorised_adults, check_throttle, find_live
+from app.pickup.persons import (
+    AdultIdentity,
+    AuthorisedAdult,
+    blocked_match,
+    may_collect_unannounced,
+)
+from app.pickup.schemas import GateStudentOut, HandoverIn, VerifyOut
+from app.school.models import Student
+
+
+async def _refuse_pass(
+    principal: Principal,
+    school_id: uuid.UUID,
+    digest: str,
+    reason: str,
+    pass_id: uuid.UUID | None = None,
+) -> NotFound:
+    """Log, audit and count a failed pass check; the caller raises what this returns."""
+    await incidents.record_failure(
+        actor_id=principal.id,
+        school_id=school_id,
+        reason=reason,
+        code_digest=digest,
+        counted=True,
+        data={},
+        object_id=pass_id,
+    )
+    return NotFound("pickup.pass_invalid")
+
+
+async def _refuse_adult(
+    principal: Principal, school_id: uuid.UUID, reason: str, **data: Any
+) -> Forbidden:
+    await incidents.record_failure(
+        actor_id=principal.id,
+        school_id=school_id,
+        reason=reason,
+        code_digest=None,
+        counted=False,
+        data={k: str(v) for k, v in data.items()},
+    )
+    return Forbidden("pickup.not_authorized")
+
+
+async def _refuse_if_blocked(
+    session: AsyncSession,
+    principal: Principal,
+    day: SchoolDay,
+    students: list[Student],
+    adult: AdultIdentity,
+    via: str,
+) -> None:
+    """403 ``pickup.adult_blocked``, with duty staff and admins alerted, for a blocked adult."""
+    for student in students:
+        blocked = await blocked_match(session, student.id, adult)
+        if blocked is None:
+            continue
+        actor = await session.get(User, principal.id)
+        names = await class_names(session, {student.class_id})
+        await incidents.alert_blocked_attempt(
+            school_id=student.school_id,
+            student_id=student.id,
+            student_name=student.name,
+            class_name=names.get(student.class_id, ""),
+            blocked_adult_id=blocked.id,
+            adult_name=adult.name,
+            actor_id=principal.id,
+            actor_name=actor.name if actor else "",
+            at=day.now,
+            local_time=day.now.astimezone(day.zone).strftime("%H:%M"),
+            via=via,
+        )
+        raise Forbidden("pickup.adult_blocked")
+
+
+async def _live_pass(
+    session: AsyncSession, principal: Principal, day: SchoolDay, code: str
+) -> tuple[PickupPass, str]:
+    digest = code_digest(code)
+    await check_throttle(session, principal.id, digest)
+    pickup_pass = await find_live(session, digest, day.school.id, day.today)
+    if pickup_pass is None:
+        raise await _refuse_pass(principal, day.school.id, digest, "unknown_or_expired")
+    return pickup_pass, digest
+
+
+async def verify(session: AsyncSession, principal: Principal, code: str) -> VerifyOut:
+    """The adult a pass names and its children with their status today."""
+    day = await school_day_of(session, principal)
+    pickup_pass, digest = await _live_pass(session, principal, day, code)
+    authorised = {
+        sid: adult
+        for sid, adult in (await authorised_adults(session, pickup_pass, day.today)).items()
+        if adult is not None
+    }
+    done = await handovers_on(session, day.school.id, day.today, list(authorised))
+    if not authorised:
+        raise await _refuse_pass(
+            principal, day.school.id, digest, "authority_lapsed", pass_id=pickup_pass.id
+        )
+    if all(sid in done for sid in authorised):
+        raise await _refuse_pass(
+            principal, day.school.id, digest, "already_used", pass_id=pickup_pass.id
+        )
+    students = list(
+        await session.scalars(
+            select(Student).where(Student.id.in_(list(authorised))).order_by(Student.name)
+        )
+    )
+    await _refuse_if_blocked(
+        session,
+        principal,
+        day,
+        students,
+        AdultIdentity(name=pickup_pass.adult_name, phone=pickup_pass.adult_phone),
+        via="pass_verify",
+    )
+    statuses = await day_statuses(session, day.school.id, day.today, [s.id for s in students])
+    names = await class_names(session, {s.class_id for s in students})
+    return VerifyOut(
+        pass_id=pickup_pass.id,
+        expires_at=pickup_pass.expires_at,
+        adult=adult_out(pickup_pass),
+        students=[
+            GateStudentOut(
+                id=s.id,
+                name=s.name,
+                class_name=names.get(s.class_id, ""),
+                status=done[s.id].kind if s.id in done else statuses[s.id],
+            )
+            for s in students
+        ],
+    )
+
+
+async def confirm(session: AsyncSession, principal: Principal, body: HandoverIn) -> Handover:
+    """Hand a child to the adult of a pass, or to a listed pickup person whose ID staff checked."""
+    student = await school_student(session, principal, body.student_id)
+    day = await school_day(session, student.school_id)
+    ensure_today(body.date, day)
+    adult: AuthorisedAdult | None
+    pass_id: uuid.UUID | None = None
+    if body.pass_code is not None:
+        pickup_pass, _ = await _live_pass(session, principal, day, body.pass_code)
+        pass_id = pickup_pass.id
+        adults = await authorised_adults(session, pickup_pass, day.today)
+        adult = adults.get(student.id)
+        # Whoever the pass names is checked against the blocks, even for a child not on it.
+        identity = AdultIdentity(
+            name=adult.name if adult else pickup_pass.adult_name,
+            phone=adult.phone if adult else pickup_pass.adult_phone,
+            id_number=body.adult_id_number,
+        )
+        await _refuse_if_blocked(session, principal, day, [student], identity, via="pass")
+        if adult is None:
+            raise await _refuse_adult(
+                principal,
+                day.school.id,
+                "not_on_pass" if student.id not in adults else "authority_lapsed",
+                student_id=student.id,
+                pass_id=pickup_pass.id,
+            )
+    else:
+        assert body.pickup_person_id is not None
+        person = await session.get(PickupPerson, body.pickup_person_id)
+        if person is None or person.school_id != student.school_id:
+            raise await _refuse_adult(
+                principal,
+                day.school.id,
+                "unknown_person",
+                student_id=student.id,
+                pickup_person_id=body.pickup_person_id,
+            )
+        await _refuse_if_blocked(
+            session,
+            principal,
+            day,
+            [student],
+            AdultIdentity(person.name, person.phone, body.adult_id_number),
+            via="pickup_person",
+        )
+        if person.student_id != student.id or not may_collect_unannounced(person, day.today):
+            raise await _refuse_adult(
+                principal,
+                day.school.id,
+                "person_not_authorised",
+                student_id=student.id,
+                pickup_person_id=person.id,
+            )
+        adult = AuthorisedAdult.of_person(person)
+    await ensure_in_care(session, student, day.today)
+    return await record_handover(
+        session,
+        principal=principal,
+        student=student,
+        school_day=day,
+        kind=HandoverKind.PICKED_UP,
+        adult=adult,
+        pickup_pass_id=pass_id,
+        note=body.note,
+    )

@@ -1,0 +1,248 @@
+"""Handovers: the one record per child and day of leaving the school's care, and the gate list."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.deps import Principal
+from app.auth.models import User
+from app.core import audit, clock
+from app.core.errors import Conflict, Invalid, NotFound
+from app.core.pagination import PageParams, paginate
+from app.notifications import service as notifications
+from app.notifications.templates import Kind
+from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
+from app.pickup.daystatus import DayStatus, attending_children, day_statuses
+from app.pickup.models import Handover, HandoverKind, LateCase
+from app.pickup.persons import AuthorisedAdult
+from app.pickup.schemas import GateListItem, HandoverOut
+from app.school.access import guardian_ids, is_guardian, is_staff_of
+from app.school.models import School, SchoolClass, Student
+
+
+@dataclass(frozen=True)
+class SchoolDay:
+    """A school's zone and its today, read once per request."""
+
+    school: School
+    zone: ZoneInfo
+    now: datetime
+    today: date
+
+
+async def school_day(session: AsyncSession, school_id: uuid.UUID) -> SchoolDay:
+    school = await session.get(School, school_id)
+    if school is None:
+        raise NotFound("student.not_found")
+    zone = ZoneInfo(school.timezone)
+    now = clock.now()
+    return SchoolDay(school=school, zone=zone, now=now, today=now.astimezone(zone).date())
+
+
+async def school_student(
+    session: AsyncSession, principal: Principal, student_id: uuid.UUID
+) -> Student:
+    """A student of the staff caller's own school, else 404."""
+    student = await session.get(Student, student_id)
+    if student is None or student.school_id != principal.staff_school():
+        raise NotFound("student.not_found")
+    return student
+
+
+async def class_names(session: AsyncSession, class_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not class_ids:
+        return {}
+    rows = await session.execute(
+        select(SchoolClass.id, SchoolClass.name).where(SchoolClass.id.in_(class_ids))
+    )
+    return dict(rows.all())
+
+
+def ensure_today(day: date, school_day: SchoolDay) -> None:
+    if day != school_day.today:
+        raise Invalid("pickup.date_not_today", field="date", today=school_day.today.isoformat())
+
+
+async def ensure_in_care(session: AsyncSession, student: Student, day: date) -> None:
+    """A child absent or on leave is not the gate's to hand over."""
+    status = (await day_statuses(session, student.school_id, day, [student.id]))[student.id]
+    if status == DayStatus.ABSENT:
+        raise Conflict("pickup.child_absent")
+    if status == DayStatus.ON_LEAVE:
+        raise Conflict("pickup.child_on_leave")
+
+
+async def record_handover(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    student: Student,
+    school_day: SchoolDay,
+    kind: HandoverKind,
+    adult: AuthorisedAdult | None,
+    pickup_pass_id: uuid.UUID | None,
+    note: str | None,
+) -> Handover:
+    """Insert the day's handover (409 if the child already left) and tell every guardian."""
+    actor = await session.get(User, principal.id)
+    staff_name = actor.name if actor else ""
+    now = school_day.now
+    new_id = await session.scalar(
+        pg_insert(Handover)
+        .values(
+            id=uuid.uuid4(),
+            school_id=student.school_id,
+            student_id=student.id,
+            date=school_day.today,
+            kind=kind,
+            picked_up_at=now,
+            adult_kind=adult.kind if adult else None,
+            adult_user_id=adult.user_id if adult else None,
+            pickup_person_id=adult.pickup_person_id if adult else None,
+            pickup_pass_id=pickup_pass_id,
+            adult_name=adult.name if adult else None,
+            adult_phone=adult.phone if adult else None,
+            adult_relationship=adult.relationship if adult else None,
+            confirmed_by=principal.id,
+            confirmed_by_name=staff_name,
+            note=note,
+        )
+        # The unique (student, date) constraint decides between two gates racing.
+        .on_conflict_do_nothing(index_elements=["student_id", "date"])
+        .returning(Handover.id)
+    )
+    if new_id is None:
+        raise Conflict("pickup.already_done")
+    handover = await session.get(Handover, new_id)
+    assert handover is not None
+    await audit.record(
+        session,
+        action=f"pickup.{kind}",
+        object_type="handover",
+        object_id=handover.id,
+        actor_id=principal.id,
+        school_id=student.school_id,
+        data={
+            "student_id": str(student.id),
+            "date": school_day.today.isoformat(),
+            "adult_kind": handover.adult_kind,
+            "adult_name": handover.adult_name,
+            "pickup_pass_id": str(pickup_pass_id) if pickup_pass_id else None,
+            "pickup_person_id": str(handover.pickup_person_id)
+            if handover.pickup_person_id
+            else None,
+        },
+    )
+    await notifications.notify(
+        session,
+        recipients=await guardian_ids(session, student.id),
+        kind=Kind.PICKUP_HANDED_OVER if kind == HandoverKind.PICKED_UP else Kind.PICKUP_RELEASED,
+        params={
+            "student_name": student.name,
+            "time": now.astimezone(school_day.zone).strftime("%H:%M"),
+            "adult_name": handover.adult_name or "",
+            "staff_name": staff_name,
+        },
+        data={
+            "student_id": str(student.id),
+            "handover_id": str(handover.id),
+            "date": school_day.today.isoformat(),
+            "kind": kind.value,
+            "adult_name": handover.adult_name,
+            "picked_up_at": now.isoformat(),
+        },
+        dedupe_key=f"pickup.handover:{student.id}:{school_day.today.isoformat()}",
+    )
+    return handover
+
+
+async def get_handover(
+    session: AsyncSession, principal: Principal, handover_id: uuid.UUID
+) -> Handover:
+    """A handover for staff of its school or a guardian of its child, else 404."""
+    handover = await session.get(Handover, handover_id)
+    if handover is None:
+        raise NotFound("pickup.handover_not_found")
+    if is_staff_of(principal, handover.school_id) or await is_guardian(
+        session, principal.id, handover.student_id
+    ):
+        return handover
+    raise NotFound("pickup.handover_not_found")
+
+
+async def handovers_on(
+    session: AsyncSession,
+    school_id: uuid.UUID,
+    day: date,
+    student_ids: Collection[uuid.UUID] | None = None,
+) -> dict[uuid.UUID, Handover]:
+    """The day's handovers of the school (or of some of its children), by child."""
+    stmt = select(Handover).where(Handover.school_id == school_id, Handover.date == day)
+    if student_ids is not None:
+        stmt = stmt.where(Handover.student_id.in_(list(student_ids)))
+    return {h.student_id: h for h in await session.scalars(stmt)}
+
+
+async def gate_list(
+    session: AsyncSession,
+    principal: Principal,
+    day: date | None,
+    status: Literal["waiting", "done"] | None,
+    page: PageParams,
+) -> tuple[list[GateListItem], str | None]:
+    """Children in care on ``day`` (never absent or on leave) and how each left, by name."""
+    school_day = await school_day_of(session, principal)
+    day = day or school_day.today
+    attending = await attending_children(session, school_day.school.id, day)
+    done = await handovers_on(session, school_day.school.id, day)
+    if status == "waiting":
+        ids = set(attending) - set(done)
+    elif status == "done":
+        ids = set(done)
+    else:
+        ids = set(attending) | set(done)
+    students, cursor = await paginate(
+        session,
+        select(Student).where(Student.id.in_(ids)),
+        page,
+        (Student.name, Student.id),
+    )
+    names = await class_names(session, {s.class_id for s in students})
+    late = set(
+        await session.scalars(
+            select(LateCase.student_id).where(
+                LateCase.date == day, LateCase.student_id.in_([s.id for s in students])
+            )
+        )
+    )
+    items = []
+    for student in students:
+        handover = done.get(student.id)
+        expected = attending.get(student.id)
+        items.append(
+            GateListItem(
+                student_id=student.id,
+                name=student.name,
+                class_name=names.get(student.class_id, ""),
+                status=handover.kind if handover else "waiting",
+                slot_end_at=datetime.combine(day, expected.last_slot_end, tzinfo=school_day.zone)
+                if expected
+                else None,
+                late=student.id in late,
+                handover=HandoverOut.model_validate(handover) if handover else None,
+            )
+        )
+    return items, cursor
+
+
+async def school_day_of(session: AsyncSession, principal: Principal) -> SchoolDay:
+    return await school_day(session, principal.staff_school())

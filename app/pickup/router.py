@@ -1,0 +1,323 @@
+"""Gate pickup endpoints: thin wrappers that authorise, call a service, shape the answer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import JSONResponse
+
+from app.auth.deps import CurrentUser, DutyOrAdmin, Idempotent, ParentUser, SchoolAdmin, StaffUser
+from app.core.database import SessionDep
+from app.core.pagination import PageDep
+from app.core.schemas import Page
+from app.pickup import gate, handovers, late, passes, persons, release, school_rules
+from app.pickup.deps import AdminsStudent, GateStudent, GuardiansStudent, VisibleStudent
+from app.pickup.identity import qr_payload
+from app.pickup.schemas import (
+    AcknowledgeIn,
+    BlockedAdultIn,
+    BlockedAdultOut,
+    GateListItem,
+    HandoverIn,
+    HandoverOut,
+    LateCaseOut,
+    PassStudentOut,
+    PickupPassCreated,
+    PickupPassIn,
+    PickupPassOut,
+    PickupPersonIn,
+    PickupPersonOut,
+    PickupPersonPatch,
+    PickupSettingsOut,
+    PickupSettingsPatch,
+    ReleaseConsentIn,
+    ReleaseConsentOut,
+    ReleaseIn,
+    VerifyIn,
+    VerifyOut,
+)
+
+router = APIRouter(tags=["pickup"])
+
+DateQuery = Annotated[date | None, Query(description="School-local date; default today.")]
+
+
+# Pickup persons --------------------------------------------------------------------------------
+
+
+@router.get(
+    "/students/{student_id}/pickup-persons",
+    response_model=Page[PickupPersonOut],
+)
+async def list_pickup_persons(
+    student: VisibleStudent, session: SessionDep, page: PageDep
+) -> Page[PickupPersonOut]:
+    """The adults the family authorised (guardians, and staff of the school)."""
+    items, cursor = await persons.list_persons(session, student, page)
+    return Page[PickupPersonOut](
+        items=[PickupPersonOut.model_validate(p) for p in items], next_cursor=cursor
+    )
+
+
+@router.post(
+    "/students/{student_id}/pickup-persons",
+    status_code=201,
+    response_model=PickupPersonOut,
+)
+async def create_pickup_person(
+    body: PickupPersonIn, student: GuardiansStudent, session: SessionDep, user: ParentUser
+) -> PickupPersonOut:
+    """Authorise an adult to collect the child; the other guardians are told."""
+    person = await persons.add_person(session, user, student, body)
+    return PickupPersonOut.model_validate(person)
+
+
+@router.patch(
+    "/students/{student_id}/pickup-persons/{person_id}",
+    response_model=PickupPersonOut,
+)
+async def update_pickup_person(
+    person_id: uuid.UUID,
+    body: PickupPersonPatch,
+    student: GuardiansStudent,
+    session: SessionDep,
+    user: ParentUser,
+) -> PickupPersonOut:
+    person = await persons.update_person(session, user, student, person_id, body)
+    return PickupPersonOut.model_validate(person)
+
+
+@router.delete(
+    "/students/{student_id}/pickup-persons/{person_id}",
+    status_code=204,
+    response_class=Response,
+)
+async def delete_pickup_person(
+    person_id: uuid.UUID, student: GuardiansStudent, session: SessionDep, user: ParentUser
+) -> None:
+    await persons.remove_person(session, user, student, person_id)
+
+
+# Blocked adults --------------------------------------------------------------------------------
+
+
+@router.get(
+    "/students/{student_id}/blocked-adults",
+    response_model=Page[BlockedAdultOut],
+)
+async def list_blocked_adults(
+    student: GateStudent, session: SessionDep, page: PageDep
+) -> Page[BlockedAdultOut]:
+    """Adults who must never collect the child (duty staff and school admins)."""
+    items, cursor = await persons.list_blocked(session, student, page)
+    return Page[BlockedAdultOut](
+        items=[BlockedAdultOut.model_validate(b) for b in items], next_cursor=cursor
+    )
+
+
+@router.post(
+    "/students/{student_id}/blocked-adults",
+    status_code=201,
+    response_model=BlockedAdultOut,
+)
+async def create_blocked_adult(
+    body: BlockedAdultIn, student: AdminsStudent, session: SessionDep, user: SchoolAdmin
+) -> BlockedAdultOut:
+    """Forbid an adult to collect the child (custody order); the gate refuses and alerts."""
+    return BlockedAdultOut.model_validate(await persons.block_adult(session, user, student, body))
+
+
+@router.delete(
+    "/students/{student_id}/blocked-adults/{blocked_id}",
+    status_code=204,
+    response_class=Response,
+)
+async def delete_blocked_adult(
+    blocked_id: uuid.UUID, student: AdminsStudent, session: SessionDep, user: SchoolAdmin
+) -> None:
+    await persons.lift_block(session, user, student, blocked_id)
+
+
+# Release without an adult (弹性离校) ------------------------------------------------------------
+
+
+@router.get(
+    "/students/{student_id}/release-consent",
+    response_model=ReleaseConsentOut,
+)
+async def get_release_consent(student: VisibleStudent, session: SessionDep) -> ReleaseConsentOut:
+    return ReleaseConsentOut.model_validate(await release.consent_of(session, student))
+
+
+@router.post(
+    "/students/{student_id}/release-consent",
+    status_code=201,
+    response_model=ReleaseConsentOut,
+)
+async def give_release_consent(
+    student: GuardiansStudent,
+    session: SessionDep,
+    user: ParentUser,
+    body: ReleaseConsentIn | None = None,
+) -> ReleaseConsentOut:
+    """A guardian consents that the child may leave on their own where the school allows it."""
+    consent = await release.give_consent(session, user, student, body)
+    return ReleaseConsentOut.model_validate(consent)
+
+
+@router.delete(
+    "/students/{student_id}/release-consent",
+    status_code=204,
+    response_class=Response,
+)
+async def withdraw_release_consent(
+    student: GuardiansStudent, session: SessionDep, user: ParentUser
+) -> None:
+    await release.withdraw_consent(session, user, student)
+
+
+@router.get("/pickup-settings", response_model=PickupSettingsOut)
+async def get_pickup_settings(session: SessionDep, user: StaffUser) -> PickupSettingsOut:
+    rules = await school_rules.gate_rules(session, user.staff_school())
+    return PickupSettingsOut.model_validate(rules)
+
+
+@router.patch("/pickup-settings", response_model=PickupSettingsOut)
+async def update_pickup_settings(
+    body: PickupSettingsPatch, session: SessionDep, user: SchoolAdmin
+) -> PickupSettingsOut:
+    """Grades allowed to leave on their own, and how long pickup passes live."""
+    rules = await school_rules.update_gate_rules(session, user, body)
+    return PickupSettingsOut.model_validate(rules)
+
+
+# Pickup passes ---------------------------------------------------------------------------------
+
+
+@router.post(
+    "/pickup-passes",
+    status_code=201,
+    response_model=PickupPassCreated,
+)
+async def create_pickup_pass(
+    body: PickupPassIn, session: SessionDep, user: ParentUser
+) -> PickupPassCreated:
+    """A short-lived code (show it as a QR) naming an adult and some of the caller's children."""
+    issued = await passes.issue(session, user, body)
+    return PickupPassCreated(
+        id=issued.pickup_pass.id,
+        code=issued.code,
+        qr_payload=qr_payload(issued.code),
+        expires_at=issued.pickup_pass.expires_at,
+        date=issued.pickup_pass.date,
+        adult=passes.adult_out(issued.pickup_pass),
+        students=[PassStudentOut(id=s.id, name=s.name) for s in issued.students],
+    )
+
+
+@router.get("/pickup-passes", response_model=Page[PickupPassOut])
+async def list_pickup_passes(
+    session: SessionDep, user: ParentUser, page: PageDep
+) -> Page[PickupPassOut]:
+    """The passes the caller issued, newest first."""
+    items, cursor = await passes.list_issued(session, user, page)
+    return Page[PickupPassOut](items=items, next_cursor=cursor)
+
+
+@router.delete(
+    "/pickup-passes/{pass_ref}",
+    status_code=204,
+    response_class=Response,
+)
+async def revoke_pickup_pass(
+    pass_ref: Annotated[str, Path(max_length=64, description="The pass id or its code.")],
+    session: SessionDep,
+    user: ParentUser,
+) -> None:
+    """Revoke a pass by its id or its code (the issuer or a guardian of a child on it)."""
+    await passes.revoke(session, user, pass_ref)
+
+
+# At the gate -----------------------------------------------------------------------------------
+
+
+@router.post("/pickups/verify", response_model=VerifyOut)
+async def verify_pickup_pass(body: VerifyIn, session: SessionDep, user: DutyOrAdmin) -> VerifyOut:
+    """Who a pass names and its children with their status today."""
+    return await gate.verify(session, user, body.code)
+
+
+@router.post(
+    "/pickups",
+    status_code=201,
+    response_model=HandoverOut,
+)
+async def create_pickup(
+    body: HandoverIn, session: SessionDep, user: DutyOrAdmin, idem: Idempotent
+) -> JSONResponse:
+    """Hand a child over to the adult of a pass or a listed pickup person; guardians are told."""
+
+    async def produce() -> HandoverOut:
+        return HandoverOut.model_validate(await gate.confirm(session, user, body))
+
+    return await idem.run(201, produce)
+
+
+@router.post(
+    "/pickups/release",
+    status_code=201,
+    response_model=HandoverOut,
+)
+async def release_student(
+    body: ReleaseIn, session: SessionDep, user: DutyOrAdmin, idem: Idempotent
+) -> JSONResponse:
+    """Record that a child left without an adult (consent and school policy required)."""
+
+    async def produce() -> HandoverOut:
+        return HandoverOut.model_validate(await release.release(session, user, body))
+
+    return await idem.run(201, produce)
+
+
+@router.get("/pickups", response_model=Page[GateListItem])
+async def list_pickups(
+    session: SessionDep,
+    user: DutyOrAdmin,
+    page: PageDep,
+    date: DateQuery = None,
+    status: Annotated[
+        Literal["waiting", "done"] | None,
+        Query(description="`waiting`: not yet collected; `done`: picked up or released."),
+    ] = None,
+) -> Page[GateListItem]:
+    """Children in care on a date (never absent or on leave), by name, with how each left."""
+    items, cursor = await handovers.gate_list(session, user, date, status, page)
+    return Page[GateListItem](items=items, next_cursor=cursor)
+
+
+@router.get("/pickups/late", response_model=Page[LateCaseOut])
+async def list_late_pickups(
+    session: SessionDep, user: DutyOrAdmin, page: PageDep, date: DateQuery = None
+) -> Page[LateCaseOut]:
+    """Children still waiting after the grace period on a date, and how each case ended."""
+    items, cursor = await late.list_late(session, user, date, page)
+    return Page[LateCaseOut](items=items, next_cursor=cursor)
+
+
+@router.post(
+    "/pickups/late/{case_id}/acknowledge",
+    response_model=LateCaseOut,
+)
+async def acknowledge_late_pickup(
+    case_id: uuid.UUID, body: AcknowledgeIn, session: SessionDep, user: DutyOrAdmin
+) -> LateCaseOut:
+    return await late.acknowledge(session, user, case_id, body)
+
+
+@router.get("/pickups/{handover_id}", response_model=HandoverOut)
+async def get_pickup(handover_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> HandoverOut:
+    """One handover, for staff of its school or a guardian of the child."""
+    return HandoverOut.model_validate(await handovers.get_handover(session, user, handover_id))

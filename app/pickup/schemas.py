@@ -1,0 +1,231 @@
+"""Request and response bodies of gate pickup."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from app.core.schemas import Input, Name, Output, Phone
+from app.pickup.models import AdultKind, HandoverKind, LateOutcome, PickupLevel
+
+Relationship = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+Note = Annotated[str, StringConstraints(max_length=500)]
+CaseNote = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+IdNumber = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z -]{4,32}$")]
+PassCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Grade = Annotated[int, Field(ge=1, le=9)]
+
+# What the gate list calls a child: not yet collected, or gone and how.
+GateStatus = Literal["waiting", "picked_up", "released"]
+
+
+class PickupPersonIn(Input):
+    name: Name
+    phone: Phone
+    relationship: Relationship
+    level: PickupLevel = PickupLevel.ALWAYS
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+class PickupPersonPatch(Input):
+    """Fields left out keep their value; ``null`` clears a validity bound."""
+
+    name: Name | None = None
+    phone: Phone | None = None
+    relationship: Relationship | None = None
+    level: PickupLevel | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+class PickupPersonOut(Output):
+    id: uuid.UUID
+    student_id: uuid.UUID
+    name: str
+    phone: str
+    relationship: str
+    level: PickupLevel
+    valid_from: date | None
+    valid_until: date | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class BlockedAdultIn(Input):
+    name: Name
+    phone: Phone
+    id_number: IdNumber | None = None
+    note: CaseNote
+
+
+class BlockedAdultOut(Output):
+    id: uuid.UUID
+    student_id: uuid.UUID
+    name: str
+    phone: str
+    id_number_tail: str | None = Field(description="Last four characters of the ID, if given.")
+    note: str
+    created_by: uuid.UUID | None
+    created_at: datetime
+
+
+class PickupPassIn(Input):
+    student_ids: list[uuid.UUID] = Field(min_length=1, max_length=10)
+    pickup_person_id: uuid.UUID | None = Field(
+        default=None,
+        description="Name one of the family's pickup persons instead of the caller.",
+    )
+
+
+class AdultOut(Output):
+    name: str
+    phone_masked: str
+    relationship: str
+    kind: AdultKind
+
+
+class PassStudentOut(Output):
+    id: uuid.UUID
+    name: str
+
+
+class PickupPassCreated(Output):
+    id: uuid.UUID
+    code: str = Field(description="8 characters to type at the gate; shown only once.")
+    qr_payload: str = Field(description="The string to render as a QR code.")
+    expires_at: datetime
+    date: date
+    adult: AdultOut
+    students: list[PassStudentOut]
+
+
+class PickupPassOut(Output):
+    id: uuid.UUID
+    date: date
+    expires_at: datetime
+    revoked_at: datetime | None
+    status: Literal["active", "expired", "revoked"]
+    adult: AdultOut
+    student_ids: list[uuid.UUID]
+    created_at: datetime
+
+
+class VerifyIn(Input):
+    code: PassCode = Field(description="The typed code or the scanned QR payload.")
+
+
+class GateStudentOut(Output):
+    id: uuid.UUID
+    name: str
+    class_name: str
+    status: str = Field(
+        description="Today: expected, absent, on_leave, not_expected, picked_up or released."
+    )
+
+
+class VerifyOut(Output):
+    pass_id: uuid.UUID
+    expires_at: datetime
+    adult: AdultOut
+    students: list[GateStudentOut]
+
+
+class HandoverIn(Input):
+    student_id: uuid.UUID
+    date: date
+    pass_code: PassCode | None = None
+    pickup_person_id: uuid.UUID | None = None
+    adult_id_number: IdNumber | None = Field(
+        default=None, description="The ID document staff checked; matched against blocked adults."
+    )
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> HandoverIn:
+        if (self.pass_code is None) == (self.pickup_person_id is None):
+            raise ValueError("give exactly one of pass_code and pickup_person_id")
+        return self
+
+
+class ReleaseIn(Input):
+    student_id: uuid.UUID
+    date: date
+    note: Note | None = None
+
+
+class HandoverOut(Output):
+    id: uuid.UUID
+    student_id: uuid.UUID
+    date: date
+    kind: HandoverKind
+    picked_up_at: datetime
+    adult_name: str | None
+    adult_relationship: str | None
+    adult_kind: AdultKind | None
+    pickup_pass_id: uuid.UUID | None
+    pickup_person_id: uuid.UUID | None
+    confirmed_by: uuid.UUID | None
+    confirmed_by_name: str
+    note: str | None
+
+
+class GateListItem(Output):
+    student_id: uuid.UUID
+    name: str
+    class_name: str
+    status: GateStatus
+    slot_end_at: datetime | None = Field(description="When the child's last slot ends today.")
+    late: bool
+    handover: HandoverOut | None
+
+
+class ReleaseConsentIn(Input):
+    note: Note | None = None
+
+
+class ReleaseConsentOut(Output):
+    student_id: uuid.UUID
+    given_by: uuid.UUID | None
+    given_at: datetime
+    note: str | None
+
+
+class PickupSettingsOut(Output):
+    self_release_grades: list[int]
+    pass_ttl_minutes: int
+
+
+class PickupSettingsPatch(Input):
+    self_release_grades: list[Grade] | None = Field(default=None, max_length=9)
+    pass_ttl_minutes: int | None = Field(default=None, ge=2, le=30)
+
+
+class LateCaseOut(Output):
+    id: uuid.UUID
+    student_id: uuid.UUID
+    name: str
+    class_name: str
+    date: date
+    slot_end_at: datetime
+    detected_at: datetime
+    escalated_at: datetime | None
+    status: GateStatus
+    acknowledged_at: datetime | None
+    acknowledged_by: uuid.UUID | None
+    outcome: LateOutcome | None
+    note: str | None
+
+
+class AcknowledgeIn(Input):
+    outcome: LateOutcome
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _other_says_what(self) -> AcknowledgeIn:
+        if self.outcome == LateOutcome.OTHER and not self.note:
+            raise ValueError("an outcome of 'other' needs a note")
+        return self
