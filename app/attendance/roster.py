@@ -44,13 +44,10 @@ from sqlalchemy import (
 )
 
 from app.attendance.models import RollCallMark, RosterStatus
-from app.enrollment.models import Enrollment, EnrollmentSlot, EnrollmentStatus
+from app.enrollment.models import ON_ROSTER, Enrollment, EnrollmentSlot
 from app.leave.models import LeaveRequest, LeaveStatus
 from app.pickup.roster import handed_over
 from app.school.models import Group, GroupClass, SchoolClass, Student, Term
-
-# An enrollment whose child still attends (a pending withdrawal takes effect on end_date).
-ATTENDING = (EnrollmentStatus.ACTIVE, EnrollmentStatus.WITHDRAWAL_PENDING)
 
 StudentColumn = SQLColumnExpression[uuid.UUID]
 SlotColumn = SQLColumnExpression[uuid.UUID]
@@ -133,7 +130,7 @@ def roster_select(day: date) -> Select[Any]:
             Term.end_date >= day,
             Term.weekdays.contains([weekday]),
             ~Term.closures.contains([day]),
-            Enrollment.status.in_(ATTENDING),
+            Enrollment.status.in_(ON_ROSTER),
             Enrollment.weekdays.contains([weekday]),
             Enrollment.start_date <= day,
             or_(Enrollment.end_date.is_(None), Enrollment.end_date > day),

@@ -32,6 +32,13 @@ SEAT_HOLDING = (
     EnrollmentStatus.ACTIVE,
     EnrollmentStatus.WITHDRAWAL_PENDING,
 )
+# Statuses whose child may be on a roster (between start_date and end_date): a pending
+# withdrawal is still enrolled, and a withdrawn child attends until the effective date.
+ON_ROSTER = (
+    EnrollmentStatus.ACTIVE,
+    EnrollmentStatus.WITHDRAWAL_PENDING,
+    EnrollmentStatus.WITHDRAWN,
+)
 # Statuses after which the enrollment is over (a new one may be made).
 CLOSED = (EnrollmentStatus.REJECTED, EnrollmentStatus.WITHDRAWN, EnrollmentStatus.CANCELLED)
 

@@ -16,6 +16,7 @@ from app.auth.models import Role, User
 from app.core.audit import AuditEvent
 from app.core.pagination import PageParams, paginate
 from app.enrollment.models import (
+    ON_ROSTER,
     Enrollment,
     EnrollmentReview,
     EnrollmentSlot,
@@ -24,14 +25,6 @@ from app.enrollment.models import (
 from app.enrollment.rules import OBJECT_TYPE
 from app.enrollment.schemas import EnrollmentEventOut, EnrollmentOut, ReviewOut
 from app.school.models import Guardian, SchoolClass, Slot, Student, Term
-
-# Statuses whose child may be on a roster: withdrawal_pending is still enrolled, and a
-# withdrawn child stays until the effective date (end_date).
-ON_ROSTER = (
-    EnrollmentStatus.ACTIVE,
-    EnrollmentStatus.WITHDRAWAL_PENDING,
-    EnrollmentStatus.WITHDRAWN,
-)
 
 
 def attending_on(day: date) -> ColumnElement[bool]:

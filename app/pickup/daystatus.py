@@ -27,11 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attendance.models import MarkStatus
 from app.attendance.roster import on_leave, roll_call_mark
-from app.enrollment.models import Enrollment, EnrollmentSlot, EnrollmentStatus
+from app.enrollment.models import ON_ROSTER, Enrollment, EnrollmentSlot
 from app.school.models import Slot, Term
-
-# Statuses under which the child is on the roster (withdrawal takes effect at end_date).
-ON_ROSTER = (EnrollmentStatus.ACTIVE, EnrollmentStatus.WITHDRAWAL_PENDING)
 
 
 class DayStatus(StrEnum):

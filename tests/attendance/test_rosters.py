@@ -136,14 +136,17 @@ class TestWhoIsOnTheRoster:
         leaving = await campus.add_child(
             session, status=EnrollmentStatus.WITHDRAWAL_PENDING, end_date=WEDNESDAY
         )
-        gone = await campus.add_child(
+        going = await campus.add_child(
             session, status=EnrollmentStatus.WITHDRAWN, end_date=WEDNESDAY
         )
         await session.commit()
         today = statuses(await roster(client, campus, TODAY))
-        assert str(leaving.id) in today  # still attending until the effective date
-        assert str(gone.id) not in today  # a closed enrollment is never on a roster
-        assert str(leaving.id) not in statuses(await roster(client, campus, WEDNESDAY))
+        # a pending withdrawal and a withdrawal effective later both attend until that date
+        assert str(leaving.id) in today
+        assert str(going.id) in today
+        wednesday = statuses(await roster(client, campus, WEDNESDAY))
+        assert str(leaving.id) not in wednesday
+        assert str(going.id) not in wednesday
 
     @pytest.mark.parametrize(
         "status",
