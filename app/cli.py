@@ -58,6 +58,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(_: argparse.Namespace) -> int:
     from app.core.database import dispose_engine
+    from app.jobs import PERIODIC_JOBS
     from app.notifications.worker import run_forever
 
     # httpx logs every request URL at INFO, and WeChat takes its access token in the URL
@@ -65,7 +66,7 @@ def cmd_worker(_: argparse.Namespace) -> int:
 
     async def work() -> None:
         try:
-            await run_forever()  # until SIGTERM/SIGINT
+            await run_forever(jobs=PERIODIC_JOBS)  # until SIGTERM/SIGINT
         finally:
             await dispose_engine()
 

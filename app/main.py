@@ -98,6 +98,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     task: asyncio.Task[None] | None = None
     stop = asyncio.Event()
     if _runs_worker_in_process():
+        from app.jobs import PERIODIC_JOBS
         from app.notifications.delivery import Worker
         from app.notifications.providers import from_settings
         from app.notifications.worker import run_forever
@@ -105,7 +106,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # built here, so a bad channel configuration stops the server from starting
         worker = Worker(providers=from_settings(get_settings()))
         # uvicorn owns the signals; its shutdown reaches the worker through ``stop``
-        task = asyncio.create_task(run_forever(stop=stop, handle_signals=False, worker=worker))
+        task = asyncio.create_task(
+            run_forever(stop=stop, handle_signals=False, worker=worker, jobs=PERIODIC_JOBS)
+        )
     yield
     if task is not None:
         stop.set()

@@ -13,7 +13,13 @@ import contextlib
 import logging
 import random
 import signal
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import clock, database
 from app.notifications.delivery import Worker, is_database_outage
 
 log = logging.getLogger(__name__)
@@ -24,6 +30,24 @@ STATS_EVERY_SECONDS = 60.0
 MAX_ERROR_BACKOFF_SECONDS = 30.0
 
 
+class Periodic(Protocol):
+    """A job run every ``every_seconds`` in its own transaction (see ``app.jobs``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def every_seconds(self) -> float: ...
+    @property
+    def run(self) -> Callable[[AsyncSession, datetime], Awaitable[object]]: ...
+
+
+async def run_periodic(job: Periodic) -> None:
+    """One turn of ``job``: committed when it succeeds, rolled back when it raises."""
+    async with database.sessionmaker()() as session, session.begin():
+        result = await job.run(session, clock.now())
+    log.debug("job.done name=%s result=%s", job.name, result)
+
+
 async def run_forever(
     *,
     stop: asyncio.Event | None = None,
@@ -32,6 +56,7 @@ async def run_forever(
     idle_seconds: float = IDLE_SECONDS,
     housekeeping_every: float = HOUSEKEEPING_EVERY_SECONDS,
     max_error_backoff: float = MAX_ERROR_BACKOFF_SECONDS,
+    jobs: Sequence[Periodic] = (),
 ) -> None:
     """Deliver until ``stop`` is set (or SIGTERM/SIGINT): the current batch is finished first.
 
@@ -58,8 +83,19 @@ async def run_forever(
     failures = 0
     next_housekeeping = loop.time()
     next_stats = loop.time() + STATS_EVERY_SECONDS
+    next_job_run = {job.name: loop.time() for job in jobs}
     try:
         while not stop.is_set():
+            for job in jobs:
+                if loop.time() < next_job_run[job.name]:
+                    continue
+                next_job_run[job.name] = loop.time() + job.every_seconds
+                try:
+                    await run_periodic(job)
+                except Exception as exc:
+                    log.warning(
+                        "job.failed name=%s error=%s: %s", job.name, type(exc).__name__, exc
+                    )
             if loop.time() >= next_housekeeping:
                 # never let housekeeping starve delivery: a failure waits for its next turn
                 next_housekeeping = loop.time() + housekeeping_every

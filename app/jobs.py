@@ -1,0 +1,43 @@
+"""The periodic jobs the worker runs beside notification delivery, and how often.
+
+Each job gets its own session and transaction and the service clock's ``now``; a failing
+job is logged and tried again at its next turn, never stopping delivery. Every job here is
+safe to run from several workers at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import throttle, tokens
+from app.pickup import jobs as pickup_jobs
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    every_seconds: float
+    run: Callable[[AsyncSession, datetime], Awaitable[object]]
+
+
+async def _purge_refresh_tokens(session: AsyncSession, now: datetime) -> int:
+    return await tokens.purge_expired(session)
+
+
+async def _purge_login_throttle(session: AsyncSession, now: datetime) -> int:
+    return await throttle.purge_expired(session)
+
+
+PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
+    # The gate: a child still waiting past the grace must reach the family within a minute.
+    PeriodicJob("pickup.detect_late", 30.0, pickup_jobs.detect_late_pickups),
+    PeriodicJob(
+        "pickup.purge_verification_failures", 3600.0, pickup_jobs.purge_verification_failures
+    ),
+    PeriodicJob("auth.purge_refresh_tokens", 3600.0, _purge_refresh_tokens),
+    PeriodicJob("auth.purge_throttle", 3600.0, _purge_login_throttle),
+)
