@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app.attendance.router import router as attendance_router
+from app.audit.router import router as audit_router
 from app.auth import router as auth
 from app.core import health
 from app.core.context import RequestContextMiddleware
@@ -80,6 +81,7 @@ def _routers() -> list[APIRouter]:
         pickup_router,
         surveys_router,
         notifications_router,
+        audit_router,
         health.router,
     ]
 

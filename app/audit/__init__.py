@@ -1,0 +1,1 @@
+"""The audit trail as school admins read it: who did what, when, from where."""
