@@ -7,7 +7,9 @@ COPY migrations ./migrations
 RUN pip install --no-cache-dir --prefix=/install .
 
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 KEHOU_ENV=production KEHOU_DATA_DIR=/tmp/kehou
+# PYTHONPATH: the app is imported from /srv/kehou, beside alembic.ini and migrations/
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PYTHONPATH=/srv/kehou \
+    KEHOU_ENV=production KEHOU_DATA_DIR=/tmp/kehou
 RUN useradd --system --uid 10001 --home-dir /srv/kehou kehou
 COPY --from=build /install /usr/local
 WORKDIR /srv/kehou
