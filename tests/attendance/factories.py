@@ -1,32 +1,31 @@
-"""Rows the roster stands on (school set-up and enrollments), written directly, and one
-ready campus: a term, two slots, a class feeding a group in each slot, an enrolled child
-with two guardians, and the staff around them."""
+"""One ready campus the roster stands on: a term, two slots, a class feeding a group in
+each slot, an enrolled child with two guardians, and the staff around them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import count
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role, User
 from app.core import clock
-from app.enrollment.models import Enrollment, EnrollmentSlot, EnrollmentStatus
+from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.leave.models import LeaveRequest
-from app.school.models import (
-    Group,
-    GroupClass,
-    Guardian,
-    School,
-    SchoolClass,
-    Slot,
-    Student,
-    Term,
+from app.school.models import Group, School, SchoolClass, Slot, Student, Term
+from tests.factories import (
+    WEEKDAYS,
+    create_class,
+    create_enrollment,
+    create_group,
+    create_parent,
+    create_school,
+    create_slot,
+    create_student,
+    create_term,
+    create_user,
 )
-from tests.factories import create_school, create_user
-
-_seq = count(1)
 
 
 def _spring_term_start() -> date:
@@ -49,141 +48,6 @@ QINGMING = TERM_START + timedelta(weeks=5)  # a Monday closure
 
 def freeze_today() -> None:
     clock.freeze(NOW)
-
-
-async def create_term(
-    session: AsyncSession,
-    school: School,
-    *,
-    start: date = TERM_START,
-    end: date = TERM_END,
-    weekdays: list[int] | None = None,
-    closures: list[date] | None = None,
-) -> Term:
-    term = Term(
-        school_id=school.id,
-        name=f"春季学期{next(_seq)}",
-        start_date=start,
-        end_date=end,
-        weekdays=weekdays or [1, 2, 3, 4, 5],
-        closures=closures if closures is not None else [QINGMING],
-        agreement_text="安全责任书",
-        agreement_version=1,
-    )
-    session.add(term)
-    await session.flush()
-    return term
-
-
-async def create_slot(
-    session: AsyncSession,
-    term: Term,
-    *,
-    name: str = "晚托",
-    start: time = time(16, 30),
-    end: time = time(18, 0),
-) -> Slot:
-    slot = Slot(
-        school_id=term.school_id, term_id=term.id, name=name, start_time=start, end_time=end
-    )
-    session.add(slot)
-    await session.flush()
-    return slot
-
-
-async def create_class(
-    session: AsyncSession,
-    school: School,
-    *,
-    homeroom_teacher: User | None = None,
-    name: str | None = None,
-    grade: int = 3,
-) -> SchoolClass:
-    school_class = SchoolClass(
-        school_id=school.id,
-        name=name or f"{grade}年级{next(_seq)}班",
-        grade=grade,
-        homeroom_teacher_id=homeroom_teacher.id if homeroom_teacher else None,
-    )
-    session.add(school_class)
-    await session.flush()
-    return school_class
-
-
-async def create_group(
-    session: AsyncSession,
-    slot: Slot,
-    *,
-    classes: list[SchoolClass],
-    leader: User | None = None,
-    name: str | None = None,
-) -> Group:
-    group = Group(
-        school_id=slot.school_id,
-        term_id=slot.term_id,
-        slot_id=slot.id,
-        name=name or f"{slot.name}{next(_seq)}组",
-        leader_id=leader.id if leader else None,
-        capacity=45,
-    )
-    session.add(group)
-    await session.flush()
-    session.add_all(GroupClass(group_id=group.id, class_id=c.id, slot_id=slot.id) for c in classes)
-    await session.flush()
-    return group
-
-
-async def create_student(
-    session: AsyncSession, school_class: SchoolClass, *, name: str | None = None
-) -> Student:
-    n = next(_seq)
-    student = Student(
-        school_id=school_class.school_id,
-        class_id=school_class.id,
-        name=name or f"学生{n}",
-        student_no=f"S{n:05d}",
-    )
-    session.add(student)
-    await session.flush()
-    return student
-
-
-async def create_guardian(
-    session: AsyncSession, student: Student, *, user: User | None = None, relationship: str = "母亲"
-) -> User:
-    user = user or await create_user(session, roles=[Role.PARENT])
-    session.add(Guardian(user_id=user.id, student_id=student.id, relationship=relationship))
-    await session.flush()
-    return user
-
-
-async def create_enrollment(
-    session: AsyncSession,
-    student: Student,
-    term: Term,
-    slots: list[Slot],
-    *,
-    weekdays: list[int] | None = None,
-    start_date: date | None = None,
-    end_date: date | None = None,
-    status: EnrollmentStatus = EnrollmentStatus.ACTIVE,
-) -> Enrollment:
-    enrollment = Enrollment(
-        school_id=student.school_id,
-        student_id=student.id,
-        term_id=term.id,
-        status=status,
-        weekdays=weekdays or [1, 2, 3, 4, 5],
-        start_date=start_date or term.start_date,
-        end_date=end_date,
-        agreement_version=term.agreement_version,
-        agreement_accepted_at=clock.now(),
-    )
-    session.add(enrollment)
-    await session.flush()
-    session.add_all(EnrollmentSlot(enrollment_id=enrollment.id, slot_id=s.id) for s in slots)
-    await session.flush()
-    return enrollment
 
 
 @dataclass
@@ -210,7 +74,7 @@ class Campus:
         session: AsyncSession,
         *,
         slots: list[Slot] | None = None,
-        weekdays: list[int] | None = None,
+        weekdays: Sequence[int] = WEEKDAYS,
         start_date: date | None = None,
         end_date: date | None = None,
         status: EnrollmentStatus = EnrollmentStatus.ACTIVE,
@@ -219,7 +83,7 @@ class Campus:
         """Another child (of ``klass`` by default) with a guardian, enrolled in both slots
         unless told otherwise (``slots=[]``: not enrolled)."""
         child = await create_student(session, school_class or self.klass)
-        await create_guardian(session, child)
+        await create_parent(session, child, relationship="母亲")
         chosen = [self.activity, self.evening] if slots is None else slots
         if chosen:
             await create_enrollment(
@@ -244,17 +108,19 @@ async def build_campus(session: AsyncSession) -> Campus:
     homeroom = await create_user(session, roles=[Role.TEACHER], school=school)
     leader = await create_user(session, roles=[Role.TEACHER], school=school)
     other_teacher = await create_user(session, roles=[Role.TEACHER], school=school)
-    term = await create_term(session, school)
+    term = await create_term(
+        session, school, start_date=TERM_START, end_date=TERM_END, closures=[QINGMING]
+    )
     activity = await create_slot(
         session, term, name="课后活动", start=time(15, 30), end=time(16, 30)
     )
-    evening = await create_slot(session, term, name="晚托")
+    evening = await create_slot(session, term, name="晚托", start=time(16, 30), end=time(18, 0))
     klass = await create_class(session, school, homeroom_teacher=homeroom, name="三年级2班")
     activity_group = await create_group(session, activity, classes=[klass], leader=leader)
     evening_group = await create_group(session, evening, classes=[klass], leader=leader)
     student = await create_student(session, klass, name="王小明")
-    mother = await create_guardian(session, student)
-    father = await create_guardian(session, student, relationship="父亲")
+    mother = await create_parent(session, student, relationship="母亲")
+    father = await create_parent(session, student, relationship="父亲")
     enrollment = await create_enrollment(session, student, term, [activity, evening])
     await session.commit()
     return Campus(
@@ -275,14 +141,6 @@ async def build_campus(session: AsyncSession) -> Campus:
         father=father,
         enrollment=enrollment,
     )
-
-
-async def create_other_school(session: AsyncSession) -> tuple[School, User]:
-    """Another school with its own admin (who must see nothing of the campus)."""
-    school = await create_school(session)
-    admin = await create_user(session, roles=[Role.SCHOOL_ADMIN], school=school)
-    await session.commit()
-    return school, admin
 
 
 async def create_leave(

@@ -23,9 +23,8 @@ from tests.attendance.factories import (
     Campus,
     build_campus,
     create_leave,
-    create_other_school,
 )
-from tests.factories import auth, create_user, give_phone
+from tests.factories import auth, create_other_school, create_user, give_phone
 
 YESTERDAY = TODAY - timedelta(days=1)
 
@@ -258,6 +257,7 @@ class TestWalls:
         self, client: httpx.AsyncClient, session: AsyncSession, campus: Campus
     ) -> None:
         _, stranger = await create_other_school(session)
+        await session.commit()
         response = await roll_call(client, body(campus, {campus.student: "absent"}), stranger)
         assert response.status_code == 404
         assert response.json()["code"] == "attendance.group_not_found"

@@ -20,16 +20,19 @@ from tests.attendance.factories import (
     TODAY,
     Campus,
     build_campus,
+    create_leave,
+)
+from tests.factories import (
+    auth,
     create_class,
     create_enrollment,
     create_group,
-    create_leave,
     create_other_school,
     create_slot,
     create_student,
     create_term,
+    create_user,
 )
-from tests.factories import auth, create_user
 
 WEDNESDAY = TODAY + timedelta(days=1)
 SATURDAY = TODAY + timedelta(days=4)
@@ -111,7 +114,9 @@ class TestWhoIsOnTheRoster:
     async def test_a_weekday_the_term_does_not_serve_has_no_row(
         self, client: httpx.AsyncClient, session: AsyncSession, campus: Campus
     ) -> None:
-        term = await create_term(session, campus.school, weekdays=[1, 3])
+        term = await create_term(
+            session, campus.school, start_date=TERM_START, end_date=TERM_END, weekdays=[1, 3]
+        )
         slot = await create_slot(session, term)
         school_class = await create_class(session, campus.school)
         group = await create_group(session, slot, classes=[school_class], leader=campus.leader)
@@ -273,6 +278,7 @@ class TestWhoMayRead:
         self, client: httpx.AsyncClient, session: AsyncSession, campus: Campus
     ) -> None:
         _, stranger = await create_other_school(session)
+        await session.commit()
         response = await client.get(
             "/rosters", params={"group_id": str(campus.evening_group.id)}, headers=auth(stranger)
         )

@@ -21,11 +21,15 @@ from tests.attendance.factories import (
     TODAY,
     Campus,
     build_campus,
-    create_class,
-    create_guardian,
-    create_other_school,
 )
-from tests.factories import auth, create_user
+from tests.factories import (
+    auth,
+    create_class,
+    create_other_school,
+    create_parent,
+    create_user,
+    link_guardian,
+)
 
 TOMORROW = TODAY + timedelta(days=1)
 
@@ -145,7 +149,7 @@ class TestAsking:
         withdrawn = await campus.add_child(session, status=EnrollmentStatus.WITHDRAWN)
         await session.commit()
         for child in (never, withdrawn):
-            guardian = await create_guardian(session, child)
+            guardian = await create_parent(session, child)
             await session.commit()
             response = await ask(client, leave_body(campus, student=child), guardian)
             assert response.status_code == 422
@@ -155,7 +159,7 @@ class TestAsking:
         self, client: httpx.AsyncClient, session: AsyncSession, campus: Campus
     ) -> None:
         child = await campus.add_child(session, slots=[campus.activity])
-        guardian = await create_guardian(session, child)
+        guardian = await create_parent(session, child)
         await session.commit()
         payload = leave_body(campus, student=child, slots=[campus.evening])
         response = await ask(client, payload, guardian)
@@ -270,7 +274,7 @@ class TestReading:
             session, campus.school, homeroom_teacher=campus.other_teacher
         )
         neighbour = await campus.add_child(session, school_class=other_class)
-        neighbour_parent = await create_guardian(session, neighbour)
+        neighbour_parent = await create_parent(session, neighbour)
         await session.commit()
         ours = await asked(client, campus)
         theirs_response = await ask(client, leave_body(campus, student=neighbour), neighbour_parent)
@@ -282,6 +286,7 @@ class TestReading:
         assert await listed(client, campus.leader) == []
         assert set(await listed(client, campus.admin)) == {ours, theirs}
         _, stranger = await create_other_school(session)
+        await session.commit()
         assert await listed(client, stranger) == []
 
         got = await client.get(f"/leave-requests/{ours}", headers=auth(campus.homeroom))
@@ -404,7 +409,7 @@ class TestDeciding:
         teacher_parent = await create_user(
             session, roles=[Role.PARENT, Role.TEACHER], school=campus.school
         )
-        await create_guardian(session, campus.student, user=teacher_parent, relationship="姑姑")
+        await link_guardian(session, teacher_parent, campus.student, relationship="姑姑")
         await session.commit()
         assert (await decide(client, leave_id, campus.mother)).status_code == 403
         assert (await decide(client, leave_id, campus.duty)).status_code == 403
