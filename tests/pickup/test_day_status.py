@@ -17,8 +17,8 @@ from tests.pickup.factories import (
     LAST_SLOT_ENDS,
     TODAY,
     Gate,
+    add_group,
     build_gate,
-    create_group,
 )
 
 GRANDMA = {"name": "外婆", "phone": "13700003333", "relationship": "外婆"}
@@ -138,7 +138,7 @@ class TestAbsent:
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
         gate = await build_gate(session)
-        group = await create_group(session, gate, gate.activity)
+        group = await add_group(session, gate, gate.activity)
         await session.commit()
         person_id = await person(client, gate)
         await roll_call(client, gate, group, "absent")
@@ -157,8 +157,8 @@ class TestAbsent:
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
         gate = await build_gate(session)
-        activity = await create_group(session, gate, gate.activity)
-        evening = await create_group(session, gate, gate.evening)
+        activity = await add_group(session, gate, gate.activity)
+        evening = await add_group(session, gate, gate.evening)
         await session.commit()
         await roll_call(client, gate, activity, "absent")
         await roll_call(client, gate, evening, "present")
@@ -170,8 +170,8 @@ class TestRoster:
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
         gate = await build_gate(session)
-        activity = await create_group(session, gate, gate.activity)
-        evening = await create_group(session, gate, gate.evening)
+        activity = await add_group(session, gate, gate.activity)
+        evening = await add_group(session, gate, gate.evening)
         await session.commit()
         await roll_call(client, gate, activity, "present")
         person_id = await person(client, gate)
@@ -195,7 +195,7 @@ class TestRoster:
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
         gate = await build_gate(session)
-        group = await create_group(session, gate, gate.evening)
+        group = await add_group(session, gate, gate.evening)
         await session.commit()
         await client.patch(
             "/pickup-settings", json={"self_release_grades": [3]}, headers=auth(gate.admin)

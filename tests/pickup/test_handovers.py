@@ -15,18 +15,19 @@ from app.core.audit import AuditEvent
 from app.enrollment.models import EnrollmentStatus
 from app.notifications.models import Notification, OutboxMessage
 from app.pickup.models import Handover
-from tests.factories import auth, create_school, create_user, give_phone, random_id
-from tests.pickup.factories import (
-    TODAY,
-    Gate,
-    add_child,
-    build_gate,
+from tests.factories import (
+    auth,
     create_class,
+    create_enrollment,
     create_parent,
+    create_school,
     create_student,
     create_term,
-    enroll,
+    create_user,
+    give_phone,
+    random_id,
 )
+from tests.pickup.factories import TERM_END, TERM_START, TODAY, Gate, add_child, build_gate
 
 GRANDMA = {"name": "外婆", "phone": "13700003333", "relationship": "外婆"}
 
@@ -390,10 +391,12 @@ class TestGateList:
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
         gate = await build_gate(session)
-        closed_term = await create_term(session, gate.school, closures=[TODAY])
+        closed_term = await create_term(
+            session, gate.school, start_date=TERM_START, end_date=TERM_END, closures=[TODAY]
+        )
         klass = await create_class(session, gate.school)
         kid = await create_student(session, klass)
-        await enroll(session, kid, closed_term, [gate.activity])
+        await create_enrollment(session, kid, closed_term, [gate.activity])
         await session.commit()
         response = await client.get("/pickups?date=2030-03-16", headers=auth(gate.duty))  # Saturday
         assert response.json()["items"] == []

@@ -15,14 +15,8 @@ from app.notifications.models import Notification
 from app.pickup.jobs import detect_late_pickups
 from app.pickup.models import LateCase
 from app.school.models import School
-from tests.factories import auth, create_school, create_user, random_id
-from tests.pickup.factories import (
-    LAST_SLOT_ENDS,
-    TODAY,
-    add_child,
-    build_gate,
-    create_parent,
-)
+from tests.factories import auth, create_parent, create_school, create_user, random_id
+from tests.pickup.factories import LAST_SLOT_ENDS, TODAY, add_child, build_gate
 
 
 async def sweep(now=None):

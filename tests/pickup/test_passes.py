@@ -15,17 +15,17 @@ from app.core.audit import AuditEvent
 from app.pickup.identity import CODE_ALPHABET, CODE_LENGTH
 from app.pickup.models import PickupPass
 from app.school.models import Guardian
-from tests.factories import auth, create_school, create_user, random_id
-from tests.pickup.factories import (
-    TODAY,
-    Gate,
-    add_child,
-    build_gate,
+from tests.factories import (
+    auth,
     create_class,
     create_parent,
+    create_school,
     create_student,
+    create_user,
     link_guardian,
+    random_id,
 )
+from tests.pickup.factories import TODAY, Gate, add_child, build_gate
 
 
 async def issue(client: httpx.AsyncClient, parent, *students, **extra) -> dict:

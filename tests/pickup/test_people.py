@@ -9,15 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import Role
 from app.core.audit import AuditEvent
 from app.notifications.models import Notification
-from tests.factories import auth, create_school, create_user, random_id
-from tests.pickup.factories import (
-    TODAY,
-    Gate,
-    add_child,
-    build_gate,
+from tests.factories import (
+    auth,
     create_parent,
+    create_school,
+    create_user,
     link_guardian,
+    random_id,
 )
+from tests.pickup.factories import TODAY, Gate, add_child, build_gate
 
 GRANDMA = {"name": "外婆", "phone": "+8613700003333", "relationship": "外婆"}
 

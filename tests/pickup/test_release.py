@@ -12,8 +12,8 @@ from app.auth.models import Role
 from app.core import clock
 from app.notifications.models import Notification
 from app.school.models import Guardian
-from tests.factories import auth, create_school, create_user
-from tests.pickup.factories import TODAY, Gate, add_child, build_gate, create_parent
+from tests.factories import auth, create_parent, create_school, create_user
+from tests.pickup.factories import TODAY, Gate, add_child, build_gate
 
 
 def consent_url(gate: Gate) -> str:
