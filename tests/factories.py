@@ -189,7 +189,7 @@ async def create_student(
     *,
     name: str | None = None,
     student_no: str | None = None,
-    priority: Sequence[str] = (),
+    priority: Sequence[str] | None = None,
 ) -> Student:
     n = next(_seq)
     student = Student(
@@ -197,7 +197,7 @@ async def create_student(
         class_id=school_class.id,
         name=name or f"学生{n}",
         student_no=student_no or f"S{n:05d}",
-        priority=list(priority),
+        priority=list(priority or ()),
     )
     session.add(student)
     await session.flush()

@@ -83,7 +83,7 @@ class Campus:
         """Another child (of ``klass`` by default) with a guardian, enrolled in both slots
         unless told otherwise (``slots=[]``: not enrolled)."""
         child = await create_student(session, school_class or self.klass)
-        await create_parent(session, child, relationship="母亲")
+        await create_parent(session, child)
         chosen = [self.activity, self.evening] if slots is None else slots
         if chosen:
             await create_enrollment(

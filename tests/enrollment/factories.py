@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import count
 from typing import Any
 
 import httpx
@@ -12,111 +11,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role, User
 from app.core import clock
-from app.school.models import DEFAULT_POLICY, Guardian, School, SchoolClass, Slot, Student, Term
-from tests.factories import auth, create_school, create_user
-
-_seq = count(1)
+from app.school.models import DEFAULT_POLICY, School, SchoolClass, Slot, Student, Term
+from tests.factories import (
+    auth,
+    create_class,
+    create_parent,
+    create_school,
+    create_slot,
+    create_student,
+    create_term,
+    create_user,
+)
 
 TERM_START = date(2026, 9, 1)  # a Tuesday
 TERM_END = date(2027, 1, 15)
+# Not 1: an application must carry the term's current version, not a constant.
+AGREEMENT_VERSION = 2
 # 10:00 in Shanghai, ten days before the term starts.
 BEFORE_TERM = datetime(2026, 8, 22, 2, 0, tzinfo=UTC)
-
-
-async def create_term(
-    session: AsyncSession,
-    school: School,
-    *,
-    start_date: date = TERM_START,
-    end_date: date = TERM_END,
-    weekdays: list[int] | None = None,
-    agreement_version: int = 2,
-) -> Term:
-    term = Term(
-        school_id=school.id,
-        name=f"2026秋季学期{next(_seq)}",
-        start_date=start_date,
-        end_date=end_date,
-        weekdays=weekdays or [1, 2, 3, 4, 5],
-        closures=[],
-        agreement_text="课后服务安全责任书……",
-        agreement_version=agreement_version,
-    )
-    session.add(term)
-    await session.flush()
-    return term
-
-
-async def create_slot(
-    session: AsyncSession,
-    term: Term,
-    *,
-    name: str = "课后活动",
-    start_time: time = time(15, 30),
-    end_time: time = time(16, 30),
-    capacity: int | None = None,
-) -> Slot:
-    slot = Slot(
-        school_id=term.school_id,
-        term_id=term.id,
-        name=name,
-        start_time=start_time,
-        end_time=end_time,
-        capacity=capacity,
-    )
-    session.add(slot)
-    await session.flush()
-    return slot
-
-
-async def create_class(
-    session: AsyncSession, school: School, *, teacher: User | None = None, grade: int = 3
-) -> SchoolClass:
-    school_class = SchoolClass(
-        school_id=school.id,
-        name=f"{grade}年级{next(_seq)}班",
-        grade=grade,
-        homeroom_teacher_id=teacher.id if teacher else None,
-    )
-    session.add(school_class)
-    await session.flush()
-    return school_class
-
-
-async def create_student(
-    session: AsyncSession,
-    school_class: SchoolClass,
-    *,
-    name: str | None = None,
-    priority: list[str] | None = None,
-) -> Student:
-    n = next(_seq)
-    student = Student(
-        school_id=school_class.school_id,
-        class_id=school_class.id,
-        name=name or f"学生{n}",
-        student_no=f"S{n:05d}",
-        priority=priority or [],
-    )
-    session.add(student)
-    await session.flush()
-    return student
-
-
-async def create_parent(
-    session: AsyncSession, *children: Student, relationship: str = "母亲"
-) -> User:
-    parent = await create_user(session, roles=[Role.PARENT])
-    for child in children:
-        await link_guardian(session, parent, child, relationship=relationship)
-    return parent
-
-
-async def link_guardian(
-    session: AsyncSession, user: User, student: Student, *, relationship: str = "父亲"
-) -> None:
-    session.add(Guardian(user_id=user.id, student_id=student.id, relationship=relationship))
-    await session.flush()
 
 
 @dataclass
@@ -180,16 +92,19 @@ async def build_world(
     teacher = await create_user(session, roles=[Role.TEACHER], school=school, name="王老师")
     other_teacher = await create_user(session, roles=[Role.TEACHER], school=school, name="李老师")
     duty = await create_user(session, roles=[Role.DUTY], school=school, name="门卫")
-    school_class = await create_class(session, school, teacher=teacher)
-    term = await create_term(session, school)
-    activity = await create_slot(session, term, capacity=capacity)
-    evening = await create_slot(
+    school_class = await create_class(session, school, homeroom_teacher=teacher)
+    term = await create_term(
         session,
-        term,
-        name="晚托",
-        start_time=time(16, 30),
-        end_time=time(18, 0),
-        capacity=capacity,
+        school,
+        start_date=TERM_START,
+        end_date=TERM_END,
+        agreement_version=AGREEMENT_VERSION,
+    )
+    activity = await create_slot(
+        session, term, name="课后活动", start=time(15, 30), end=time(16, 30), capacity=capacity
+    )
+    evening = await create_slot(
+        session, term, name="晚托", start=time(16, 30), end=time(18, 0), capacity=capacity
     )
     student = await create_student(session, school_class, name="小明")
     parent = await create_parent(session, student)

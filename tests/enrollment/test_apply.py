@@ -15,18 +15,25 @@ from app.core import clock
 from app.core.audit import AuditEvent
 from app.enrollment.models import Enrollment
 from tests.enrollment.factories import (
+    AGREEMENT_VERSION,
+    TERM_END,
     TERM_START,
     World,
     application,
     apply,
+    enrol,
+)
+from tests.factories import (
+    auth,
     create_class,
+    create_school,
     create_slot,
     create_student,
     create_term,
-    enrol,
+    create_user,
     link_guardian,
+    random_id,
 )
-from tests.factories import auth, create_school, create_user, random_id
 
 
 @pytest.mark.parametrize(
@@ -243,7 +250,13 @@ class TestWalls:
         self, client: httpx.AsyncClient, world: World, session: AsyncSession
     ) -> None:
         elsewhere = await create_school(session)
-        their_term = await create_term(session, elsewhere)
+        their_term = await create_term(
+            session,
+            elsewhere,
+            start_date=TERM_START,
+            end_date=TERM_END,
+            agreement_version=AGREEMENT_VERSION,
+        )
         their_slot = await create_slot(session, their_term)
         await session.commit()
         response = await apply(
@@ -334,7 +347,11 @@ class TestDuplicates:
     ) -> None:
         await enrol(client, world)
         spring = await create_term(
-            session, world.school, start_date=date(2027, 2, 20), end_date=date(2027, 6, 30)
+            session,
+            world.school,
+            start_date=date(2027, 2, 20),
+            end_date=date(2027, 6, 30),
+            agreement_version=AGREEMENT_VERSION,
         )
         spring_slot = await create_slot(session, spring)
         await session.commit()

@@ -12,18 +12,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import Role, User
 from app.core import clock
 from tests.enrollment.factories import (
+    AGREEMENT_VERSION,
+    TERM_END,
+    TERM_START,
     Family,
     World,
+    decide,
+    enrol,
+)
+from tests.factories import (
+    auth,
     create_class,
     create_parent,
+    create_school,
     create_slot,
     create_student,
     create_term,
-    decide,
-    enrol,
+    create_user,
     link_guardian,
 )
-from tests.factories import auth, create_school, create_user
 
 
 async def _ids(client: httpx.AsyncClient, user: User, **params: Any) -> list[str]:
@@ -53,7 +60,7 @@ async def scene(client: httpx.AsyncClient, world: World, session: AsyncSession) 
     clock.advance(timedelta(minutes=1))
     s.sibling = await enrol(client, world, sibling, weekdays=[1])
     world.extra["other_class"] = other_class = await create_class(
-        session, world.school, teacher=world.other_teacher
+        session, world.school, homeroom_teacher=world.other_teacher
     )
     clock.advance(timedelta(minutes=1))
     s.other_class = await enrol(client, world, await world.add_family(school_class=other_class))
@@ -62,7 +69,9 @@ async def scene(client: httpx.AsyncClient, world: World, session: AsyncSession) 
 
     elsewhere_school = await create_school(session)
     far_class = await create_class(session, elsewhere_school)
-    far_term = await create_term(session, elsewhere_school)
+    far_term = await create_term(
+        session, elsewhere_school, start_date=TERM_START, end_date=TERM_END
+    )
     far_slot = await create_slot(session, far_term)
     far_child = await create_student(session, far_class)
     far_parent = await create_parent(session, far_child)
@@ -151,7 +160,11 @@ class TestFilters:
         self, client: httpx.AsyncClient, world: World, scene: Scene, session: AsyncSession
     ) -> None:
         spring = await create_term(
-            session, world.school, start_date=date(2027, 2, 20), end_date=date(2027, 6, 30)
+            session,
+            world.school,
+            start_date=date(2027, 2, 20),
+            end_date=date(2027, 6, 30),
+            agreement_version=AGREEMENT_VERSION,
         )
         spring_slot = await create_slot(session, spring)
         await session.commit()

@@ -12,13 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import Role
 from app.core import clock
 from app.notifications.models import Notification, OutboxMessage
-from tests.enrollment.factories import (
-    World,
-    decide,
-    enrol,
-    link_guardian,
-)
-from tests.factories import auth, create_school, create_user, give_phone
+from tests.enrollment.factories import World, decide, enrol
+from tests.factories import auth, create_school, create_user, give_phone, link_guardian
 
 
 async def _notifications(session: AsyncSession, user_id: object) -> list[Notification]:
