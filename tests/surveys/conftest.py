@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 import httpx
@@ -13,13 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import Role, User
 from app.core import clock
 from app.school.models import School, SchoolClass, Slot, Student, Term
-from tests.factories import auth, create_school, create_user
-from tests.surveys.factories import (
+from tests.factories import (
+    auth,
     create_class,
     create_parent,
+    create_school,
     create_slot,
     create_student,
     create_term,
+    create_user,
     link_guardian,
 )
 
@@ -66,8 +68,10 @@ async def world(session: AsyncSession) -> World:
     teacher = await create_user(session, roles=[Role.TEACHER], school=school)
     duty = await create_user(session, roles=[Role.DUTY], school=school)
     term = await create_term(session, school)
-    activity = await create_slot(session, term, name="课后活动", start="15:30", end="16:30")
-    evening = await create_slot(session, term, name="晚托", start="16:30", end="18:00")
+    activity = await create_slot(
+        session, term, name="课后活动", start=time(15, 30), end=time(16, 30)
+    )
+    evening = await create_slot(session, term, name="晚托", start=time(16, 30), end=time(18, 0))
     c31 = await create_class(session, school, grade=3, name="三年级1班")
     c32 = await create_class(session, school, grade=3, name="三年级2班")
     c41 = await create_class(session, school, grade=4, name="四年级1班")
@@ -77,7 +81,7 @@ async def world(session: AsyncSession) -> World:
     li = await create_student(session, c41, name="李丽")
     mum = await create_parent(session, ming, li, name="明明妈妈")
     dad = await create_parent(session, relationship="父亲", name="明明爸爸")
-    await link_guardian(session, dad, ming)
+    await link_guardian(session, dad, ming, relationship="父亲")
     hong_mum = await create_parent(session, hong, name="红红妈妈")
     gang_dad = await create_parent(session, gang, relationship="父亲", name="刚刚爸爸")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 import httpx
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.audit import AuditEvent
-from tests.factories import auth, random_id
+from tests.factories import auth, create_slot, create_term, random_id
 from tests.surveys.conftest import (
     CLOSES,
     World,
@@ -19,7 +20,6 @@ from tests.surveys.conftest import (
     publish_survey,
     survey_body,
 )
-from tests.surveys.factories import create_term
 
 
 class TestCreate:
@@ -377,10 +377,8 @@ class TestTemplates:
     ) -> None:
         term = await create_term(session, world.school, name="2026学年第二学期", weekdays=[1, 3, 5])
         await session.commit()
-        from tests.surveys.factories import create_slot
-
-        await create_slot(session, term, name="晚托", start="16:30", end="18:00")
-        await create_slot(session, term, name="课后活动", start="15:30", end="16:30")
+        await create_slot(session, term, name="晚托", start=time(16, 30), end=time(18, 0))
+        await create_slot(session, term, name="课后活动", start=time(15, 30), end=time(16, 30))
         await session.commit()
 
         response = await client.post(

@@ -11,9 +11,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from tests.factories import auth
+from tests.factories import auth, create_student
 from tests.surveys.conftest import World, answer, assert_problem, create_survey, publish_survey
-from tests.surveys.factories import create_student
 
 
 async def _results(client: httpx.AsyncClient, world: World, survey: dict) -> dict:
