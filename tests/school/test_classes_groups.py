@@ -14,15 +14,16 @@ from app.auth.models import Role
 from app.core.audit import AuditEvent
 from app.school.models import Group, GroupClass, SchoolClass
 from tests.core.test_problems import assert_problem
-from tests.factories import create_user, random_id
-from tests.school.conftest import NOT_ADMINS, Cast
-from tests.school.factories import (
+from tests.factories import (
     create_class,
     create_group,
     create_slot,
     create_student,
     create_term,
+    create_user,
+    random_id,
 )
+from tests.school.conftest import NOT_ADMINS, Cast
 
 
 class TestClasses:
@@ -173,7 +174,7 @@ class TestClasses:
         self, client: httpx.AsyncClient, cast: Cast, session: AsyncSession
     ) -> None:
         school_class = await create_class(
-            session, cast.school, grade=3, homeroom_teacher_id=cast.teacher.id
+            session, cast.school, grade=3, homeroom_teacher=cast.teacher
         )
         taken = await create_class(session, cast.school, name="四年级1班", grade=4)
         await session.commit()
@@ -452,7 +453,9 @@ class TestGroups:
         self, client: httpx.AsyncClient, cast: Cast, setup: dict, session: AsyncSession
     ) -> None:
         c0, c1, c2 = setup["classes"]
-        group = await create_group(session, setup["slot"], leader=cast.teacher, classes=[c0])
+        group = await create_group(
+            session, setup["slot"], leader=cast.teacher, classes=[c0], capacity=40
+        )
         await create_group(session, setup["slot"], leader=cast.teacher, classes=[c2])
         await session.commit()
         url, headers = f"/groups/{group.id}", cast.headers("admin")

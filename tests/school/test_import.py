@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.audit import AuditEvent
 from app.school.models import Student
 from tests.core.test_problems import assert_problem
+from tests.factories import create_class, create_student
 from tests.school.conftest import NOT_ADMINS, Cast
-from tests.school.factories import create_class, create_student
 
 HEADER = ["姓名", "学号", "班级", "优先类别"]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -15,13 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.audit import AuditEvent
-from app.enrollment.models import Enrollment
 from app.school.binding_codes import ALPHABET
 from app.school.models import BindingCode, Guardian, Student
 from tests.core.test_problems import assert_problem
-from tests.factories import random_id
+from tests.factories import (
+    create_class,
+    create_enrollment,
+    create_student,
+    create_term,
+    link_guardian,
+    random_id,
+)
 from tests.school.conftest import NOT_ADMINS, Cast
-from tests.school.factories import create_class, create_student, create_term, link_guardian
 
 
 class TestCreateStudent:
@@ -295,18 +300,7 @@ class TestChangeStudent:
         await link_guardian(session, cast.parent, guarded)
         enrolled = await create_student(session, school_class)
         term = await create_term(session, cast.school)
-        session.add(
-            Enrollment(
-                school_id=cast.school.id,
-                student_id=enrolled.id,
-                term_id=term.id,
-                status="withdrawn",
-                weekdays=[1],
-                start_date=term.start_date,
-                agreement_version=1,
-                agreement_accepted_at=clock.now(),
-            )
-        )
+        await create_enrollment(session, enrolled, term, [], weekdays=[1], status="withdrawn")
         await session.commit()
         headers = cast.headers("admin")
         assert_problem(

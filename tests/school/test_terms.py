@@ -10,21 +10,20 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import clock
 from app.core.audit import AuditEvent
-from app.enrollment.models import Enrollment, EnrollmentSlot
 from app.school.models import Slot, Term
 from tests.core.test_problems import assert_problem
-from tests.factories import random_id
-from tests.school.conftest import NOT_ADMINS, Cast
-from tests.school.factories import (
+from tests.factories import (
     create_class,
+    create_enrollment,
     create_group,
     create_slot,
     create_student,
     create_term,
     link_guardian,
+    random_id,
 )
+from tests.school.conftest import NOT_ADMINS, Cast
 
 TERM = {
     "name": "2025年秋季学期",
@@ -127,7 +126,7 @@ class TestReadTerms:
         self, client: httpx.AsyncClient, cast: Cast, session: AsyncSession
     ) -> None:
         spring = await create_term(
-            session, cast.school, start=date(2026, 2, 16), end=date(2026, 6, 30)
+            session, cast.school, start_date=date(2026, 2, 16), end_date=date(2026, 6, 30)
         )
         autumn = await create_term(session, cast.school)
         await create_term(session, cast.other_school)
@@ -141,7 +140,7 @@ class TestReadTerms:
     ) -> None:
         for year in range(2020, 2025):
             await create_term(
-                session, cast.school, start=date(year, 9, 1), end=date(year + 1, 1, 15)
+                session, cast.school, start_date=date(year, 9, 1), end_date=date(year + 1, 1, 15)
             )
         await session.commit()
         seen: list[str] = []
@@ -298,7 +297,7 @@ class TestUpdateTerm:
     ) -> None:
         term = await create_term(session, cast.school)
         student = await create_student(session, await create_class(session, cast.school))
-        session.add(_enrollment(term, student.id, weekdays=[1, 5], status="active"))
+        await create_enrollment(session, student, term, [], weekdays=[1, 5])
         await session.commit()
         url, headers = f"/terms/{term.id}", cast.headers("admin")
         assert_problem(
@@ -326,19 +325,6 @@ class TestUpdateTerm:
             403,
             "auth.forbidden",
         )
-
-
-def _enrollment(term: Term, student_id: object, *, weekdays: list[int], status: str) -> Enrollment:
-    return Enrollment(
-        school_id=term.school_id,
-        student_id=student_id,
-        term_id=term.id,
-        status=status,
-        weekdays=weekdays,
-        start_date=term.start_date,
-        agreement_version=1,
-        agreement_accepted_at=clock.now(),
-    )
 
 
 class TestDeleteTerm:
@@ -373,7 +359,7 @@ class TestDeleteTerm:
     ) -> None:
         term = await create_term(session, cast.school)
         student = await create_student(session, await create_class(session, cast.school))
-        session.add(_enrollment(term, student.id, weekdays=[1], status="withdrawn"))
+        await create_enrollment(session, student, term, [], weekdays=[1], status="withdrawn")
         await session.commit()
         assert_problem(
             await client.delete(f"/terms/{term.id}", headers=cast.headers("admin")),
@@ -461,7 +447,7 @@ class TestSlots:
     ) -> None:
         term = await create_term(session, cast.school)
         other_term = await create_term(
-            session, cast.school, start=date(2026, 2, 16), end=date(2026, 6, 30)
+            session, cast.school, start_date=date(2026, 2, 16), end_date=date(2026, 6, 30)
         )
         await session.commit()
         headers = cast.headers("admin")
@@ -674,10 +660,7 @@ class TestDeleteSlot:
         term = await create_term(session, cast.school)
         slot = await create_slot(session, term)
         student = await create_student(session, await create_class(session, cast.school))
-        enrollment = _enrollment(term, student.id, weekdays=[1], status="active")
-        session.add(enrollment)
-        await session.flush()
-        session.add(EnrollmentSlot(enrollment_id=enrollment.id, slot_id=slot.id))
+        await create_enrollment(session, student, term, [slot], weekdays=[1])
         await session.commit()
         assert_problem(
             await client.delete(f"/slots/{slot.id}", headers=cast.headers("admin")),
