@@ -16,16 +16,16 @@ from app.core import clock
 from app.core.audit import AuditEvent
 from app.main import app
 from app.school.models import Guardian, Student
-from tests.auth.factories import (
-    CODE_TTL,
-    bearer,
-    create_binding_code,
+from tests.auth.factories import CODE_TTL, bearer, create_binding_code, login
+from tests.factories import (
+    PASSWORD,
+    auth,
     create_class,
+    create_school,
     create_student,
+    create_user,
     link_guardian,
-    login,
 )
-from tests.factories import PASSWORD, auth, create_school, create_user
 
 NOW = datetime(2026, 3, 2, 0, 30, tzinfo=UTC)
 
@@ -45,7 +45,7 @@ def _registration(code: str, **overrides: Any) -> dict[str, Any]:
 async def student(session: AsyncSession) -> Student:
     school = await create_school(session)
     school_class = await create_class(session, school, name="三年级2班")
-    child = await create_student(session, school, school_class=school_class, name="王小明")
+    child = await create_student(session, school_class, name="王小明")
     await session.commit()
     return child
 
@@ -274,7 +274,7 @@ class TestAddChild:
     ) -> None:
         parent = await create_user(session, roles=[Role.PARENT])
         school = await create_school(session)
-        first = await create_student(session, school, name="王小红")
+        first = await create_student(session, await create_class(session, school), name="王小红")
         await link_guardian(session, parent, first, relationship="父亲")
         await session.commit()
 

@@ -19,8 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.models import Role, User
 from app.main import API_PREFIX, app
 from app.school.models import Student
-from tests.auth.factories import create_binding_code, create_class, create_student, link_guardian
-from tests.factories import auth, create_school, create_user
+from tests.auth.factories import create_binding_code
+from tests.factories import (
+    auth,
+    create_class,
+    create_school,
+    create_student,
+    create_user,
+    link_guardian,
+)
 
 _PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 
@@ -41,8 +48,8 @@ async def families(session: AsyncSession) -> Families:
     # Worst case: both children in the same school and class.
     school_x = await create_school(session, name="甲小学")
     school_class = await create_class(session, school_x, name="一年级1班")
-    child_a = await create_student(session, school_x, school_class=school_class, name="甲同学")
-    child_b = await create_student(session, school_x, school_class=school_class, name="乙同学")
+    child_a = await create_student(session, school_class, name="甲同学")
+    child_b = await create_student(session, school_class, name="乙同学")
     parent_a = await create_user(session, roles=[Role.PARENT], name="甲家长")
     parent_b = await create_user(session, roles=[Role.PARENT], name="乙家长", phone="13911112222")
     await link_guardian(session, parent_a, child_a)
