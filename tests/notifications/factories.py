@@ -9,16 +9,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.notifications.models import Device, Notification, OutboxMessage
 from app.notifications.service import notify
-from tests.factories import create_user
 
 _seq = count(1)
-
-
-async def create_parent(session: AsyncSession, **fields: Any) -> User:
-    return await create_user(session, roles=[Role.PARENT], **fields)
 
 
 async def create_device(
@@ -75,7 +70,6 @@ __all__ = [
     "Notification",
     "count_rows",
     "create_device",
-    "create_parent",
     "outbox_rows",
     "pickup_notice",
 ]

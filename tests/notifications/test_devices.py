@@ -14,8 +14,8 @@ from app.core import clock
 from app.core.audit import AuditEvent
 from app.notifications.devices import MAX_ACTIVE_DEVICES_PER_USER
 from app.notifications.models import Device
-from tests.factories import auth, random_id
-from tests.notifications.factories import create_device, create_parent
+from tests.factories import auth, create_parent, random_id
+from tests.notifications.factories import create_device
 
 TOKEN = "dGVzdC1mY20tdG9rZW4:APA91bH-example_token"
 

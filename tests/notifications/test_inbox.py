@@ -8,8 +8,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from tests.factories import auth, random_id
-from tests.notifications.factories import create_parent, pickup_notice
+from tests.factories import auth, create_parent, random_id
+from tests.notifications.factories import pickup_notice
 
 
 async def _three_notices(session: AsyncSession, parent: object) -> list[str]:

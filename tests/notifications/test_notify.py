@@ -13,13 +13,8 @@ from app.core import database
 from app.notifications.delivery import Worker
 from app.notifications.models import Device, Notification, OutboxMessage
 from app.notifications.service import notify
-from tests.notifications.factories import (
-    count_rows,
-    create_device,
-    create_parent,
-    outbox_rows,
-    pickup_notice,
-)
+from tests.factories import create_parent
+from tests.notifications.factories import count_rows, create_device, outbox_rows, pickup_notice
 from tests.notifications.fakes import FakeFcm
 
 

@@ -25,14 +25,8 @@ from app.notifications.models import Device, OutboxMessage
 from app.notifications.providers import Outcome, Provider, Push
 from app.notifications.providers.fcm import FcmProvider
 from app.notifications.worker import run_forever
-from tests.factories import auth
-from tests.notifications.factories import (
-    count_rows,
-    create_device,
-    create_parent,
-    outbox_rows,
-    pickup_notice,
-)
+from tests.factories import auth, create_parent
+from tests.notifications.factories import count_rows, create_device, outbox_rows, pickup_notice
 from tests.notifications.fakes import (
     PROJECT_ID,
     QUOTA_EXCEEDED,
