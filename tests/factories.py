@@ -25,8 +25,8 @@ _PASSWORD_HASH = hash_password(PASSWORD)
 
 WEEKDAYS = (1, 2, 3, 4, 5)  # Monday to Friday
 # The term a test gets when the dates do not matter to it (autumn 2025, already over).
-TERM_START = date(2025, 9, 1)
-TERM_END = date(2026, 1, 16)
+DEFAULT_TERM_START = date(2025, 9, 1)
+DEFAULT_TERM_END = date(2026, 1, 16)
 
 
 async def create_school(
@@ -94,8 +94,8 @@ async def create_term(
     session: AsyncSession,
     school: School,
     *,
-    start_date: date = TERM_START,
-    end_date: date = TERM_END,
+    start_date: date = DEFAULT_TERM_START,
+    end_date: date = DEFAULT_TERM_END,
     weekdays: Sequence[int] = WEEKDAYS,
     closures: Sequence[date] = (),
     name: str | None = None,
