@@ -27,7 +27,7 @@ LOG_CONFIG: dict[str, Any] = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"level": "INFO", "handlers": ["stderr"]},
-    "loggers": {"httpx": {"level": "WARNING"}},
+    "loggers": {"httpx": {"level": "WARNING"}, "alembic.runtime.plugins": {"level": "WARNING"}},
 }
 
 
@@ -36,6 +36,8 @@ def _migrate() -> None:
     from app.core.migrations import upgrade
 
     upgrade(database_url())
+    # Alembic's env.py applies alembic.ini's logging (root at WARNING): ours again.
+    logging.config.dictConfig(LOG_CONFIG)
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ families had used the API. An audit event (``demo.seeded``) marks the database a
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +22,8 @@ from app.core.audit import AuditEvent
 from app.demo import activity, school
 from app.enrollment.models import Enrollment
 from app.school.models import School, SchoolClass, Student, Term
+
+log = logging.getLogger(__name__)
 
 # Held for the seeding transaction, so two servers starting at once seed one school.
 ADVISORY_LOCK = 0x6B65686F75  # "kehou"
@@ -67,7 +70,15 @@ async def seed_demo() -> DemoSchool:
                 school_id=school_id,
                 data={"date": world.today.isoformat()},
             )
-        return await describe(session, school_id, created=created)
+        demo = await describe(session, school_id, created=created)
+    log.info(
+        "demo.%s school_id=%s students=%d enrollments=%d",
+        "seeded" if created else "found",
+        demo.school_id,
+        demo.students,
+        sum(demo.enrollments.values()),
+    )
+    return demo
 
 
 async def seeded_school(session: AsyncSession) -> uuid.UUID | None:
