@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.auth.models import Role
 from app.demo import cast
 from tests.conftest import ROOT, TEST_SECRET
+from tests.factories import create_school, create_user
 
 STARTUP_SECONDS = 60
 
@@ -89,6 +91,39 @@ async def test_serve_demo_seeds_prints_the_logins_and_serves_the_docs(
     assert " INFO app.demo.seed demo.seeded school_id=" in logged
     assert " INFO uvicorn.error Application startup complete." in logged
     assert " INFO uvicorn.access " in logged
+
+
+async def test_a_demo_that_cannot_be_seeded_stops_the_start_with_the_reason(
+    database_url: str, session: AsyncSession, tmp_path: Path
+) -> None:
+    school = await create_school(session)
+    await create_user(session, roles=[Role.SCHOOL_ADMIN], school=school, username="admin")
+    await session.commit()
+    env = {
+        **os.environ,
+        "KEHOU_ENV": "test",
+        "KEHOU_DATABASE_URL": database_url,
+        "KEHOU_JWT_SECRET": TEST_SECRET,
+        "KEHOU_DATA_DIR": str(tmp_path),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.cli",
+        "serve",
+        "--demo",
+        "--port",
+        str(_free_port()),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), STARTUP_SECONDS)
+
+    assert process.returncode == 1
+    assert "the demo school cannot be seeded" in err.decode()
+    assert "(auth.username_taken)" in err.decode()
 
 
 async def test_the_command_logs_httpx_only_from_warning() -> None:

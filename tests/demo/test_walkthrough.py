@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core import clock
-from app.demo import seed_demo
+from app.demo import cast, seed_demo
 from tests.conftest import ROOT
 from tests.demo import minijq
 from tests.demo.readme import DEMO_ORIGIN, ReadmeError, Walkthrough, walkthrough_steps
@@ -135,3 +135,11 @@ def test_minijq_prints_what_jq_prints(program: str, flags: str, expected: list[s
 def test_minijq_refuses_what_it_does_not_know() -> None:
     with pytest.raises(minijq.JqError):
         minijq.run(".items | length", '{"items": []}')
+
+
+def test_the_readme_lists_the_logins_the_demo_prints() -> None:
+    readme = (ROOT / "README.md").read_text()
+
+    for login in cast.LOGINS:
+        assert f"| `{login.username}` | {login.role} | {login.who} |" in readme
+    assert f"`{cast.PASSWORD}`" in readme
