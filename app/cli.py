@@ -73,8 +73,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app.core.errors import DomainError
     from app.core.i18n import translate
 
-    _migrate()
     settings = get_settings()
+    if args.demo and settings.env == "production":
+        # Its logins share a password printed in the README: never on a real school's data.
+        print("kehou serve: --demo is refused when KEHOU_ENV=production", file=sys.stderr)
+        return EXIT_REFUSED
+    _migrate()
     demo = ""
     if args.demo:
         try:

@@ -121,11 +121,37 @@ ZHAO_MIN = GuardianPlan("赵敏", "13900000002", "母亲")
 # 林静's father, listed to collect her children.
 PICKUP_PERSON = ("林建国", "13900000003", "外公")
 
+# 陈思远 applies in the walkthrough; his sister is enrolled in both slots already.
 CHEN_SIYUAN = ChildPlan(
-    "陈思远", 0, 0, (), Plan.NONE, False, False, (LIN_JING, CHEN_ZHIQIANG)
-)  # applies in the walkthrough
-CHEN_SIQI = ChildPlan("陈思琪", 3, 0, (), Plan.ACTIVE, True, False, (LIN_JING, CHEN_ZHIQIANG))
-LIU_ZIHAN = ChildPlan("刘子涵", 1, 0, (), Plan.ACTIVE, True, False, (LIU_YANG, ZHAO_MIN))
+    name="陈思远",
+    class_index=0,
+    seat=0,
+    priority=(),
+    plan=Plan.NONE,
+    evening=False,
+    alternate_days=False,
+    guardians=(LIN_JING, CHEN_ZHIQIANG),
+)
+CHEN_SIQI = ChildPlan(
+    name="陈思琪",
+    class_index=3,
+    seat=0,
+    priority=(),
+    plan=Plan.ACTIVE,
+    evening=True,
+    alternate_days=False,
+    guardians=(LIN_JING, CHEN_ZHIQIANG),
+)
+LIU_ZIHAN = ChildPlan(
+    name="刘子涵",
+    class_index=1,
+    seat=0,
+    priority=(),
+    plan=Plan.ACTIVE,
+    evening=True,
+    alternate_days=False,
+    guardians=(LIU_YANG, ZHAO_MIN),
+)
 FIXED = {(c.class_index, c.seat): c for c in (CHEN_SIYUAN, CHEN_SIQI, LIU_ZIHAN)}
 # On approved sick leave today (so 三年级1班's roster shows a child on leave).
 SICK_TODAY = (0, 3)

@@ -126,6 +126,30 @@ async def test_a_demo_that_cannot_be_seeded_stops_the_start_with_the_reason(
     assert "(auth.username_taken)" in err.decode()
 
 
+async def test_production_refuses_the_demo(database_url: str, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "KEHOU_ENV": "production",
+        "KEHOU_DATABASE_URL": database_url,
+        "KEHOU_JWT_SECRET": TEST_SECRET,
+        "KEHOU_DATA_DIR": str(tmp_path),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.cli",
+        "serve",
+        "--demo",
+        cwd=ROOT,
+        env=env,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), STARTUP_SECONDS)
+
+    assert process.returncode == 1
+    assert "--demo is refused when KEHOU_ENV=production" in err.decode()
+
+
 async def test_the_command_logs_httpx_only_from_warning() -> None:
     # httpx logs full URLs at INFO, and WeChat's carry secrets: checked in a fresh process,
     # with the configuration ``kehou`` applies.
