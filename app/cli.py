@@ -6,12 +6,29 @@ import argparse
 import asyncio
 import json
 import logging
+import logging.config
 import sys
 from pathlib import Path
+from typing import Any
 
 from app.core.settings import SettingsError, get_settings
 
 log = logging.getLogger("kehou")
+
+EXIT_REFUSED = 1  # the command understood the request and said no (weak password, taken name)
+
+# One logging set-up for the command and for uvicorn, which applies it again in every server
+# process (and so undoes the WARNING-only root that Alembic's logging section leaves behind
+# after migrating). httpx logs each request's full URL at INFO, and WeChat's URLs carry the
+# app secret or an access token: it speaks from WARNING only.
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"level": "INFO", "handlers": ["stderr"]},
+    "loggers": {"httpx": {"level": "WARNING"}, "alembic.runtime.plugins": {"level": "WARNING"}},
+}
 
 
 def _migrate() -> None:
@@ -19,6 +36,8 @@ def _migrate() -> None:
     from app.core.migrations import upgrade
 
     upgrade(database_url())
+    # Alembic's env.py applies alembic.ini's logging (root at WARNING): ours again.
+    logging.config.dictConfig(LOG_CONFIG)
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
@@ -27,15 +46,50 @@ def cmd_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def _seed_demo(args: argparse.Namespace) -> str:
+    """Seed the demo school (once per database) and say what it is and how to log in."""
+    from app.core.database import dispose_engine, uses_embedded_database
+    from app.demo import DemoSchool, banner, seed_demo
+
+    async def seed() -> DemoSchool:
+        try:
+            return await seed_demo()
+        finally:
+            # The server runs in another event loop: no pooled connection may outlive this one.
+            await dispose_engine()
+
+    demo = asyncio.run(seed())
+    if uses_embedded_database():
+        data_dir = get_settings().data_dir
+        reset = f"stop the server, delete {data_dir} (rm -rf {data_dir}) and start it again"
+    else:
+        reset = "drop and re-create the database, then start the server again"
+    return banner(demo, f"http://{args.host}:{args.port}/docs", reset_hint=reset)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    _migrate()
-    settings = get_settings()
-    if args.demo:
-        from app.demo import seed_demo
+    from app.core.errors import DomainError
+    from app.core.i18n import translate
 
-        asyncio.run(seed_demo())
+    settings = get_settings()
+    if args.demo and settings.env == "production":
+        # Its logins share a password printed in the README: never on a real school's data.
+        print("kehou serve: --demo is refused when KEHOU_ENV=production", file=sys.stderr)
+        return EXIT_REFUSED
+    _migrate()
+    demo = ""
+    if args.demo:
+        try:
+            demo = _seed_demo(args)
+        except DomainError as exc:  # e.g. a username the demo needs is taken in this database
+            message = translate(exc.code, "en", exc.params)
+            print(
+                f"kehou serve: the demo school cannot be seeded: {message} ({exc.code})",
+                file=sys.stderr,
+            )
+            return EXIT_REFUSED
     from app.core.database import uses_embedded_database
 
     embedded = uses_embedded_database()
@@ -45,6 +99,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if embedded:
         pg_dir = settings.data_dir.resolve() / "pg"
         print(f"embedded PostgreSQL in {pg_dir}; the notification worker runs in-process")
+    if demo:
+        print(demo, flush=True)
     uvicorn.run(
         "app.main:app",
         host=args.host,
@@ -52,6 +108,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         proxy_headers=True,
         log_level="info",
+        log_config=LOG_CONFIG,
     )
     return 0
 
@@ -61,9 +118,6 @@ def cmd_worker(_: argparse.Namespace) -> int:
     from app.jobs import PERIODIC_JOBS
     from app.notifications.worker import run_forever
 
-    # httpx logs every request URL at INFO, and WeChat takes its access token in the URL
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
     async def work() -> None:
         try:
             await run_forever(jobs=PERIODIC_JOBS)  # until SIGTERM/SIGINT
@@ -72,9 +126,6 @@ def cmd_worker(_: argparse.Namespace) -> int:
 
     asyncio.run(work())
     return 0
-
-
-EXIT_REFUSED = 1  # the command understood the request and said no (weak password, taken name)
 
 
 def cmd_create_school(args: argparse.Namespace) -> int:
@@ -152,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.config.dictConfig(LOG_CONFIG)
     args = build_parser().parse_args(argv)
     try:
         get_settings()

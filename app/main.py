@@ -31,6 +31,17 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 
+DESCRIPTION = """学校课后服务后端：报名、请假、点名、接送交接与家校通知。
+
+**Try it** with the demo school (`make run`, i.e. `kehou serve --demo`): open
+`POST /api/v1/auth/login`, *Try it out*, pick a demo login from the examples (every password
+is `Kehou-demo-2026`; parents log in with their phone number), *Execute*, copy
+`access_token`, then *Authorize* and paste it. Access tokens live 15 minutes.
+
+Errors are RFC 9457 problems (`application/problem+json`) with a stable `code`; `detail`
+follows `Accept-Language` (`zh-CN` by default, `en`). Lists answer `{"items", "next_cursor"}`.
+"""
+
 TAGS = [
     {"name": "auth", "description": "登录、注册、令牌 / Logins and tokens"},
     {"name": "school", "description": "学校设置 / School set-up"},
@@ -127,7 +138,7 @@ def create_app() -> FastAPI:
     app = FastAPI(
         title="Kehou 课后服务 API",
         version="1.0.0",
-        description="学校课后服务后端：报名、请假、点名、接送交接与家校通知。",
+        description=DESCRIPTION,
         openapi_tags=TAGS,
         generate_unique_id_function=_operation_id,
         lifespan=_lifespan,

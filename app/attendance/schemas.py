@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
+from app.attendance import examples
 from app.attendance.models import MarkStatus, RosterStatus
 from app.core.schemas import Input, Output
 
@@ -17,6 +18,8 @@ class MarkIn(Input):
 
 
 class RollCallIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ROLL_CALL_IN]})
+
     group_id: uuid.UUID
     slot_id: uuid.UUID
     date: dt.date
@@ -36,6 +39,8 @@ class RosterItemOut(Output):
 
 class RosterOut(Output):
     """One group's roster for one day; never paged (a group is at most a few dozen)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ROSTER_OUT]})
 
     date: dt.date
     group_id: uuid.UUID

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 
-from app.auth import service, staff, tokens
+from app.auth import examples, service, staff, tokens
 from app.auth.deps import ClientIp, CurrentUser, ParentUser, RecordingSessionDep, SchoolAdmin
 from app.auth.schemas import (
     ChildIn,
@@ -39,7 +39,11 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 @router.post("/auth/login", response_model=TokenPairOut, responses=_problems(401, 429))
-async def login(body: LoginIn, session: RecordingSessionDep, ip: ClientIp) -> tokens.TokenPair:
+async def login(
+    body: Annotated[LoginIn, Body(openapi_examples=examples.LOGINS)],
+    session: RecordingSessionDep,
+    ip: ClientIp,
+) -> tokens.TokenPair:
     """Log in with username (a parent's is their phone) and password.
 
     Any wrong combination answers 401 `auth.invalid_credentials`; ten failures for one

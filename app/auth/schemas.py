@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
+from app.auth import examples
 from app.core.schemas import Input, Name, Output, Password, Phone
 
 LoginName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -31,6 +32,8 @@ class LoginIn(Input):
 
 
 class RegisterIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.REGISTER_IN]})
+
     phone: Phone = Field(description="Becomes the username for `POST /auth/login`.")
     password: Password
     name: Name
@@ -49,6 +52,8 @@ class RefreshIn(Input):
 
 
 class TokenPairOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.TOKEN_PAIR_OUT]})
+
     access_token: str
     refresh_token: str = Field(description="Single use: each refresh returns the next one.")
     token_type: Literal["bearer"] = "bearer"
@@ -63,6 +68,8 @@ class ChildOut(Output):
 
 
 class MeOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ME_OUT]})
+
     id: uuid.UUID
     name: str
     username: str | None
@@ -77,6 +84,8 @@ class MePatch(Input):
 
 
 class ChildIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.CHILD_IN]})
+
     binding_code: BindingCodeText
     relationship: Relationship
 
@@ -87,6 +96,8 @@ class PasswordChangeIn(Input):
 
 
 class StaffIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.STAFF_IN]})
+
     username: LoginName = Field(description="3–64 of a-z 0-9 _ . @ + -; case-insensitive.")
     password: Password
     name: Name
@@ -129,6 +140,8 @@ class StaffPatch(Input):
 
 
 class StaffOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.STAFF_OUT]})
+
     id: uuid.UUID
     username: str | None
     name: str

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from app.auth.deps import Idempotent, ParentUser, TeacherOrAdmin
@@ -13,7 +13,7 @@ from app.core.database import SessionDep
 from app.core.errors import PROBLEM_SCHEMA
 from app.core.pagination import PageDep
 from app.core.schemas import Page
-from app.enrollment import queries, review, service
+from app.enrollment import examples, queries, review, service
 from app.enrollment.deps import (
     EnrollmentReader,
     FamilyEnrollment,
@@ -106,7 +106,7 @@ async def change_enrollment(
 )
 async def review_enrollment(
     enrollment: SchoolEnrollment,
-    body: ReviewIn,
+    body: Annotated[ReviewIn, Body(openapi_examples=examples.REVIEWS)],
     session: SessionDep,
     user: TeacherOrAdmin,
     idem: Idempotent,

@@ -6,9 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from app.core.schemas import Input, Output
+from app.enrollment import examples
 from app.enrollment.models import EnrollmentStatus, ReviewStage
 
 Weekday = Annotated[int, Field(ge=1, le=7, description="ISO weekday, Monday = 1.")]
@@ -19,6 +20,8 @@ Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 
 
 class EnrollmentIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ENROLLMENT_IN]})
+
     student_id: uuid.UUID
     term_id: uuid.UUID
     weekdays: Weekdays
@@ -36,6 +39,8 @@ class EnrollmentIn(Input):
 class EnrollmentChange(Input):
     """New weekdays and/or slots of an active enrollment; what is left out stays."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ENROLLMENT_CHANGE]})
+
     weekdays: Weekdays | None = None
     slot_ids: SlotIds | None = None
 
@@ -51,6 +56,8 @@ class ReviewIn(Input):
 
 
 class WithdrawIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.WITHDRAW_IN]})
+
     reason: Reason
     effective_date: date | None = Field(
         default=None,
@@ -68,6 +75,8 @@ class ReviewOut(Output):
 
 
 class EnrollmentOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ENROLLMENT_OUT]})
+
     id: uuid.UUID
     student_id: uuid.UUID
     student_name: str
@@ -92,6 +101,8 @@ class EnrollmentOut(Output):
 
 
 class EnrollmentEventOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ENROLLMENT_EVENT_OUT]})
+
     id: uuid.UUID
     action: str
     actor_id: uuid.UUID | None

@@ -6,14 +6,14 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
 from app.auth.deps import Idempotent, ParentUser, TeacherOrAdmin
 from app.core.database import SessionDep
 from app.core.pagination import PageDep
 from app.core.schemas import Page
-from app.leave import service
+from app.leave import examples, service
 from app.leave.deps import GuardedLeave, LeaveReader, VisibleLeave
 from app.leave.models import LeaveStatus
 from app.leave.schemas import LeaveDecisionIn, LeaveRequestIn, LeaveRequestOut
@@ -54,7 +54,10 @@ async def get_leave_request(session: SessionDep, leave: VisibleLeave) -> LeaveRe
 
 @router.post("/leave-requests/{id}/decision", response_model=LeaveRequestOut)
 async def decide_leave_request(
-    body: LeaveDecisionIn, session: SessionDep, user: TeacherOrAdmin, leave: VisibleLeave
+    body: Annotated[LeaveDecisionIn, Body(openapi_examples=examples.DECISIONS)],
+    session: SessionDep,
+    user: TeacherOrAdmin,
+    leave: VisibleLeave,
 ) -> LeaveRequestOut:
     """Approve or reject a pending request; every guardian is notified (`leave.decided`)."""
     return await service.decide(session, user, leave, body)

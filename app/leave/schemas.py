@@ -6,9 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from app.core.schemas import Input, Output
+from app.leave import examples
 from app.leave.models import LeaveKind, LeaveStatus
 
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]
@@ -16,6 +17,8 @@ Comment = Annotated[str, StringConstraints(max_length=500)]
 
 
 class LeaveRequestIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.LEAVE_REQUEST_IN]})
+
     student_id: uuid.UUID
     start_date: date
     end_date: date
@@ -35,6 +38,8 @@ class LeaveDecisionIn(Input):
 
 
 class LeaveRequestOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.LEAVE_REQUEST_OUT]})
+
     id: uuid.UUID
     student_id: uuid.UUID
     student_name: str

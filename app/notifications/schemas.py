@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from app.core.schemas import Input, Output, Page
+from app.notifications import examples
 from app.notifications.models import Platform
 
 # FCM registration tokens are ~160-200 characters today; the column allows for growth.
@@ -19,6 +20,8 @@ PushToken = Annotated[
 
 
 class NotificationOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.NOTIFICATION_OUT]})
+
     id: uuid.UUID
     kind: str = Field(examples=["pickup.handed_over"])
     title: str
@@ -37,6 +40,8 @@ class ReadAllOut(Output):
 
 
 class DeviceIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.DEVICE_IN]})
+
     platform: Platform = Field(
         description="`fcm`: an FCM registration token; `wechat`: the mini-program user's "
         "openid (must be the one this account signed in with)."
@@ -45,6 +50,8 @@ class DeviceIn(Input):
 
 
 class DeviceOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.DEVICE_OUT]})
+
     id: uuid.UUID
     platform: Platform
     token: str

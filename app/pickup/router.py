@@ -6,14 +6,23 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from app.auth.deps import CurrentUser, DutyOrAdmin, Idempotent, ParentUser, SchoolAdmin, StaffUser
 from app.core.database import SessionDep
 from app.core.pagination import PageDep
 from app.core.schemas import Page
-from app.pickup import gate, handovers, late, passes, persons, release, school_rules
+from app.pickup import (
+    examples,
+    gate,
+    handovers,
+    late,
+    passes,
+    persons,
+    release,
+    school_rules,
+)
 from app.pickup.deps import AdminsStudent, GateStudent, GuardiansStudent, VisibleStudent
 from app.pickup.identity import qr_payload
 from app.pickup.schemas import (
@@ -256,7 +265,10 @@ async def verify_pickup_pass(body: VerifyIn, session: SessionDep, user: DutyOrAd
     response_model=HandoverOut,
 )
 async def create_pickup(
-    body: HandoverIn, session: SessionDep, user: DutyOrAdmin, idem: Idempotent
+    body: Annotated[HandoverIn, Body(openapi_examples=examples.HANDOVERS)],
+    session: SessionDep,
+    user: DutyOrAdmin,
+    idem: Idempotent,
 ) -> JSONResponse:
     """Hand a child over to the adult of a pass or a listed pickup person; guardians are told."""
 

@@ -6,9 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from app.core.schemas import Input, Name, Output, Phone
+from app.pickup import examples
 from app.pickup.models import AdultKind, HandoverKind, LateOutcome, PickupLevel
 
 Relationship = Annotated[str, StringConstraints(min_length=1, max_length=32)]
@@ -23,6 +24,8 @@ GateStatus = Literal["waiting", "picked_up", "released"]
 
 
 class PickupPersonIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PICKUP_PERSON_IN]})
+
     name: Name
     phone: Phone
     relationship: Relationship
@@ -43,6 +46,8 @@ class PickupPersonPatch(Input):
 
 
 class PickupPersonOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PICKUP_PERSON_OUT]})
+
     id: uuid.UUID
     student_id: uuid.UUID
     name: str
@@ -56,6 +61,8 @@ class PickupPersonOut(Output):
 
 
 class BlockedAdultIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.BLOCKED_ADULT_IN]})
+
     name: Name
     phone: Phone
     id_number: IdNumber | None = None
@@ -74,6 +81,8 @@ class BlockedAdultOut(Output):
 
 
 class PickupPassIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PICKUP_PASS_IN]})
+
     student_ids: list[uuid.UUID] = Field(min_length=1, max_length=10)
     pickup_person_id: uuid.UUID | None = Field(
         default=None,
@@ -94,6 +103,8 @@ class PassStudentOut(Output):
 
 
 class PickupPassCreated(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PICKUP_PASS_CREATED]})
+
     id: uuid.UUID
     code: str = Field(description="8 characters to type at the gate; shown only once.")
     qr_payload: str = Field(description="The string to render as a QR code.")
@@ -115,6 +126,8 @@ class PickupPassOut(Output):
 
 
 class VerifyIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.VERIFY_IN]})
+
     code: PassCode = Field(description="The typed code or the scanned QR payload.")
 
 
@@ -128,6 +141,8 @@ class GateStudentOut(Output):
 
 
 class VerifyOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.VERIFY_OUT]})
+
     pass_id: uuid.UUID
     expires_at: datetime
     adult: AdultOut
@@ -158,6 +173,8 @@ class ReleaseIn(Input):
 
 
 class HandoverOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.HANDOVER_OUT]})
+
     id: uuid.UUID
     student_id: uuid.UUID
     date: date
@@ -174,6 +191,8 @@ class HandoverOut(Output):
 
 
 class GateListItem(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.GATE_LIST_ITEM]})
+
     student_id: uuid.UUID
     name: str
     class_name: str

@@ -10,6 +10,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 from pydantic import (
     AfterValidator,
     BeforeValidator,
+    ConfigDict,
     Field,
     PlainSerializer,
     StringConstraints,
@@ -19,6 +20,7 @@ from pydantic import (
 )
 
 from app.core.schemas import Input, Name, Output, ShortText
+from app.school import examples
 from app.school.policy import EnrollmentReview, GraceMinutes, GroupSize, Policy, WithdrawalReview
 
 # Priority flags: children with any of them are served first from a waitlist.
@@ -89,6 +91,8 @@ class Patch(Input):
 
 
 class SchoolOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.SCHOOL_OUT]})
+
     id: uuid.UUID
     name: str
     timezone: str
@@ -109,6 +113,8 @@ class PolicyPatch(Patch):
 
 
 class SchoolPatch(Patch):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.SCHOOL_PATCH]})
+
     name: ShortText | None = None
     timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
         default=None, description="An IANA time zone such as `Asia/Shanghai`."
@@ -120,6 +126,8 @@ class SchoolPatch(Patch):
 
 
 class TermIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.TERM_IN]})
+
     name: ShortText
     start_date: Day
     end_date: Day
@@ -142,6 +150,8 @@ class TermPatch(Patch):
 
 
 class TermOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.TERM_OUT]})
+
     id: uuid.UUID
     name: str
     start_date: date
@@ -154,6 +164,8 @@ class TermOut(Output):
 
 
 class SlotIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.SLOT_IN]})
+
     term_id: uuid.UUID
     name: Name
     start_time: ClockTime
@@ -171,6 +183,8 @@ class SlotPatch(Patch):
 
 
 class SlotOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.SLOT_OUT]})
+
     id: uuid.UUID
     term_id: uuid.UUID
     name: str
@@ -184,6 +198,8 @@ class SlotOut(Output):
 
 
 class ClassIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.CLASS_IN]})
+
     name: Name = Field(examples=["三年级2班"])
     grade: Grade
     homeroom_teacher_id: uuid.UUID | None = None
@@ -198,6 +214,8 @@ class ClassPatch(Patch):
 
 
 class ClassOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.CLASS_OUT]})
+
     id: uuid.UUID
     name: str
     grade: int
@@ -209,6 +227,8 @@ ClassIds = Annotated[list[uuid.UUID], Field(max_length=100), _AsSet]
 
 
 class GroupIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.GROUP_IN]})
+
     term_id: uuid.UUID
     slot_id: uuid.UUID
     name: Name
@@ -227,6 +247,8 @@ class GroupPatch(Patch):
 
 
 class GroupOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.GROUP_OUT]})
+
     id: uuid.UUID
     term_id: uuid.UUID
     slot_id: uuid.UUID
@@ -243,6 +265,8 @@ Priorities = Annotated[list[Priority], Field(max_length=4), _AsSet]
 
 
 class StudentIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.STUDENT_IN]})
+
     name: Name
     student_no: StudentNo
     class_id: uuid.UUID
@@ -257,6 +281,8 @@ class StudentPatch(Patch):
 
 
 class StudentOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.STUDENT_OUT]})
+
     id: uuid.UUID
     name: str
     student_no: str
@@ -267,6 +293,8 @@ class StudentOut(Output):
 
 
 class GuardianOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.GUARDIAN_OUT]})
+
     user_id: uuid.UUID
     name: str
     phone: str | None
@@ -275,6 +303,8 @@ class GuardianOut(Output):
 
 
 class BindingCodeOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.BINDING_CODE_OUT]})
+
     student_id: uuid.UUID
     code: str = Field(examples=["7KQ4MZ2P"])
     expires_at: datetime
@@ -291,6 +321,8 @@ class ImportedRow(Output):
 
 
 class ImportReport(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.IMPORT_REPORT]})
+
     total_rows: int
     created: int
     updated: int

@@ -7,9 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, JsonValue, StringConstraints
+from pydantic import AwareDatetime, ConfigDict, Field, JsonValue, StringConstraints
 
 from app.core.schemas import Input, LongText, Output, ShortText
+from app.surveys import examples
 from app.surveys.models import SurveyStatus
 
 MAX_QUESTIONS = 50
@@ -49,6 +50,8 @@ Questions = Annotated[list[QuestionIn], Field(min_length=1, max_length=MAX_QUEST
 
 
 class SurveyIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.SURVEY_IN]})
+
     title: ShortText
     description: LongText | None = None
     term_id: uuid.UUID
@@ -113,6 +116,8 @@ class ChildAnswered(Output):
 
 
 class SurveyOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.SURVEY_OUT]})
+
     id: uuid.UUID
     title: str
     description: str | None
@@ -139,6 +144,8 @@ class SurveyOut(Output):
 
 
 class ResponseOut(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.RESPONSE_OUT]})
+
     survey_id: uuid.UUID
     student_id: uuid.UUID
     answers: dict[str, str | list[str]]
@@ -167,6 +174,8 @@ class ClassResults(Output):
 
 
 class SurveyResults(Output):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.SURVEY_RESULTS]})
+
     response_count: int
     audience_count: int
     questions: list[QuestionResults]
