@@ -36,8 +36,6 @@ def _migrate() -> None:
     from app.core.migrations import upgrade
 
     upgrade(database_url())
-    # Alembic's env.py applies alembic.ini's logging (root at WARNING): ours again.
-    logging.config.dictConfig(LOG_CONFIG)
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:

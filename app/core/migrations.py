@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def alembic_config(database_url: str | None = None) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
+    # Called from a running process: keep its logging (alembic.ini's is for the alembic CLI).
+    config.attributes["skip_logging"] = True
     config.set_main_option("script_location", str(ROOT / "migrations"))
     if database_url:
         config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
