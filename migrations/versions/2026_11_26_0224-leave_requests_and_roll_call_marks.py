@@ -1,6 +1,6 @@
 """leave requests and roll-call marks
 
-Revision ID: 0006_attend
+Revision ID: 0002_attend
 Revises: 0001
 Create Date: 2026-11-26 02:24:52.293059+00:00
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0006_attend"
+revision: str = "0002_attend"
 down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """surveys and responses
 
-Revision ID: 0007_survey
-Revises: 0006_attend
+Revision ID: 0003_survey
+Revises: 0002_attend
 Create Date: 2026-11-26 02:25:01.442362+00:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0007_survey"
-down_revision: str | Sequence[str] | None = "0006_attend"
+revision: str = "0003_survey"
+down_revision: str | Sequence[str] | None = "0002_attend"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

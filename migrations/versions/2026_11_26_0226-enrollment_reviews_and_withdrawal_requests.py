@@ -1,7 +1,7 @@
 """Enrollment review decisions, and the withdrawal a family asked for (date and time).
 
 Revision ID: 0005_enroll
-Revises: 0002_auth
+Revises: 0004_auth
 Create Date: 2026-11-26 02:26:10.118600+00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_enroll"
-down_revision: str | Sequence[str] | None = "0002_auth"
+down_revision: str | Sequence[str] | None = "0004_auth"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """auth: refresh-token families and tokens, failed attempts for throttling
 
-Revision ID: 0002_auth
-Revises: 0007_survey
+Revision ID: 0004_auth
+Revises: 0003_survey
 Create Date: 2026-11-26 02:27:34.851643+00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_auth"
-down_revision: str | Sequence[str] | None = "0007_survey"
+revision: str = "0004_auth"
+down_revision: str | Sequence[str] | None = "0003_survey"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

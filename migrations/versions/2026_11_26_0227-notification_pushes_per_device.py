@@ -4,8 +4,8 @@ One outbox row per (notification, device) instead of per notification, so each p
 its own tries and end state; claim ids for the worker's leases; when a device was last
 registered and why it was deactivated; an index for the inbox's unread count.
 
-Revision ID: 0004_notify
-Revises: 0003_school
+Revision ID: 0007_notify
+Revises: 0006_school
 Create Date: 2026-11-26 02:27:43.774852+00:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_notify"
-down_revision: str | Sequence[str] | None = "0003_school"
+revision: str = "0007_notify"
+down_revision: str | Sequence[str] | None = "0006_school"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Gate pickup: pickup persons, blocked adults, passes, handovers, release, late cases
 
 Revision ID: 0008_pickup
-Revises: 0004_notify
+Revises: 0007_notify
 Create Date: 2026-11-26 02:28:22.027413+00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0008_pickup"
-down_revision: str | Sequence[str] | None = "0004_notify"
+down_revision: str | Sequence[str] | None = "0007_notify"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

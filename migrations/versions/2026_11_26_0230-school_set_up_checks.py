@@ -1,6 +1,6 @@
 """school set-up: capacity and weekday checks, groups by term
 
-Revision ID: 0003_school
+Revision ID: 0006_school
 Revises: 0005_enroll
 Create Date: 2026-11-26 02:30:03.430998+00:00
 """
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0003_school"
+revision: str = "0006_school"
 down_revision: str | Sequence[str] | None = "0005_enroll"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
