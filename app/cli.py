@@ -18,16 +18,19 @@ log = logging.getLogger("kehou")
 EXIT_REFUSED = 1  # the command understood the request and said no (weak password, taken name)
 
 # One logging set-up for the command and for uvicorn, which applies it again in every server
-# process (and so undoes the WARNING-only root that Alembic's logging section leaves behind
-# after migrating). httpx logs each request's full URL at INFO, and WeChat's URLs carry the
-# app secret or an access token: it speaks from WARNING only.
+# process. httpx logs each request's full URL at INFO, and WeChat's URLs carry the app
+# secret or an access token: it speaks from WARNING only. pgserver narrates initdb at INFO.
 LOG_CONFIG: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"level": "INFO", "handlers": ["stderr"]},
-    "loggers": {"httpx": {"level": "WARNING"}, "alembic.runtime.plugins": {"level": "WARNING"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "alembic.runtime.plugins": {"level": "WARNING"},
+        "pgserver": {"level": "WARNING"},
+    },
 }
 
 
