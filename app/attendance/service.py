@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attendance import errors as _errors  # noqa: F401  (registers the messages)
 from app.attendance.models import MarkStatus, RollCallMark, RosterStatus
-from app.attendance.roster import roster_select
+from app.attendance.roster import day_params, group_roster_select, roster_select
 from app.attendance.schemas import RollCallIn
 from app.auth.deps import Principal
 from app.core import audit, clock
@@ -51,7 +51,7 @@ def _entry(row: Mapping[str, Any]) -> RosterEntry:
 
 async def group_roster(session: AsyncSession, group: Group, day: dt.date) -> list[RosterEntry]:
     """The roster of ``group`` on ``day`` (one query; empty on closures and days off)."""
-    rows = await session.execute(roster_select(day).where(Group.id == group.id))
+    rows = await session.execute(group_roster_select(), {"group_id": group.id, **day_params(day)})
     return [_entry(row._mapping) for row in rows]
 
 
@@ -69,12 +69,12 @@ async def expected_students(
 
     A child whose class feeds no group of a slot is on no roster (a set-up gap, not a rule).
     """
-    stmt = roster_select(date).where(Group.school_id == school_id)
+    stmt = roster_select().where(Group.school_id == school_id)
     if slot_id is not None:
         stmt = stmt.where(Group.slot_id == slot_id)
     if student_ids is not None:
         stmt = stmt.where(Student.id.in_(student_ids))
-    rows = await session.execute(stmt)
+    rows = await session.execute(stmt, day_params(date))
     return [_entry(row._mapping) for row in rows]
 
 
