@@ -35,5 +35,9 @@ openapi: $(STAMP)
 worker: $(STAMP)
 	$(BIN)/kehou worker
 
+## The dismissal-peak benchmark (bench/README.md), e.g. make bench ARGS="--schools 5".
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -20,6 +20,11 @@ answering ``picked_up``/``released``, by inserting it in the tuple where it belo
 
 Each rule must stay an index lookup on (student, day[, slot]) so the roster stays one
 query for the whole school, whatever its size.
+
+The statements are built once, with the day as bound parameters (``DAY`` and friends,
+filled by ``day_params``): building and cache-keying this many joins and subqueries costs
+more CPU than PostgreSQL spends running them, and rosters are read at every gate and roll
+call. Rules therefore receive the day as a SQL expression, not a ``date``.
 """
 
 from __future__ import annotations
@@ -27,13 +32,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    Date,
     Select,
+    SmallInteger,
     SQLColumnExpression,
     and_,
     any_,
+    bindparam,
     case,
     exists,
     func,
@@ -42,6 +51,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.attendance.models import RollCallMark, RosterStatus
 from app.enrollment.models import ON_ROSTER, Enrollment, EnrollmentSlot
@@ -51,10 +61,23 @@ from app.school.models import Group, GroupClass, SchoolClass, Student, Term
 
 StudentColumn = SQLColumnExpression[uuid.UUID]
 SlotColumn = SQLColumnExpression[uuid.UUID]
-StatusRule = Callable[[StudentColumn, SlotColumn, date], SQLColumnExpression[Any]]
+DayValue = SQLColumnExpression[date]
+StatusRule = Callable[[StudentColumn, SlotColumn, DayValue], SQLColumnExpression[Any]]
+
+# The day a roster statement is about, bound at execution (``day_params``).
+DAY = bindparam("day", type_=Date)
+DAY_AS_ARRAY = bindparam("day_as_array", type_=ARRAY(Date))  # [day]: for array containment
+WEEKDAY_AS_ARRAY = bindparam("weekday_as_array", type_=ARRAY(SmallInteger))  # [ISO weekday]
 
 
-def on_leave(student_id: StudentColumn, slot_id: SlotColumn, day: date) -> SQLColumnExpression[Any]:
+def day_params(day: date) -> dict[str, Any]:
+    """The values of ``DAY`` and its companions for ``day``."""
+    return {"day": day, "day_as_array": [day], "weekday_as_array": [day.isoweekday()]}
+
+
+def on_leave(
+    student_id: StudentColumn, slot_id: SlotColumn, day: DayValue
+) -> SQLColumnExpression[Any]:
     """``on_leave`` when an approved leave covers the day and the slot (NULL slots: all)."""
     covered = exists().where(
         LeaveRequest.student_id == student_id,
@@ -67,7 +90,7 @@ def on_leave(student_id: StudentColumn, slot_id: SlotColumn, day: date) -> SQLCo
 
 
 def roll_call_mark(
-    student_id: StudentColumn, slot_id: SlotColumn, day: date
+    student_id: StudentColumn, slot_id: SlotColumn, day: DayValue
 ) -> SQLColumnExpression[Any]:
     """The last roll-call mark of the child for that slot and day (``present``/``absent``)."""
     return (
@@ -84,15 +107,16 @@ def roll_call_mark(
 STATUS_RULES: tuple[StatusRule, ...] = (on_leave, handed_over, roll_call_mark)
 
 
-def status_of(student_id: StudentColumn, slot_id: SlotColumn, day: date) -> Any:
+def status_of(student_id: StudentColumn, slot_id: SlotColumn, day: DayValue) -> Any:
     """The roster status expression: the first rule that answers, else ``expected``."""
     answers = [rule(student_id, slot_id, day) for rule in STATUS_RULES]
     return func.coalesce(*answers, literal(RosterStatus.EXPECTED.value))
 
 
-def roster_select(day: date) -> Select[Any]:
-    """Every roster row of every group on ``day``; callers narrow it with ``.where``."""
-    weekday = day.isoweekday()
+@cache
+def roster_select() -> Select[Any]:
+    """Every roster row of every group on the day of ``day_params``; callers narrow it with
+    ``.where`` (once, at import or first use: see the module docstring)."""
     return (
         select(
             Student.id.label("student_id"),
@@ -104,7 +128,7 @@ def roster_select(day: date) -> Select[Any]:
             Group.name.label("group_name"),
             Group.slot_id.label("slot_id"),
             Group.term_id.label("term_id"),
-            status_of(Student.id, Group.slot_id, day).label("status"),
+            status_of(Student.id, Group.slot_id, DAY).label("status"),
         )
         .select_from(Group)
         .join(Term, Term.id == Group.term_id)
@@ -126,14 +150,20 @@ def roster_select(day: date) -> Select[Any]:
             ),
         )
         .where(
-            Term.start_date <= day,
-            Term.end_date >= day,
-            Term.weekdays.contains([weekday]),
-            ~Term.closures.contains([day]),
+            Term.start_date <= DAY,
+            Term.end_date >= DAY,
+            Term.weekdays.contains(WEEKDAY_AS_ARRAY),
+            ~Term.closures.contains(DAY_AS_ARRAY),
             Enrollment.status.in_(ON_ROSTER),
-            Enrollment.weekdays.contains([weekday]),
-            Enrollment.start_date <= day,
-            or_(Enrollment.end_date.is_(None), Enrollment.end_date > day),
+            Enrollment.weekdays.contains(WEEKDAY_AS_ARRAY),
+            Enrollment.start_date <= DAY,
+            or_(Enrollment.end_date.is_(None), Enrollment.end_date > DAY),
         )
         .order_by(SchoolClass.grade, SchoolClass.name, Student.student_no, Group.slot_id)
     )
+
+
+@cache
+def group_roster_select() -> Select[Any]:
+    """One group's roster: ``roster_select`` for ``group_id`` and ``day_params``."""
+    return roster_select().where(Group.id == bindparam("group_id"))

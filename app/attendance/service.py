@@ -10,15 +10,17 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, Uuid, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY, Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attendance import errors as _errors  # noqa: F401  (registers the messages)
 from app.attendance.models import MarkStatus, RollCallMark, RosterStatus
-from app.attendance.roster import roster_select
+from app.attendance.roster import day_params, group_roster_select, roster_select
 from app.attendance.schemas import RollCallIn
 from app.auth.deps import Principal
 from app.core import audit, clock
@@ -51,7 +53,7 @@ def _entry(row: Mapping[str, Any]) -> RosterEntry:
 
 async def group_roster(session: AsyncSession, group: Group, day: dt.date) -> list[RosterEntry]:
     """The roster of ``group`` on ``day`` (one query; empty on closures and days off)."""
-    rows = await session.execute(roster_select(day).where(Group.id == group.id))
+    rows = await session.execute(group_roster_select(), {"group_id": group.id, **day_params(day)})
     return [_entry(row._mapping) for row in rows]
 
 
@@ -69,12 +71,12 @@ async def expected_students(
 
     A child whose class feeds no group of a slot is on no roster (a set-up gap, not a rule).
     """
-    stmt = roster_select(date).where(Group.school_id == school_id)
+    stmt = roster_select().where(Group.school_id == school_id)
     if slot_id is not None:
         stmt = stmt.where(Group.slot_id == slot_id)
     if student_ids is not None:
         stmt = stmt.where(Student.id.in_(student_ids))
-    rows = await session.execute(stmt)
+    rows = await session.execute(stmt, day_params(date))
     return [_entry(row._mapping) for row in rows]
 
 
@@ -108,12 +110,15 @@ async def take_roll_call(
         select(RollCallMark.student_id, RollCallMark.status).where(
             RollCallMark.slot_id == group.slot_id,
             RollCallMark.day == body.date,
-            RollCallMark.student_id.in_(seen),
+            RollCallMark.student_id == any_(bindparam("marked", list(seen), ARRAY(Uuid()))),
         )
     )
     previous: dict[uuid.UUID, str] = {student_id: status for student_id, status in rows}
     now = clock.now()
-    upsert = pg_insert(RollCallMark).values(
+    # One statement run for every mark (an executemany), not a fresh many-row statement
+    # built, keyed and compiled for each roll call.
+    await session.execute(
+        _upsert_marks(),
         [
             {
                 "student_id": m.student_id,
@@ -126,18 +131,7 @@ async def take_roll_call(
                 "marked_at": now,
             }
             for m in marks
-        ]
-    )
-    await session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[RollCallMark.student_id, RollCallMark.slot_id, RollCallMark.day],
-            set_={
-                "status": upsert.excluded.status,
-                "group_id": upsert.excluded.group_id,
-                "marked_by": upsert.excluded.marked_by,
-                "marked_at": upsert.excluded.marked_at,
-            },
-        )
+        ],
     )
     await audit.record(
         session,
@@ -169,6 +163,21 @@ async def take_roll_call(
     ]
     await _alert_absences(session, group, body.date, absent)
     return roster
+
+
+@cache
+def _upsert_marks() -> Insert:
+    """Insert a mark, or replace the child's mark for that slot and day: the last one wins."""
+    upsert = pg_insert(cast(Table, RollCallMark.__table__))
+    return upsert.on_conflict_do_update(
+        index_elements=[RollCallMark.student_id, RollCallMark.slot_id, RollCallMark.day],
+        set_={
+            "status": upsert.excluded.status,
+            "group_id": upsert.excluded.group_id,
+            "marked_by": upsert.excluded.marked_by,
+            "marked_at": upsert.excluded.marked_at,
+        },
+    )
 
 
 async def _alert_absences(

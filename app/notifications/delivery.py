@@ -26,7 +26,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import DateTime, String, Uuid, bindparam, delete, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -45,6 +46,29 @@ SEND_TIMEOUT_SECONDS = 120.0
 SHUTDOWN_FLUSH_TRIES = 3
 # Finished rows are kept this long for operators, then purged.
 FINISHED_RETENTION = timedelta(days=30)
+
+
+# Every outcome of a batch in one statement, each only where the claim is still ours and
+# the row still pending (a late worker's result is ignored).
+_RECORD_OUTCOMES = text(
+    """
+UPDATE notification_outbox AS outbox
+SET status = outcome.status, next_attempt_at = outcome.next_attempt_at,
+    last_error = outcome.last_error, finished_at = outcome.finished_at, claim_id = NULL
+FROM unnest(:ids, :claims, :statuses, :next_attempts, :errors, :finished)
+    AS outcome (id, claim_id, status, next_attempt_at, last_error, finished_at)
+WHERE outbox.id = outcome.id AND outbox.claim_id = outcome.claim_id
+  AND outbox.status = 'pending'
+RETURNING outbox.id
+"""
+).bindparams(
+    bindparam("ids", type_=ARRAY(Uuid())),
+    bindparam("claims", type_=ARRAY(Uuid())),
+    bindparam("statuses", type_=ARRAY(String())),
+    bindparam("next_attempts", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("errors", type_=ARRAY(String())),
+    bindparam("finished", type_=ARRAY(DateTime(timezone=True))),
+)
 
 
 @dataclass(frozen=True)
@@ -347,25 +371,21 @@ class Worker:
         results = self._unrecorded
         stored: list[_Result] = []
         async with self.sessions()() as session, session.begin():
-            for result in results:
-                updated = await session.scalar(
-                    update(OutboxMessage)
-                    .where(
-                        OutboxMessage.id == result.outbox_id,
-                        OutboxMessage.claim_id == result.claim_id,
-                        OutboxMessage.status == PushStatus.PENDING,
+            if results:
+                updated = set(
+                    await session.scalars(
+                        _RECORD_OUTCOMES,
+                        {
+                            "ids": [r.outbox_id for r in results],
+                            "claims": [r.claim_id for r in results],
+                            "statuses": [r.status.value for r in results],
+                            "next_attempts": [r.next_attempt_at for r in results],
+                            "errors": [_clean(r.error) for r in results],
+                            "finished": [r.finished_at for r in results],
+                        },
                     )
-                    .values(
-                        status=result.status,
-                        next_attempt_at=result.next_attempt_at,
-                        last_error=_clean(result.error),
-                        finished_at=result.finished_at,
-                        claim_id=None,
-                    )
-                    .returning(OutboxMessage.id)
                 )
-                if updated is not None:
-                    stored.append(result)
+                stored = [r for r in results if r.outbox_id in updated]
             dead_addresses = {
                 r.device_id: _clean(r.error) or "rejected" for r in stored if r.deactivate
             }

@@ -1,11 +1,15 @@
-"""The device registry: where a user's pushes go, and when an address stops being used."""
+"""The device registry: where a user's pushes go, and when an address stops being used.
+
+A WeChat login's openid becomes a device row the first time its user is notified
+(``service.notify``), without any registration.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -146,55 +150,3 @@ async def deactivate(session: AsyncSession, reasons: Mapping[uuid.UUID, str]) ->
                 school_id=None,
                 data={"reason": reason[:200]},
             )
-
-
-async def adopt_wechat_openids(session: AsyncSession, user_ids: Iterable[uuid.UUID]) -> None:
-    """Give users who signed in with WeChat a device row for their openid, once.
-
-    Their openid is their WeChat push address without any registration. Once the row
-    exists it decides: deactivated (refused, removed) means no WeChat pushes until the
-    mini-program registers the openid again.
-    """
-    known = exists().where(Device.platform == Platform.WECHAT, Device.token == User.wechat_openid)
-    rows = (
-        await session.execute(
-            select(User.id, User.wechat_openid).where(
-                User.id.in_(list(user_ids)), User.wechat_openid.is_not(None), ~known
-            )
-        )
-    ).all()
-    if not rows:
-        return
-    now = clock.now()
-    values = [
-        {
-            "id": uuid.uuid4(),
-            "user_id": user_id,
-            "platform": Platform.WECHAT.value,
-            "token": openid,
-            "active": True,
-            "created_at": now,
-            "registered_at": now,
-        }
-        # one order for every caller, so two transactions adopting the same users cannot
-        # deadlock on the unique index
-        for user_id, openid in sorted(rows, key=lambda r: str(r.wechat_openid))
-    ]
-    await session.execute(
-        pg_insert(Device)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["platform", "token"])
-    )
-
-
-async def active_devices(
-    session: AsyncSession, user_ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """Each user's active device ids."""
-    rows = await session.execute(
-        select(Device.user_id, Device.id).where(Device.user_id.in_(list(user_ids)), Device.active)
-    )
-    found: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for user_id, device_id in rows:
-        found.setdefault(user_id, []).append(device_id)
-    return found

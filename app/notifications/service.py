@@ -7,16 +7,59 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import DateTime, Uuid, bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.pagination import PageParams, paginate
-from app.notifications import devices
 from app.notifications import errors as _errors  # noqa: F401  (registers the messages)
-from app.notifications.models import Notification, OutboxMessage, PushStatus
+from app.notifications.models import Notification
 from app.notifications.templates import TEMPLATES, render
+
+# The whole of a notice in one round trip: the inbox rows (skipping recipients who already
+# have one with the dedupe key), the device row of a WeChat login not yet adopted, and one
+# outbox row per active device of each recipient notified. The statements of a WITH share
+# one snapshot, so the devices just adopted come from ``adopted``, not from ``devices``.
+# Rows are taken in one order (recipient, openid) so concurrent notices cannot deadlock.
+_NOTIFY = text(
+    """
+WITH inbox AS (
+    INSERT INTO notifications (id, user_id, kind, title, body, data, dedupe_key, created_at)
+    SELECT gen_random_uuid(), recipient, :kind, :title, :body, :data, :dedupe_key, :now
+    FROM unnest(:recipients) AS recipient
+    ORDER BY recipient
+    ON CONFLICT (user_id, dedupe_key) DO NOTHING
+    RETURNING id, user_id
+), adopted AS (
+    INSERT INTO devices (id, user_id, platform, token, active, created_at, registered_at)
+    SELECT gen_random_uuid(), users.id, 'wechat', users.wechat_openid, true, :now, :now
+    FROM users JOIN inbox ON inbox.user_id = users.id
+    WHERE users.wechat_openid IS NOT NULL
+      AND NOT EXISTS (
+          SELECT FROM devices WHERE platform = 'wechat' AND token = users.wechat_openid
+      )
+    ORDER BY users.wechat_openid
+    ON CONFLICT (platform, token) DO NOTHING
+    RETURNING user_id, id
+), addresses AS (
+    SELECT devices.user_id, devices.id FROM devices JOIN inbox USING (user_id)
+    WHERE devices.active
+    UNION ALL
+    SELECT user_id, id FROM adopted
+), pushes AS (
+    INSERT INTO notification_outbox
+        (id, notification_id, device_id, status, attempts, next_attempt_at, created_at)
+    SELECT gen_random_uuid(), inbox.id, addresses.id, 'pending', 0, :now, :now
+    FROM inbox JOIN addresses USING (user_id)
+)
+SELECT id FROM inbox
+"""
+).bindparams(
+    bindparam("recipients", type_=ARRAY(Uuid())),
+    bindparam("data", type_=JSONB),
+    bindparam("now", type_=DateTime(timezone=True)),
+)
 
 
 async def notify(
@@ -32,7 +75,10 @@ async def notify(
 
     Runs in the caller's transaction: if the change rolls back, so does the notice.
     With ``dedupe_key`` ("absent:<student>:<slot>:<date>"), a recipient who already has a
-    notification with that key gets nothing new. Returns the ids of the new notifications.
+    notification with that key gets nothing new. A recipient who signed in with WeChat has
+    their openid adopted as a push address the first time (once the device row exists it
+    decides: deactivated means no WeChat pushes until the mini-program registers it again).
+    Returns the ids of the new notifications.
     """
     if kind not in TEMPLATES:
         raise ValueError(f"unknown notification kind {kind!r}")
@@ -40,48 +86,22 @@ async def notify(
     if not users:
         return []
     title, body = render(kind, params)
-    now = clock.now()
     # ids and dates in ``data`` become strings, as a client reading JSON will see them
     data = json.loads(json.dumps(data, default=str))
-    rows = [
+    await session.flush()  # the statement is SQL of its own: pending rows must be in first
+    created = await session.scalars(
+        _NOTIFY,
         {
-            "id": uuid.uuid4(),
-            "user_id": user_id,
+            "recipients": users,
             "kind": kind,
             "title": title,
             "body": body,
             "data": data,
             "dedupe_key": dedupe_key,
-            "created_at": now,
-        }
-        for user_id in users
-    ]
-    stmt = pg_insert(Notification).values(rows)
-    if dedupe_key is not None:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
-    created = (await session.execute(stmt.returning(Notification.id, Notification.user_id))).all()
-    if not created:
-        return []
-
-    notified = [user_id for _, user_id in created]
-    await devices.adopt_wechat_openids(session, notified)
-    addresses = await devices.active_devices(session, notified)
-    pushes = [
-        {
-            "id": uuid.uuid4(),
-            "notification_id": notification_id,
-            "device_id": device_id,
-            "status": PushStatus.PENDING.value,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for notification_id, user_id in created
-        for device_id in addresses.get(user_id, [])
-    ]
-    if pushes:
-        await session.execute(insert(OutboxMessage), pushes)
-    return [notification_id for notification_id, _ in created]
+            "now": clock.now(),
+        },
+    )
+    return list(created)
 
 
 async def list_inbox(

@@ -24,7 +24,11 @@ from app.notifications.delivery import Worker, is_database_outage
 
 log = logging.getLogger(__name__)
 
-IDLE_SECONDS = 1.0
+# How long a worker with nothing (or less than a batch) due waits before claiming again.
+# Short: a handover's push leaves sooner, and a gate peak's pushes go out in small rounds
+# instead of one burst a second that takes a core from the API for a fifth of a second.
+# An idle poll is one index lookup on the partial "due" index.
+IDLE_SECONDS = 0.2
 HOUSEKEEPING_EVERY_SECONDS = 600.0
 STATS_EVERY_SECONDS = 60.0
 MAX_ERROR_BACKOFF_SECONDS = 30.0

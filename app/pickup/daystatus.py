@@ -21,12 +21,22 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, time
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Result, or_, select
+from sqlalchemy import ColumnElement, Result, Select, Uuid, any_, bindparam, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attendance.models import MarkStatus
-from app.attendance.roster import on_leave, roll_call_mark
+from app.attendance.roster import (
+    DAY,
+    DAY_AS_ARRAY,
+    WEEKDAY_AS_ARRAY,
+    day_params,
+    on_leave,
+    roll_call_mark,
+)
 from app.enrollment.models import ON_ROSTER, Enrollment, EnrollmentSlot
 from app.school.models import Slot, Term
 
@@ -46,6 +56,39 @@ class ChildDay:
     last_slot_end: time
 
 
+@cache
+def _enrolled_select(for_some_children: bool) -> Select[uuid.UUID, time, time, Any, Any]:
+    """A row per child and slot in care on the day of ``day_params`` at ``school_id``
+    (and among ``student_ids``), built once like the roster's statements."""
+    conditions: list[ColumnElement[bool]] = [
+        Enrollment.school_id == bindparam("school_id"),
+        Enrollment.status.in_(ON_ROSTER),
+        Enrollment.start_date <= DAY,
+        or_(Enrollment.end_date.is_(None), Enrollment.end_date > DAY),
+        Enrollment.weekdays.contains(WEEKDAY_AS_ARRAY),
+        Term.start_date <= DAY,
+        Term.end_date >= DAY,
+        Term.weekdays.contains(WEEKDAY_AS_ARRAY),
+        ~Term.closures.contains(DAY_AS_ARRAY),
+    ]
+    if for_some_children:
+        ids = bindparam("student_ids", type_=ARRAY(Uuid()))
+        conditions.append(Enrollment.student_id == any_(ids))
+    return (
+        select(
+            Enrollment.student_id,
+            Slot.start_time,
+            Slot.end_time,
+            on_leave(Enrollment.student_id, Slot.id, DAY).label("leave"),
+            roll_call_mark(Enrollment.student_id, Slot.id, DAY).label("mark"),
+        )
+        .join(Term, Term.id == Enrollment.term_id)
+        .join(EnrollmentSlot, EnrollmentSlot.enrollment_id == Enrollment.id)
+        .join(Slot, Slot.id == EnrollmentSlot.slot_id)
+        .where(*conditions)
+    )
+
+
 async def enrolled_children(
     session: AsyncSession,
     school_id: uuid.UUID,
@@ -57,34 +100,13 @@ async def enrolled_children(
     One query for the whole school: a row per child and slot, with the roster's leave and
     roll-call lookups (index lookups by child, slot and day) evaluated for each.
     """
-    weekday = day.isoweekday()
-    conditions: list[ColumnElement[bool]] = [
-        Enrollment.school_id == school_id,
-        Enrollment.status.in_(ON_ROSTER),
-        Enrollment.start_date <= day,
-        or_(Enrollment.end_date.is_(None), Enrollment.end_date > day),
-        Enrollment.weekdays.contains([weekday]),
-        Term.start_date <= day,
-        Term.end_date >= day,
-        Term.weekdays.contains([weekday]),
-        ~Term.closures.contains([day]),
-    ]
+    params: dict[str, Any] = {"school_id": school_id, **day_params(day)}
     if student_ids is not None:
         if not student_ids:
             return {}
-        conditions.append(Enrollment.student_id.in_(list(student_ids)))
+        params["student_ids"] = list(student_ids)
     rows: Result[uuid.UUID, time, time, str | None, str | None] = await session.execute(
-        select(
-            Enrollment.student_id,
-            Slot.start_time,
-            Slot.end_time,
-            on_leave(Enrollment.student_id, Slot.id, day).label("leave"),
-            roll_call_mark(Enrollment.student_id, Slot.id, day).label("mark"),
-        )
-        .join(Term, Term.id == Enrollment.term_id)
-        .join(EnrollmentSlot, EnrollmentSlot.enrollment_id == Enrollment.id)
-        .join(Slot, Slot.id == EnrollmentSlot.slot_id)
-        .where(*conditions)
+        _enrolled_select(student_ids is not None), params
     )
     slots: dict[uuid.UUID, list[tuple[time, time, str | None, str | None]]] = defaultdict(list)
     for student_id, start, end, leave, mark in rows.all():

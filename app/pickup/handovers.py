@@ -96,7 +96,7 @@ async def record_handover(
     actor = await session.get(User, principal.id)
     staff_name = actor.name if actor else ""
     now = school_day.now
-    new_id = await session.scalar(
+    handover: Handover | None = await session.scalar(
         pg_insert(Handover)
         .values(
             id=uuid.uuid4(),
@@ -118,12 +118,10 @@ async def record_handover(
         )
         # The unique (student, date) constraint decides between two gates racing.
         .on_conflict_do_nothing(index_elements=["student_id", "date"])
-        .returning(Handover.id)
+        .returning(Handover)
     )
-    if new_id is None:
+    if handover is None:
         raise Conflict("pickup.already_done")
-    handover = await session.get(Handover, new_id)
-    assert handover is not None
     await audit.record(
         session,
         action=f"pickup.{kind}",

@@ -12,7 +12,9 @@ from app.pickup.models import Handover
 
 
 def handed_over(
-    student_id: SQLColumnExpression[uuid.UUID], slot_id: SQLColumnExpression[uuid.UUID], day: date
+    student_id: SQLColumnExpression[uuid.UUID],
+    slot_id: SQLColumnExpression[uuid.UUID],
+    day: SQLColumnExpression[date],
 ) -> SQLColumnExpression[Any]:
     """The day's handover kind of the child, whatever the slot (NULL while still in care).
 

@@ -25,7 +25,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from app.attendance.models import RollCallMark
-from app.attendance.roster import roster_select
+from app.attendance.roster import day_params, roster_select
 from app.attendance.service import expected_students, group_roster
 from app.enrollment.models import Enrollment, EnrollmentSlot
 from app.leave.models import LeaveRequest
@@ -185,10 +185,12 @@ async def main() -> None:
         ms = await best_of(5, lambda: expected_students(session, school_id, DAY))
         print(f"the whole school:   {rows} rows in {ms:.1f} ms (round trip included)")
         for label, stmt in [
-            ("group", roster_select(DAY).where(Group.id == group_id)),
-            ("school", roster_select(DAY).where(Group.school_id == school_id)),
+            ("group", roster_select().where(Group.id == group_id)),
+            ("school", roster_select().where(Group.school_id == school_id)),
         ]:
-            compiled = stmt.compile(engine.sync_engine, compile_kwargs={"render_postcompile": True})
+            compiled = stmt.params(day_params(DAY)).compile(
+                engine.sync_engine, compile_kwargs={"render_postcompile": True}
+            )
             params = tuple(compiled.params[name] for name in compiled.positiontup or ())
             connection = await session.connection()
             plan = await connection.exec_driver_sql(

@@ -1,0 +1,72 @@
+"""The benchmark still fits the app: its generated school works through the API.
+
+``make bench`` is never run by CI; this keeps ``bench/`` from rotting silently. No timing.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from app.notifications.models import Notification, OutboxMessage
+from bench import dataset
+from bench.load import API, Call, Crowd
+
+
+async def send(client: httpx.AsyncClient, call: Call) -> httpx.Response:
+    method, path, headers, body = call
+    if body is not None:
+        headers = {**headers, "Content-Type": "application/json"}
+    return await client.request(method, path.removeprefix(API), headers=headers, content=body)
+
+
+async def test_a_generated_school_works_at_the_gate_and_in_class(
+    engine: AsyncEngine, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dataset.asyncpg_dsn(url))
+    try:
+        shape = dataset.Shape(schools=1, children=6)
+        first = await dataset.ensure_dataset(conn, shape, log=lambda _: None)
+        again = await dataset.ensure_dataset(conn, shape, log=lambda _: None)
+        day = await dataset.prepare_run(conn)
+        crowd = Crowd(seed=1)
+        world = await crowd.load(url, 0, 1, None, day.today.isoformat())
+    finally:
+        await conn.execute("DROP SCHEMA IF EXISTS bench CASCADE")
+        await conn.close()
+    assert (first.generated, again.generated) == ([0], [])
+    # six children, all enrolled, one of them the class's absent child; two slots
+    assert world == {"schools": 1, "pool": 5, "groups": 2, "parents": 12}
+
+    school = crowd.schools[0]
+    student, code = school.pool[-1]
+    verified = await send(client, crowd.verify_call(school, code))
+    assert verified.status_code == 200, verified.text
+    assert [s["id"] for s in verified.json()["students"]] == [student]
+
+    handed = await send(client, crowd.handover_call(school, student, code))
+    assert handed.status_code == 201, handed.text
+    pushes = await session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .join(Notification, Notification.id == OutboxMessage.notification_id)
+        .where(Notification.kind == "pickup.handed_over")
+    )
+    assert pushes == 2  # one device for each of the two guardians
+
+    parent = school.guardians[student][0]
+    inbox = await send(client, crowd.inbox_call(parent))
+    assert [n["kind"] for n in inbox.json()["items"]] == ["pickup.handed_over"]
+
+    group = school.groups[0]
+    roster = await send(client, crowd.roster_call(group))
+    assert roster.status_code == 200, roster.text
+    assert {r["student_id"] for r in roster.json()["items"]} == set(group.students)
+    roll_call = await send(client, crowd.roll_call(group))
+    assert roll_call.status_code == 200, roll_call.text
+    statuses = {r["student_id"]: r["status"] for r in roll_call.json()["items"]}
+    assert statuses[student] == "picked_up"
+    assert sorted(statuses.values()).count("absent") == len(group.absent) == 1
