@@ -282,6 +282,7 @@ class Crowd:
         gate = [s for s in self.schools if s.pool]
         counters = {"issued": 0, "dropped": 0, "exhausted": 0}
         max_requests = int(spec.get("max_requests", 10**9))
+        timeline: list[tuple[float, str, float]] | None = [] if spec.get("timeline") else None
 
         def gate_school() -> School | None:
             while gate:
@@ -343,6 +344,8 @@ class Crowd:
             except (OSError, EOFError, asyncio.IncompleteReadError, ValueError) as exc:
                 status, text = 0, f"{type(exc).__name__}: {exc}"
             elapsed_ms = (loop.time() - started) * 1000
+            if timeline is not None:  # when each request was due and how long it took
+                timeline.append((round(started - phase_started, 4), op, round(elapsed_ms, 2)))
             record = stats[op]
             if status == EXPECTED[op]:
                 record.ok += 1
@@ -358,7 +361,7 @@ class Crowd:
                 if len(record.samples) < 5:
                     record.samples.append(f"{status} {text[:300]}")
 
-        started = loop.time()
+        started = phase_started = loop.time()
         duration = float(spec["duration"])
         client = Http(base_url)
         try:
@@ -395,6 +398,7 @@ class Crowd:
             "elapsed": loop.time() - started,
             "ops": {op: s.as_json() for op, s in stats.items() if s.ok or s.errors},
             "handovers": handovers,
+            "timeline": timeline or [],
             **counters,
         }
 

@@ -32,6 +32,7 @@ def merge(answers: Iterable[dict[str, Any]], *, sequential: bool = False) -> dic
         "elapsed": 0.0,
         "ops": {},
         "handovers": [],
+        "timeline": [],
         "issued": 0,
         "dropped": 0,
         "exhausted": 0,
@@ -46,6 +47,7 @@ def merge(answers: Iterable[dict[str, Any]], *, sequential: bool = False) -> dic
         else:
             merged["elapsed"] = max(merged["elapsed"], answer["elapsed"])
         merged["handovers"].extend(answer["handovers"])
+        merged["timeline"].extend(answer.get("timeline", []))
         for key in ("issued", "dropped", "exhausted"):
             merged[key] += answer[key]
         for op, stats in answer["ops"].items():
@@ -77,6 +79,7 @@ def summary(phase: dict[str, Any]) -> dict[str, Any]:
         }
     total_ok = sum(s["ok"] for s in phase["ops"].values())
     return {
+        "timeline": sorted(phase.get("timeline", [])),
         "seconds": round(elapsed, 1),
         "rps": round(total_ok / elapsed, 1),
         "errors": sum(s["errors"] for s in phase["ops"].values()),
@@ -189,6 +192,13 @@ def table(results: dict[str, Any]) -> str:
     if cpu:
         shares = ", ".join(f"{k} {v:.0%}" for k, v in cpu.items())
         lines += ["", f"CPU at mixed saturation (share of {meta['cpus']} cores): {shares}"]
+    disturbed = results.get("disturbed_phases") or {}
+    if disturbed:
+        lines.append(
+            "WARNING: other processes on this machine took CPU during "
+            + ", ".join(f"{name} ({share:.0%})" for name, share in disturbed.items())
+            + ": those figures are unreliable; run again on a quiet machine"
+        )
     lines += ["", "targets"]
     for t in results["targets"]:
         mark = "PASS" if t["pass"] else ("n/a " if t["pass"] is None else "FAIL")

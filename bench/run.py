@@ -46,6 +46,9 @@ LOCAL_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 # guardians opening the notice, and teachers reading rosters and taking roll meanwhile.
 MIX = {"verify": 1.0, "handover": 1.0, "inbox": 2.0, "roster": 0.75, "roll_call": 0.25}
 PROBE_MIX = {"roster": 1.0, "verify": 1.0, "handover": 1.0}
+# A phase in which processes outside the run used more than this share of the machine's
+# CPU is flagged: its figures say as much about the neighbours as about Kehou.
+DISTURBED_SHARE = 0.10
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -57,8 +60,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=32, help="closed-loop users (32)")
     p.add_argument("--duration", type=float, default=20, help="seconds of the mixed phases")
     p.add_argument("--solo-seconds", type=float, default=8, help="seconds per solo phase")
-    p.add_argument("--probe-rate", type=float, default=15, help="req/s of the scale probe")
-    p.add_argument("--probe-seconds", type=float, default=15, help="seconds of each probe")
+    p.add_argument("--probe-rate", type=float, default=30, help="req/s of the scale probe")
+    p.add_argument("--probe-seconds", type=float, default=20, help="seconds of each probe")
     p.add_argument(
         "--database-url",
         help=f"the district's database (default {LOCAL_SERVER}/kehou_bench_<schools>x<children>)",
@@ -226,14 +229,19 @@ class Bench:
         return result
 
     async def spy(self, phase: str, seconds: float) -> list[asyncio.subprocess.Process]:
-        """py-spy on each server worker for the phase (``--profile``): collapsed stacks."""
+        """py-spy on each server worker and the notification worker for the phase
+        (``--profile``): collapsed stacks, one file per process."""
         if not self.args.profile or self.server is None:
             return []
         out = ROOT / "bench" / "results" / "profiles"
         out.mkdir(parents=True, exist_ok=True)
         slug = phase.replace(" ", "-").replace("(", "").replace(")", "")
         spies = []
-        for p in self.server.tree()[1:]:
+        targets = [("server", p) for p in self.server.tree()[1:]]
+        targets += [
+            ("worker", p) for w in self.meter.components.get("worker", []) for p in w.tree()
+        ]
+        for kind, p in targets:
             spies.append(
                 await asyncio.create_subprocess_exec(
                     str(Path(PYTHON).with_name("py-spy")),
@@ -248,7 +256,7 @@ class Bench:
                     "raw",
                     "--nonblocking",
                     "--output",
-                    str(out / f"{slug}-{p.pid}.txt"),
+                    str(out / f"{slug}-{kind}-{p.pid}.txt"),
                     stdout=asyncio.subprocess.DEVNULL,
                     stderr=asyncio.subprocess.DEVNULL,
                 )
@@ -356,6 +364,7 @@ class Bench:
                 "rate": rate,
                 "mix": MIX,
                 "duration": args.duration,
+                "timeline": True,
             },
         )
         half["rate_target"] = rate
@@ -522,6 +531,8 @@ class Bench:
         lag_saturation = report.lag(mixed["handovers"], f["saturation_receipts"])
         for phase in f["phases"].values():
             phase.pop("handovers", None)
+            if not phase.get("timeline"):
+                phase.pop("timeline", None)
         errors = sum(p["errors"] for p in f["phases"].values())
         p99s = {op: s.get("p99_ms") for op, s in half["ops"].items()}
         worst_p99 = max((v for v in p99s.values() if v is not None), default=None)
@@ -565,6 +576,12 @@ class Bench:
                 )
             )
         targets.append(report.target("errors (non-2xx, all phases)", errors, "0", errors == 0))
+        # Other tenants of the machine take CPU from the run; say where they did.
+        disturbed = {
+            name: phase["cpu_share"]["other"]
+            for name, phase in f["phases"].items()
+            if phase.get("cpu_share", {}).get("other", 0.0) > DISTURBED_SHARE
+        }
         meta = {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "schools": args.schools,
@@ -596,6 +613,7 @@ class Bench:
             "baseline": f["baseline"],
             "scale": f["scale"],
             "phases": f["phases"],
+            "disturbed_phases": disturbed,
             "targets": targets,
         }
 

@@ -188,13 +188,11 @@ async def main() -> None:
             ("group", roster_select().where(Group.id == group_id)),
             ("school", roster_select().where(Group.school_id == school_id)),
         ]:
-            compiled = stmt.params(day_params(DAY)).compile(
-                engine.sync_engine, compile_kwargs={"render_postcompile": True}
-            )
-            params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+            state = stmt.compile(engine.sync_engine).construct_expanded_state(day_params(DAY))
+            params = tuple(state.positional_parameters)
             connection = await session.connection()
             plan = await connection.exec_driver_sql(
-                "EXPLAIN (ANALYZE, BUFFERS) " + str(compiled), params
+                "EXPLAIN (ANALYZE, BUFFERS) " + state.statement, params
             )
             print(f"--- plan of the {label} roster")
             print("\n".join(row[0] for row in plan))
