@@ -619,13 +619,18 @@ class Bench:
 
 
 def _git_head() -> str | None:
+    """The commit measured, ``+changes`` when app/ differs from it (e.g. an old app/ checked
+    out to measure "before")."""
     try:
-        out = subprocess.run(
+        head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        )
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", "app"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         return None
-    return out.stdout.strip() or None
+    return f"{head}+changes" if head and changed else head or None
 
 
 LOG_DIR = ROOT / "bench" / "results" / "logs"

@@ -40,7 +40,10 @@ WITH inbox AS (
           SELECT FROM devices WHERE platform = 'wechat' AND token = users.wechat_openid
       )
     ORDER BY users.wechat_openid
-    ON CONFLICT (platform, token) DO NOTHING
+    -- adopted meanwhile by a notice that committed after this statement began: that row
+    -- is not in our snapshot, so take it from here (a no-op update returns it)
+    ON CONFLICT (platform, token) DO UPDATE SET token = excluded.token
+        WHERE devices.user_id = excluded.user_id AND devices.active
     RETURNING user_id, id
 ), addresses AS (
     SELECT devices.user_id, devices.id FROM devices JOIN inbox USING (user_id)

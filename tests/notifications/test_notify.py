@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date
 
@@ -100,6 +101,26 @@ async def test_a_wechat_login_is_a_push_address_adopted_once(session: AsyncSessi
         parent.id,
         True,
     )
+    assert [p.device_id for p in await outbox_rows(session)] == [device.id, device.id]
+
+
+async def test_two_first_notices_at_once_both_reach_the_adopted_openid(
+    session: AsyncSession,
+) -> None:
+    parent = await create_parent(session, wechat_openid="o-two-at-once")
+    await session.commit()
+
+    async with database.sessionmaker()() as first, database.sessionmaker()() as second:
+        await pickup_notice(first, parent)  # adopts the openid, not committed yet
+        # the second notice's statement began before the first committed: it waits on the
+        # device's unique index, then must still find the device the first adopted
+        racing = asyncio.create_task(pickup_notice(second, parent, student="小红"))
+        await asyncio.sleep(0.3)
+        await first.commit()
+        await racing
+        await second.commit()
+
+    [device] = (await session.scalars(select(Device))).all()
     assert [p.device_id for p in await outbox_rows(session)] == [device.id, device.id]
 
 
