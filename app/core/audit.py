@@ -1,7 +1,7 @@
 """The audit trail: who did what to which object, when and from where.
 
-``record`` adds the event to the caller's session, so it commits or rolls back with the
-change it describes.
+``record`` writes the event in the caller's transaction, so it commits or rolls back with
+the change it describes.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, insert
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -38,6 +38,9 @@ class AuditEvent(IdMixin, Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
 
 
+_INSERT = insert(AuditEvent)
+
+
 async def record(
     session: AsyncSession,
     *,
@@ -47,20 +50,28 @@ async def record(
     actor_id: uuid.UUID | None,
     school_id: uuid.UUID | None,
     data: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Add an audit event to the current transaction (flushed with the change it records)."""
+) -> uuid.UUID:
+    """Write an audit event in the current transaction (after the session's pending changes).
+
+    A plain INSERT rather than an object for the unit of work: every change writes one, so
+    it takes the cheapest way in. Returns the event's id.
+    """
     ctx = context.current()
-    event = AuditEvent(
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        actor_id=actor_id,
-        school_id=school_id,
-        data=data or {},
-        ip=ctx.ip if ctx else None,
-        user_agent=ctx.user_agent if ctx else None,
-        request_id=ctx.request_id if ctx else None,
+    event_id = uuid.uuid4()
+    await session.execute(
+        _INSERT,
+        {
+            "id": event_id,
+            "created_at": clock.now(),
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "actor_id": actor_id,
+            "school_id": school_id,
+            "data": data or {},
+            "ip": ctx.ip if ctx else None,
+            "user_agent": ctx.user_agent if ctx else None,
+            "request_id": ctx.request_id if ctx else None,
+        },
     )
-    session.add(event)
-    await session.flush()
-    return event
+    return event_id

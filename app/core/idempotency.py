@@ -16,7 +16,19 @@ from typing import Any
 
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from sqlalchemy import Integer, String, delete, func, select
+from pydantic import BaseModel
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    Uuid,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -74,15 +86,14 @@ class Idempotency:
 
     async def run(self, status_code: int, produce: Callable[[], Awaitable[Any]]) -> JSONResponse:
         if self.key is None:
-            return JSONResponse(jsonable_encoder(await produce()), status_code=status_code)
+            return JSONResponse(_encode(await produce()), status_code=status_code)
 
-        locked = await self.session.scalar(
-            select(func.pg_try_advisory_xact_lock(_lock_id(self.caller_id, self.key)))
-        )
+        key = {"caller_id": self.caller_id, "key": self.key}
+        locked = await self.session.scalar(_LOCK, {"lock_id": _lock_id(self.caller_id, self.key)})
         if not locked:
             raise Conflict("idempotency.in_flight", headers={"Retry-After": "1"})
 
-        stored = await self.session.get(IdempotencyRecord, (self.caller_id, self.key))
+        stored = (await self.session.execute(_STORED, key)).one_or_none()
         if stored is not None and stored.created_at > clock.now() - KEY_TTL:
             if stored.request_hash != self.fingerprint:
                 raise Invalid("idempotency.key_reused")
@@ -92,21 +103,43 @@ class Idempotency:
                 headers={REPLAY_HEADER: "true"},
             )
         if stored is not None:  # expired: the key is free again
-            await self.session.delete(stored)
-            await self.session.flush()
+            await self.session.execute(_FORGET, key)
 
-        body = jsonable_encoder(await produce())
-        self.session.add(
-            IdempotencyRecord(
-                caller_id=self.caller_id,
-                key=self.key,
-                request_hash=self.fingerprint,
-                status_code=status_code,
-                response_body=body,
-            )
+        body = _encode(await produce())
+        await self.session.execute(
+            _REMEMBER,
+            {
+                **key,
+                "request_hash": self.fingerprint,
+                "status_code": status_code,
+                "response_body": body,
+                "created_at": clock.now(),
+            },
         )
-        await self.session.flush()
         return JSONResponse(body, status_code=status_code)
+
+
+def _encode(content: Any) -> Any:
+    """The response as JSON values (a Pydantic model dumps itself, much faster)."""
+    if isinstance(content, BaseModel):
+        return content.model_dump(mode="json")
+    return jsonable_encoder(content)
+
+
+# Built once: a keyed request runs these on every call.
+_LOCK = select(func.pg_try_advisory_xact_lock(bindparam("lock_id", type_=BigInteger())))
+_BY_KEY = and_(
+    IdempotencyRecord.caller_id == bindparam("caller_id", type_=Uuid()),
+    IdempotencyRecord.key == bindparam("key", type_=String()),
+)
+_STORED = select(
+    IdempotencyRecord.request_hash,
+    IdempotencyRecord.status_code,
+    IdempotencyRecord.response_body,
+    IdempotencyRecord.created_at,
+).where(_BY_KEY)
+_FORGET = delete(IdempotencyRecord).where(_BY_KEY)
+_REMEMBER = insert(IdempotencyRecord)
 
 
 async def purge_expired(session: AsyncSession) -> int:

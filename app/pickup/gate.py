@@ -19,15 +19,14 @@ from app.pickup.handovers import (
     class_names,
     ensure_in_care,
     ensure_today,
+    handover_context,
     handovers_on,
     record_handover,
-    school_day,
     school_day_of,
-    school_student,
 )
 from app.pickup.identity import code_digest
-from app.pickup.models import Handover, HandoverKind, PickupPass, PickupPerson
-from app.pickup.passes import adult_out, authorised_adults, check_throttle, find_live
+from app.pickup.models import Handover, HandoverKind, PickupPerson
+from app.pickup.passes import CodeCheck, adult_out, check_code
 from app.pickup.persons import (
     AdultIdentity,
     AuthorisedAdult,
@@ -105,24 +104,20 @@ async def _refuse_if_blocked(
 
 async def _live_pass(
     session: AsyncSession, principal: Principal, day: SchoolDay, code: str
-) -> tuple[PickupPass, str]:
+) -> tuple[CodeCheck, str]:
     digest = code_digest(code)
-    await check_throttle(session, principal.id, digest)
-    pickup_pass = await find_live(session, digest, day.school.id, day.today)
-    if pickup_pass is None:
+    checked = await check_code(session, principal.id, digest, day.school.id, day.today)
+    if checked is None:
         raise await _refuse_pass(principal, day.school.id, digest, "unknown_or_expired")
-    return pickup_pass, digest
+    return checked, digest
 
 
 async def verify(session: AsyncSession, principal: Principal, code: str) -> VerifyOut:
     """The adult a pass names and its children with their status today."""
     day = await school_day_of(session, principal)
-    pickup_pass, digest = await _live_pass(session, principal, day, code)
-    authorised = {
-        sid: adult
-        for sid, adult in (await authorised_adults(session, pickup_pass, day.today)).items()
-        if adult is not None
-    }
+    checked, digest = await _live_pass(session, principal, day, code)
+    pickup_pass = checked.pickup_pass
+    authorised = {sid: adult for sid, adult in checked.adults.items() if adult is not None}
     done = await handovers_on(session, day.school.id, day.today, list(authorised))
     if not authorised:
         raise await _refuse_pass(
@@ -165,15 +160,15 @@ async def verify(session: AsyncSession, principal: Principal, code: str) -> Veri
 
 async def confirm(session: AsyncSession, principal: Principal, body: HandoverIn) -> Handover:
     """Hand a child to the adult of a pass, or to a listed pickup person whose ID staff checked."""
-    student = await school_student(session, principal, body.student_id)
-    day = await school_day(session, student.school_id)
+    context = await handover_context(session, principal, body.student_id)
+    student, day = context.student, context.day
     ensure_today(body.date, day)
     adult: AuthorisedAdult | None
     pass_id: uuid.UUID | None = None
     if body.pass_code is not None:
-        pickup_pass, _ = await _live_pass(session, principal, day, body.pass_code)
+        checked, _ = await _live_pass(session, principal, day, body.pass_code)
+        pickup_pass, adults = checked.pickup_pass, checked.adults
         pass_id = pickup_pass.id
-        adults = await authorised_adults(session, pickup_pass, day.today)
         adult = adults.get(student.id)
         # Whoever the pass names is checked against the blocks, even for a child not on it.
         identity = AdultIdentity(
@@ -222,8 +217,7 @@ async def confirm(session: AsyncSession, principal: Principal, body: HandoverIn)
     return await record_handover(
         session,
         principal=principal,
-        student=student,
-        school_day=day,
+        context=context,
         kind=HandoverKind.PICKED_UP,
         adult=adult,
         pickup_pass_id=pass_id,

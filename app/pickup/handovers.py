@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from functools import cache
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, Uuid, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,8 +26,8 @@ from app.pickup.daystatus import DayStatus, attending_children, day_statuses
 from app.pickup.models import Handover, HandoverKind, LateCase
 from app.pickup.persons import AuthorisedAdult
 from app.pickup.schemas import GateListItem, HandoverOut
-from app.school.access import guardian_ids, is_guardian, is_staff_of
-from app.school.models import School, SchoolClass, Student
+from app.school.access import is_guardian, is_staff_of
+from app.school.models import Guardian, School, SchoolClass, Student
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,68 @@ class SchoolDay:
     today: date
 
 
+def _day_of(school: School) -> SchoolDay:
+    zone = ZoneInfo(school.timezone)
+    now = clock.now()
+    return SchoolDay(school=school, zone=zone, now=now, today=now.astimezone(zone).date())
+
+
 async def school_day(session: AsyncSession, school_id: uuid.UUID) -> SchoolDay:
     school = await session.get(School, school_id)
     if school is None:
         raise NotFound("student.not_found")
-    zone = ZoneInfo(school.timezone)
-    now = clock.now()
-    return SchoolDay(school=school, zone=zone, now=now, today=now.astimezone(zone).date())
+    return _day_of(school)
+
+
+@dataclass(frozen=True)
+class HandoverContext:
+    """What every handover of a child needs, read in one round trip at the gate."""
+
+    student: Student
+    day: SchoolDay
+    staff_name: str  # who confirms, as the family's notice names them
+    guardians: list[uuid.UUID]  # who is told, first linked first
+
+
+@cache
+def _context_select() -> Select[Student, School, str | None, list[uuid.UUID]]:
+    """The student (of the caller's school only), their school, the staff name, the guardians.
+
+    Built once (the gate runs it on every handover); the values are bound parameters.
+    """
+    staff_name = (
+        select(User.name).where(User.id == bindparam("staff_id", type_=Uuid())).scalar_subquery()
+    )
+    guardians = func.array(
+        select(Guardian.user_id)
+        .where(Guardian.student_id == Student.id)
+        .order_by(Guardian.created_at)
+        .scalar_subquery()
+    )
+    return (
+        select(Student, School, staff_name, guardians)
+        .join(School, School.id == Student.school_id)
+        .where(
+            Student.id == bindparam("student_id", type_=Uuid()),
+            Student.school_id == bindparam("school_id", type_=Uuid()),
+        )
+    )
+
+
+async def handover_context(
+    session: AsyncSession, principal: Principal, student_id: uuid.UUID
+) -> HandoverContext:
+    """A student of the staff caller's own school (else 404) with the rest of a handover's needs."""
+    params: dict[str, Any] = {
+        "student_id": student_id,
+        "school_id": principal.staff_school(),
+        "staff_id": principal.id,
+    }
+    row = (await session.execute(_context_select(), params)).one_or_none()
+    if row is None:
+        raise NotFound("student.not_found")
+    student, school, staff_name, guardians = row
+    return HandoverContext(student, _day_of(school), staff_name or "", list(guardians))
 
 
 async def school_student(
@@ -81,44 +137,49 @@ async def ensure_in_care(session: AsyncSession, student: Student, day: date) -> 
         raise Conflict("pickup.child_on_leave")
 
 
+@cache
+def _insert_handover() -> Any:
+    """One row per child and day; the unique (student, date) decides between racing gates."""
+    return (
+        pg_insert(Handover)
+        .on_conflict_do_nothing(index_elements=["student_id", "date"])
+        .returning(Handover)
+    )
+
+
 async def record_handover(
     session: AsyncSession,
     *,
     principal: Principal,
-    student: Student,
-    school_day: SchoolDay,
+    context: HandoverContext,
     kind: HandoverKind,
     adult: AuthorisedAdult | None,
     pickup_pass_id: uuid.UUID | None,
     note: str | None,
 ) -> Handover:
     """Insert the day's handover (409 if the child already left) and tell every guardian."""
-    actor = await session.get(User, principal.id)
-    staff_name = actor.name if actor else ""
+    student, school_day = context.student, context.day
     now = school_day.now
     handover: Handover | None = await session.scalar(
-        pg_insert(Handover)
-        .values(
-            id=uuid.uuid4(),
-            school_id=student.school_id,
-            student_id=student.id,
-            date=school_day.today,
-            kind=kind,
-            picked_up_at=now,
-            adult_kind=adult.kind if adult else None,
-            adult_user_id=adult.user_id if adult else None,
-            pickup_person_id=adult.pickup_person_id if adult else None,
-            pickup_pass_id=pickup_pass_id,
-            adult_name=adult.name if adult else None,
-            adult_phone=adult.phone if adult else None,
-            adult_relationship=adult.relationship if adult else None,
-            confirmed_by=principal.id,
-            confirmed_by_name=staff_name,
-            note=note,
-        )
-        # The unique (student, date) constraint decides between two gates racing.
-        .on_conflict_do_nothing(index_elements=["student_id", "date"])
-        .returning(Handover)
+        _insert_handover(),
+        {
+            "id": uuid.uuid4(),
+            "school_id": student.school_id,
+            "student_id": student.id,
+            "date": school_day.today,
+            "kind": kind,
+            "picked_up_at": now,
+            "adult_kind": adult.kind if adult else None,
+            "adult_user_id": adult.user_id if adult else None,
+            "pickup_person_id": adult.pickup_person_id if adult else None,
+            "pickup_pass_id": pickup_pass_id,
+            "adult_name": adult.name if adult else None,
+            "adult_phone": adult.phone if adult else None,
+            "adult_relationship": adult.relationship if adult else None,
+            "confirmed_by": principal.id,
+            "confirmed_by_name": context.staff_name,
+            "note": note,
+        },
     )
     if handover is None:
         raise Conflict("pickup.already_done")
@@ -142,13 +203,13 @@ async def record_handover(
     )
     await notifications.notify(
         session,
-        recipients=await guardian_ids(session, student.id),
+        recipients=context.guardians,
         kind=Kind.PICKUP_HANDED_OVER if kind == HandoverKind.PICKED_UP else Kind.PICKUP_RELEASED,
         params={
             "student_name": student.name,
             "time": now.astimezone(school_day.zone).strftime("%H:%M"),
             "adult_name": handover.adult_name or "",
-            "staff_name": staff_name,
+            "staff_name": context.staff_name,
         },
         data={
             "student_id": str(student.id),

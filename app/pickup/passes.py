@@ -6,11 +6,14 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, literal, select, union_all
+from sqlalchemy import BindParameter, Select, String, Uuid, and_, bindparam, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.auth.deps import Principal
 from app.auth.models import User
@@ -222,74 +225,96 @@ async def revoke(session: AsyncSession, principal: Principal, code_or_id: str) -
 # At the gate ---------------------------------------------------------------------------------
 
 
-async def check_throttle(session: AsyncSession, actor_id: uuid.UUID, digest: str) -> None:
-    """429 when this gate account, or this code, failed too often in the window."""
-    now = clock.now()
-    since = now - THROTTLE_WINDOW
-    # Both counts in one round trip: this runs before every pass check at the gate.
-    recent_failures = [
-        select(literal(key).label("key"), VerificationFailure.created_at)
-        .where(column == value, VerificationFailure.created_at > since)
+@dataclass(frozen=True)
+class CodeCheck:
+    """A code as the gate reads it: the live pass it opens, and who it authorises for whom."""
+
+    pickup_pass: PickupPass
+    # Each child on the pass → the adult as authorised for them now, or None if that lapsed.
+    adults: dict[uuid.UUID, AuthorisedAdult | None]
+
+
+def _recent_failures(column: InstrumentedAttribute[Any], value: BindParameter[Any]) -> Any:
+    """The times of the latest failed checks by ``column`` in the window, newest first."""
+    latest = (
+        select(VerificationFailure.created_at)
+        .where(column == value, VerificationFailure.created_at > bindparam("since"))
         .order_by(VerificationFailure.created_at.desc())
         .limit(THROTTLE_LIMIT)
-        for key, column, value in (
-            ("actor", VerificationFailure.actor_id, actor_id),
-            ("code", VerificationFailure.code_digest, digest),
-        )
-    ]
-    recent: dict[str, list[datetime]] = {"actor": [], "code": []}
-    for key, created_at in await session.execute(union_all(*recent_failures)):
-        recent[key].append(created_at)
-    for times in recent.values():  # the account first, then the code
-        if len(times) >= THROTTLE_LIMIT:
-            free_at = sorted(times, reverse=True)[THROTTLE_LIMIT - 1] + THROTTLE_WINDOW
-            retry_after = max(1, math.ceil((free_at - now).total_seconds()))
-            raise TooManyRequests("pickup.too_many_attempts", retry_after=retry_after)
+        .subquery()
+    )
+    return select(func.array_agg(latest.c.created_at)).scalar_subquery()
 
 
-async def find_live(
-    session: AsyncSession, digest: str, school_id: uuid.UUID, today: date
-) -> PickupPass | None:
-    """The pass with this code if it is of this school, today's, unrevoked and unexpired."""
-    pickup_pass = await session.scalar(select(PickupPass).where(PickupPass.code_digest == digest))
-    if (
-        pickup_pass is None
-        or pickup_pass.school_id != school_id
-        or pickup_pass.revoked_at is not None
-        or pickup_pass.expires_at <= clock.now()
-        or pickup_pass.date != today
-    ):
-        return None
-    return pickup_pass
-
-
-async def authorised_adults(
-    session: AsyncSession, pickup_pass: PickupPass, today: date
-) -> dict[uuid.UUID, AuthorisedAdult | None]:
-    """Each child on the pass → the adult as authorised for them now, or None if that lapsed.
-
-    Re-checked at every use: an unlinked guardian's or a removed person's pass dies with it.
-    One query: the children named, the issuer's link to each, and the person named.
-    """
-    named = await session.execute(
+@cache
+def _code_select() -> Select[Any]:
+    """One round trip for every pass check at the gate, built once: the throttle's two
+    windows (this account, this code), the pass, its children, the issuer's link to each
+    and the pickup person named for each. A row per child, or one row of NULLs and counts
+    for an unknown code."""
+    digest = bindparam("digest", type_=String())
+    return (
         select(
+            _recent_failures(VerificationFailure.actor_id, bindparam("actor_id", type_=Uuid())),
+            _recent_failures(VerificationFailure.code_digest, digest),
+            PickupPass,
             PickupPassStudent.student_id,
             PickupPassStudent.pickup_person_id,
             Guardian.relationship,
             PickupPerson,
         )
+        .select_from(select(literal(1).label("one")).subquery("one"))
+        .outerjoin(PickupPass, PickupPass.code_digest == digest)
+        .outerjoin(PickupPassStudent, PickupPassStudent.pass_id == PickupPass.id)
         .outerjoin(
             Guardian,
             and_(
                 Guardian.student_id == PickupPassStudent.student_id,
-                Guardian.user_id == pickup_pass.issued_by,
+                Guardian.user_id == PickupPass.issued_by,
             ),
         )
         .outerjoin(PickupPerson, PickupPerson.id == PickupPassStudent.pickup_person_id)
-        .where(PickupPassStudent.pass_id == pickup_pass.id)
     )
+
+
+def _throttle(now: datetime, recent: list[datetime] | None) -> None:
+    if recent is not None and len(recent) >= THROTTLE_LIMIT:
+        free_at = sorted(recent, reverse=True)[THROTTLE_LIMIT - 1] + THROTTLE_WINDOW
+        retry_after = max(1, math.ceil((free_at - now).total_seconds()))
+        raise TooManyRequests("pickup.too_many_attempts", retry_after=retry_after)
+
+
+def _is_live(pickup_pass: PickupPass, school_id: uuid.UUID, today: date, now: datetime) -> bool:
+    """Of this school, today's, unrevoked and unexpired."""
+    return (
+        pickup_pass.school_id == school_id
+        and pickup_pass.revoked_at is None
+        and pickup_pass.expires_at > now
+        and pickup_pass.date == today
+    )
+
+
+async def check_code(
+    session: AsyncSession, actor_id: uuid.UUID, digest: str, school_id: uuid.UUID, today: date
+) -> CodeCheck | None:
+    """The live pass with this code at this school today, or None; 429 first when this gate
+    account, or this code, failed too often in the window.
+
+    The adults are re-checked at every use: an unlinked guardian's or a removed person's
+    pass dies with it.
+    """
+    now = clock.now()
+    params = {"actor_id": actor_id, "digest": digest, "since": now - THROTTLE_WINDOW}
+    rows = (await session.execute(_code_select(), params)).all()
+    _throttle(now, rows[0][0])  # the account first, then the code
+    _throttle(now, rows[0][1])
+    pickup_pass = rows[0][2]
+    if pickup_pass is None or not _is_live(pickup_pass, school_id, today, now):
+        return None
     adults: dict[uuid.UUID, AuthorisedAdult | None] = {}
-    for student_id, person_id, relationship, person in named:
+    for *_, student_id, person_id, relationship, person in rows:
+        if student_id is None:
+            continue
         adults[student_id] = None
         if relationship is None:  # the issuer is no longer this child's guardian
             continue
@@ -304,4 +329,4 @@ async def authorised_adults(
             )
         elif person is not None and is_valid_on(person, today):
             adults[student_id] = AuthorisedAdult.of_person(person)
-    return adults
+    return CodeCheck(pickup_pass, adults)

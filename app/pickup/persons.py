@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, Uuid, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -287,6 +288,15 @@ class AuthorisedAdult:
         )
 
 
+@cache
+def _blocks_in_force() -> Select[BlockedAdult]:
+    """A child's blocks not lifted (built once: the gate asks on every check)."""
+    return select(BlockedAdult).where(
+        BlockedAdult.student_id == bindparam("student_id", type_=Uuid()),
+        BlockedAdult.lifted_at.is_(None),
+    )
+
+
 async def blocked_match(
     session: AsyncSession, student_id: uuid.UUID, adult: AdultIdentity
 ) -> BlockedAdult | None:
@@ -295,11 +305,7 @@ async def blocked_match(
     A phone or a name match is enough: refusing a namesake costs a phone call, handing a
     child to the person a court kept away costs far more.
     """
-    rows = await session.scalars(
-        select(BlockedAdult).where(
-            BlockedAdult.student_id == student_id, BlockedAdult.lifted_at.is_(None)
-        )
-    )
+    rows = await session.scalars(_blocks_in_force(), {"student_id": student_id})
     phone, name = normalise_phone(adult.phone), normalise_name(adult.name)
     document = id_number_digest(adult.id_number) if adult.id_number else None
     for blocked in rows:

@@ -13,9 +13,8 @@ from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
 from app.pickup.handovers import (
     ensure_in_care,
     ensure_today,
+    handover_context,
     record_handover,
-    school_day,
-    school_student,
 )
 from app.pickup.models import Handover, HandoverKind, ReleaseConsent
 from app.pickup.schemas import ReleaseConsentIn, ReleaseIn
@@ -85,8 +84,8 @@ async def withdraw_consent(session: AsyncSession, principal: Principal, student:
 
 async def release(session: AsyncSession, principal: Principal, body: ReleaseIn) -> Handover:
     """Record that a child left on their own (`released`); every guardian is told."""
-    student = await school_student(session, principal, body.student_id)
-    day = await school_day(session, student.school_id)
+    context = await handover_context(session, principal, body.student_id)
+    student, day = context.student, context.day
     ensure_today(body.date, day)
     if await live_consent(session, student) is None:
         raise Conflict("pickup.release_not_consented")
@@ -99,8 +98,7 @@ async def release(session: AsyncSession, principal: Principal, body: ReleaseIn) 
     return await record_handover(
         session,
         principal=principal,
-        student=student,
-        school_day=day,
+        context=context,
         kind=HandoverKind.RELEASED,
         adult=None,
         pickup_pass_id=None,

@@ -45,7 +45,7 @@ class EventOut(BaseModel):
 
 
 async def _create(session: SessionDep, user: CurrentUser, body: ThingIn) -> ThingOut:
-    event = await audit.record(
+    event_id = await audit.record(
         session,
         action="thing.created",
         object_type="thing",
@@ -55,7 +55,7 @@ async def _create(session: SessionDep, user: CurrentUser, body: ThingIn) -> Thin
         data={"name": body.name},
     )
     await asyncio.sleep(body.delay)
-    return ThingOut(id=event.id, name=body.name)
+    return ThingOut(id=event_id, name=body.name)
 
 
 @router.post("/things", status_code=201, response_model=ThingOut)
