@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -25,12 +26,13 @@ from app.pickup.handovers import (
     school_day_of,
 )
 from app.pickup.identity import code_digest
-from app.pickup.models import Handover, HandoverKind, PickupPerson
+from app.pickup.models import BlockedAdult, Handover, HandoverKind, PickupPerson
 from app.pickup.passes import CodeCheck, adult_out, check_code
 from app.pickup.persons import (
     AdultIdentity,
     AuthorisedAdult,
-    blocked_match,
+    blocks_in_force,
+    matching_block,
     may_collect_unannounced,
 )
 from app.pickup.schemas import GateStudentOut, HandoverIn, VerifyOut
@@ -76,12 +78,13 @@ async def _refuse_if_blocked(
     principal: Principal,
     day: SchoolDay,
     students: list[Student],
+    blocks: Mapping[uuid.UUID, list[BlockedAdult]],
     adult: AdultIdentity,
     via: str,
 ) -> None:
     """403 ``pickup.adult_blocked``, with duty staff and admins alerted, for a blocked adult."""
     for student in students:
-        blocked = await blocked_match(session, student.id, adult)
+        blocked = matching_block(blocks.get(student.id, ()), adult)
         if blocked is None:
             continue
         actor = await session.get(User, principal.id)
@@ -137,6 +140,7 @@ async def verify(session: AsyncSession, principal: Principal, code: str) -> Veri
         principal,
         day,
         students,
+        await blocks_in_force(session, [s.id for s in students]),
         AdultIdentity(name=pickup_pass.adult_name, phone=pickup_pass.adult_phone),
         via="pass_verify",
     )
@@ -162,6 +166,7 @@ async def confirm(session: AsyncSession, principal: Principal, body: HandoverIn)
     """Hand a child to the adult of a pass, or to a listed pickup person whose ID staff checked."""
     context = await handover_context(session, principal, body.student_id)
     student, day = context.student, context.day
+    blocks = {student.id: context.blocks}
     ensure_today(body.date, day)
     adult: AuthorisedAdult | None
     pass_id: uuid.UUID | None = None
@@ -176,7 +181,7 @@ async def confirm(session: AsyncSession, principal: Principal, body: HandoverIn)
             phone=adult.phone if adult else pickup_pass.adult_phone,
             id_number=body.adult_id_number,
         )
-        await _refuse_if_blocked(session, principal, day, [student], identity, via="pass")
+        await _refuse_if_blocked(session, principal, day, [student], blocks, identity, via="pass")
         if adult is None:
             raise await _refuse_adult(
                 principal,
@@ -201,6 +206,7 @@ async def confirm(session: AsyncSession, principal: Principal, body: HandoverIn)
             principal,
             day,
             [student],
+            blocks,
             AdultIdentity(person.name, person.phone, body.adult_id_number),
             via="pickup_person",
         )

@@ -23,8 +23,8 @@ from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
 from app.pickup.daystatus import DayStatus, attending_children, day_statuses
-from app.pickup.models import Handover, HandoverKind, LateCase
-from app.pickup.persons import AuthorisedAdult
+from app.pickup.models import BlockedAdult, Handover, HandoverKind, LateCase
+from app.pickup.persons import AuthorisedAdult, blocks_in_force_of
 from app.pickup.schemas import GateListItem, HandoverOut
 from app.school.access import is_guardian, is_staff_of
 from app.school.models import Guardian, School, SchoolClass, Student
@@ -61,11 +61,13 @@ class HandoverContext:
     day: SchoolDay
     staff_name: str  # who confirms, as the family's notice names them
     guardians: list[uuid.UUID]  # who is told, first linked first
+    blocks: list[BlockedAdult]  # adults who must never collect the child, oldest first
 
 
 @cache
-def _context_select() -> Select[Student, School, str | None, list[uuid.UUID]]:
-    """The student (of the caller's school only), their school, the staff name, the guardians.
+def _context_select() -> Select[Student, School, str | None, list[uuid.UUID], BlockedAdult]:
+    """The student (of the caller's school only), their school, the staff name, the guardians,
+    and a row per block in force (one row with none when there is none).
 
     Built once (the gate runs it on every handover); the values are bound parameters.
     """
@@ -79,8 +81,10 @@ def _context_select() -> Select[Student, School, str | None, list[uuid.UUID]]:
         .scalar_subquery()
     )
     return (
-        select(Student, School, staff_name, guardians)
+        select(Student, School, staff_name, guardians, BlockedAdult)
         .join(School, School.id == Student.school_id)
+        .outerjoin(BlockedAdult, blocks_in_force_of(Student.id))
+        .order_by(BlockedAdult.created_at)
         .where(
             Student.id == bindparam("student_id", type_=Uuid()),
             Student.school_id == bindparam("school_id", type_=Uuid()),
@@ -97,11 +101,12 @@ async def handover_context(
         "school_id": principal.staff_school(),
         "staff_id": principal.id,
     }
-    row = (await session.execute(_context_select(), params)).one_or_none()
-    if row is None:
+    rows = (await session.execute(_context_select(), params)).all()
+    if not rows:
         raise NotFound("student.not_found")
-    student, school, staff_name, guardians = row
-    return HandoverContext(student, _day_of(school), staff_name or "", list(guardians))
+    student, school, staff_name, guardians, _ = rows[0]
+    blocks = [blocked for *_, blocked in rows if blocked is not None]
+    return HandoverContext(student, _day_of(school), staff_name or "", list(guardians), blocks)
 
 
 async def school_student(

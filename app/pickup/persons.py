@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
-from sqlalchemy import Select, Uuid, bindparam, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.auth.deps import Principal
 from app.auth.models import User
@@ -288,27 +289,37 @@ class AuthorisedAdult:
         )
 
 
-@cache
-def _blocks_in_force() -> Select[BlockedAdult]:
-    """A child's blocks not lifted (built once: the gate asks on every check)."""
-    return select(BlockedAdult).where(
-        BlockedAdult.student_id == bindparam("student_id", type_=Uuid()),
-        BlockedAdult.lifted_at.is_(None),
+def blocks_in_force_of(student_id: InstrumentedAttribute[uuid.UUID]) -> ColumnElement[bool]:
+    """Joins a child's blocks not lifted: for the gate's own reads, which take them along."""
+    return and_(BlockedAdult.student_id == student_id, BlockedAdult.lifted_at.is_(None))
+
+
+async def blocks_in_force(
+    session: AsyncSession, student_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[BlockedAdult]]:
+    """The blocks not lifted of some children, by child, oldest first."""
+    rows = await session.scalars(
+        select(BlockedAdult)
+        .where(
+            blocks_in_force_of(BlockedAdult.student_id), BlockedAdult.student_id.in_(student_ids)
+        )
+        .order_by(BlockedAdult.created_at)
     )
+    blocks: dict[uuid.UUID, list[BlockedAdult]] = {}
+    for blocked in rows:
+        blocks.setdefault(blocked.student_id, []).append(blocked)
+    return blocks
 
 
-async def blocked_match(
-    session: AsyncSession, student_id: uuid.UUID, adult: AdultIdentity
-) -> BlockedAdult | None:
-    """The block that forbids this adult to collect this child, if any.
+def matching_block(blocks: Iterable[BlockedAdult], adult: AdultIdentity) -> BlockedAdult | None:
+    """The block that forbids this adult to collect the child, if any.
 
     A phone or a name match is enough: refusing a namesake costs a phone call, handing a
     child to the person a court kept away costs far more.
     """
-    rows = await session.scalars(_blocks_in_force(), {"student_id": student_id})
     phone, name = normalise_phone(adult.phone), normalise_name(adult.name)
     document = id_number_digest(adult.id_number) if adult.id_number else None
-    for blocked in rows:
+    for blocked in blocks:
         if (
             (phone and blocked.phone == phone)
             or normalise_name(blocked.name) == name

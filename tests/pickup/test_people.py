@@ -376,6 +376,54 @@ class TestBlockedAtTheGate:
         assert response.status_code == 403
         assert response.json()["code"] == "pickup.adult_blocked"
 
+    async def test_blocks_naming_others_let_the_handover_through_and_the_family_is_told_once(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        gate = await build_gate(session)
+        await self._block(client, gate, name="某甲", phone="13700000001")
+        await self._block(client, gate, name="某乙", phone="13700000002")
+        issued = await client.post(
+            "/pickup-passes",
+            json={"student_ids": [str(gate.child.id)]},
+            headers=auth(gate.mother),
+        )
+        handed = await client.post(
+            "/pickups",
+            json={
+                "student_id": str(gate.child.id),
+                "date": TODAY.isoformat(),
+                "pass_code": issued.json()["code"],
+            },
+            headers=auth(gate.duty),
+        )
+        assert handed.status_code == 201, handed.text
+        for parent in (gate.mother, gate.father):
+            assert len(await notes(session, parent, "pickup.handed_over")) == 1
+
+    async def test_a_match_among_several_blocks_refuses(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        gate = await build_gate(session)
+        await self._block(client, gate, name="某甲", phone="13700000001")
+        await self._block(client, gate, name="某乙", phone="13700000002")
+        await self._block(client, gate, name="张爸爸", phone="13800002222")
+        issued = await client.post(
+            "/pickup-passes",
+            json={"student_ids": [str(gate.child.id)]},
+            headers=auth(gate.father),
+        )
+        refused = await client.post(
+            "/pickups",
+            json={
+                "student_id": str(gate.child.id),
+                "date": TODAY.isoformat(),
+                "pass_code": issued.json()["code"],
+            },
+            headers=auth(gate.duty),
+        )
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "pickup.adult_blocked"
+
     async def test_a_lifted_block_no_longer_refuses(
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
