@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, Uuid, and_, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.deps import Principal
@@ -21,7 +25,6 @@ from app.pickup.handovers import (
     ensure_in_care,
     ensure_today,
     handover_context,
-    handovers_on,
     record_handover,
     school_day_of,
 )
@@ -31,12 +34,12 @@ from app.pickup.passes import CodeCheck, adult_out, check_code
 from app.pickup.persons import (
     AdultIdentity,
     AuthorisedAdult,
-    blocks_in_force,
+    blocks_in_force_of,
     matching_block,
     may_collect_unannounced,
 )
 from app.pickup.schemas import GateStudentOut, HandoverIn, VerifyOut
-from app.school.models import Student
+from app.school.models import SchoolClass, Student
 
 
 async def _refuse_pass(
@@ -115,37 +118,73 @@ async def _live_pass(
     return checked, digest
 
 
+@dataclass
+class _PassChild:
+    student: Student
+    class_name: str
+    handover: Handover | None  # today's, if the child already left
+    blocks: list[BlockedAdult] = field(default_factory=list)
+
+
+@cache
+def _pass_children_select() -> Select[Student, str | None, Handover, BlockedAdult]:
+    """The children of a pass by name, each with their class, today's handover and blocks."""
+    ids = bindparam("student_ids", type_=ARRAY(Uuid()))
+    return (
+        select(Student, SchoolClass.name, Handover, BlockedAdult)
+        .outerjoin(SchoolClass, SchoolClass.id == Student.class_id)
+        .outerjoin(
+            Handover,
+            and_(Handover.student_id == Student.id, Handover.date == bindparam("day")),
+        )
+        .outerjoin(BlockedAdult, blocks_in_force_of(Student.id))
+        .where(Student.id == any_(ids))
+        .order_by(Student.name, Student.id, BlockedAdult.created_at)
+    )
+
+
+async def _pass_children(
+    session: AsyncSession, student_ids: list[uuid.UUID], today: date
+) -> list[_PassChild]:
+    rows = await session.execute(
+        _pass_children_select(), {"student_ids": student_ids, "day": today}
+    )
+    children: dict[uuid.UUID, _PassChild] = {}
+    for student, class_name, handover, blocked in rows:
+        child = children.setdefault(student.id, _PassChild(student, class_name or "", handover))
+        if blocked is not None:
+            child.blocks.append(blocked)
+    return list(children.values())
+
+
 async def verify(session: AsyncSession, principal: Principal, code: str) -> VerifyOut:
     """The adult a pass names and its children with their status today."""
     day = await school_day_of(session, principal)
     checked, digest = await _live_pass(session, principal, day, code)
     pickup_pass = checked.pickup_pass
     authorised = {sid: adult for sid, adult in checked.adults.items() if adult is not None}
-    done = await handovers_on(session, day.school.id, day.today, list(authorised))
     if not authorised:
         raise await _refuse_pass(
             principal, day.school.id, digest, "authority_lapsed", pass_id=pickup_pass.id
         )
+    children = await _pass_children(session, list(authorised), day.today)
+    students = [child.student for child in children]
+    done = {child.student.id: child.handover for child in children if child.handover}
     if all(sid in done for sid in authorised):
         raise await _refuse_pass(
             principal, day.school.id, digest, "already_used", pass_id=pickup_pass.id
         )
-    students = list(
-        await session.scalars(
-            select(Student).where(Student.id.in_(list(authorised))).order_by(Student.name)
-        )
-    )
     await _refuse_if_blocked(
         session,
         principal,
         day,
         students,
-        await blocks_in_force(session, [s.id for s in students]),
+        {child.student.id: child.blocks for child in children},
         AdultIdentity(name=pickup_pass.adult_name, phone=pickup_pass.adult_phone),
         via="pass_verify",
     )
     statuses = await day_statuses(session, day.school.id, day.today, [s.id for s in students])
-    names = await class_names(session, {s.class_id for s in students})
+    names = {child.student.id: child.class_name for child in children}
     return VerifyOut(
         pass_id=pickup_pass.id,
         expires_at=pickup_pass.expires_at,
@@ -154,7 +193,7 @@ async def verify(session: AsyncSession, principal: Principal, code: str) -> Veri
             GateStudentOut(
                 id=s.id,
                 name=s.name,
-                class_name=names.get(s.class_id, ""),
+                class_name=names[s.id],
                 status=done[s.id].kind if s.id in done else statuses[s.id],
             )
             for s in students

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -292,23 +292,6 @@ class AuthorisedAdult:
 def blocks_in_force_of(student_id: InstrumentedAttribute[uuid.UUID]) -> ColumnElement[bool]:
     """Joins a child's blocks not lifted: for the gate's own reads, which take them along."""
     return and_(BlockedAdult.student_id == student_id, BlockedAdult.lifted_at.is_(None))
-
-
-async def blocks_in_force(
-    session: AsyncSession, student_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, list[BlockedAdult]]:
-    """The blocks not lifted of some children, by child, oldest first."""
-    rows = await session.scalars(
-        select(BlockedAdult)
-        .where(
-            blocks_in_force_of(BlockedAdult.student_id), BlockedAdult.student_id.in_(student_ids)
-        )
-        .order_by(BlockedAdult.created_at)
-    )
-    blocks: dict[uuid.UUID, list[BlockedAdult]] = {}
-    for blocked in rows:
-        blocks.setdefault(blocked.student_id, []).append(blocked)
-    return blocks
 
 
 def matching_block(blocks: Iterable[BlockedAdult], adult: AdultIdentity) -> BlockedAdult | None:

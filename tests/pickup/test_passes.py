@@ -190,6 +190,33 @@ class TestVerify:
             }
         ]
 
+    async def test_a_pass_for_two_children_shows_each_by_name_once_one_has_left(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        gate = await build_gate(session)
+        sister = await add_child(session, gate)
+        sister.name = "小明妹妹"  # sorts after 小明 in any collation
+        await link_guardian(session, gate.mother, sister)
+        await session.commit()
+        body = await issue(client, gate.mother, gate.child, sister)
+        first = await client.post(
+            "/pickups",
+            json={
+                "student_id": str(sister.id),
+                "date": TODAY.isoformat(),
+                "pass_code": body["code"],
+            },
+            headers=auth(gate.duty),
+        )
+        assert first.status_code == 201
+
+        response = await verify(client, gate.duty, body["code"])
+        assert response.status_code == 200, response.text
+        assert [(s["name"], s["class_name"], s["status"]) for s in response.json()["students"]] == [
+            ("小明", gate.klass.name, "expected"),
+            ("小明妹妹", gate.klass.name, "picked_up"),
+        ]
+
     async def test_the_scanned_qr_payload_works_as_well_as_the_code(
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
