@@ -19,15 +19,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import (
     BigInteger,
+    DateTime,
     Integer,
     String,
     Uuid,
     and_,
     bindparam,
     delete,
-    func,
-    insert,
     select,
+    text,
+    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -88,34 +89,27 @@ class Idempotency:
         if self.key is None:
             return JSONResponse(_encode(await produce()), status_code=status_code)
 
-        key = {"caller_id": self.caller_id, "key": self.key}
-        locked = await self.session.scalar(_LOCK, {"lock_id": _lock_id(self.caller_id, self.key)})
-        if not locked:
+        key = {"caller": self.caller_id, "idem_key": self.key}
+        now = clock.now()
+        mine = {**key, "hash": self.fingerprint, "status": status_code, "now": now}
+        lock_id = _lock_id(self.caller_id, self.key)
+        held, claimed = (await self.session.execute(_CLAIM, {**mine, "lock_id": lock_id})).one()
+        if not held:
             raise Conflict("idempotency.in_flight", headers={"Retry-After": "1"})
-
-        stored = (await self.session.execute(_STORED, key)).one_or_none()
-        if stored is not None and stored.created_at > clock.now() - KEY_TTL:
-            if stored.request_hash != self.fingerprint:
-                raise Invalid("idempotency.key_reused")
-            return JSONResponse(
-                stored.response_body,
-                status_code=stored.status_code,
-                headers={REPLAY_HEADER: "true"},
-            )
-        if stored is not None:  # expired: the key is free again
-            await self.session.execute(_FORGET, key)
+        if not claimed:  # the key was used before: replay, or take it over once expired
+            stored = (await self.session.execute(_STORED, key)).one()
+            if stored.created_at > now - KEY_TTL and stored.response_body is not None:
+                if stored.request_hash != self.fingerprint:
+                    raise Invalid("idempotency.key_reused")
+                return JSONResponse(
+                    stored.response_body,
+                    status_code=stored.status_code,
+                    headers={REPLAY_HEADER: "true"},
+                )
+            await self.session.execute(_RECLAIM, mine)
 
         body = _encode(await produce())
-        await self.session.execute(
-            _REMEMBER,
-            {
-                **key,
-                "request_hash": self.fingerprint,
-                "status_code": status_code,
-                "response_body": body,
-                "created_at": clock.now(),
-            },
-        )
+        await self.session.execute(_REMEMBER, {**key, "body": body})
         return JSONResponse(body, status_code=status_code)
 
 
@@ -126,11 +120,34 @@ def _encode(content: Any) -> Any:
     return jsonable_encoder(content)
 
 
-# Built once: a keyed request runs these on every call.
-_LOCK = select(func.pg_try_advisory_xact_lock(bindparam("lock_id", type_=BigInteger())))
+# A keyed request takes the key in one round trip: a transaction-scoped advisory lock (a
+# repeat still running holds it: 409), then a placeholder row, unless the key has one.
+# Holding the lock means no other transaction has this key's row uncommitted, so the
+# insert never waits; the row gets its response in the same transaction and commits with
+# the work, or rolls back with it.
+_CLAIM = text(
+    """
+WITH lock AS (
+    SELECT pg_try_advisory_xact_lock(:lock_id) AS held
+), claim AS (
+    INSERT INTO idempotency_keys
+        (caller_id, key, request_hash, status_code, response_body, created_at)
+    SELECT :caller, :idem_key, :hash, :status, 'null'::jsonb, :now
+    FROM lock WHERE held
+    ON CONFLICT (caller_id, key) DO NOTHING
+    RETURNING 1
+)
+SELECT held, EXISTS (SELECT FROM claim) AS claimed FROM lock
+"""
+).bindparams(
+    bindparam("lock_id", type_=BigInteger()),
+    bindparam("caller", type_=Uuid()),
+    bindparam("idem_key", type_=String()),
+    bindparam("now", type_=DateTime(timezone=True)),
+)
 _BY_KEY = and_(
-    IdempotencyRecord.caller_id == bindparam("caller_id", type_=Uuid()),
-    IdempotencyRecord.key == bindparam("key", type_=String()),
+    IdempotencyRecord.caller_id == bindparam("caller", type_=Uuid()),
+    IdempotencyRecord.key == bindparam("idem_key", type_=String()),
 )
 _STORED = select(
     IdempotencyRecord.request_hash,
@@ -138,8 +155,23 @@ _STORED = select(
     IdempotencyRecord.response_body,
     IdempotencyRecord.created_at,
 ).where(_BY_KEY)
-_FORGET = delete(IdempotencyRecord).where(_BY_KEY)
-_REMEMBER = insert(IdempotencyRecord)
+_RECLAIM = (
+    update(IdempotencyRecord)
+    .where(_BY_KEY)
+    .values(
+        request_hash=bindparam("hash"),
+        status_code=bindparam("status"),
+        response_body=text("'null'::jsonb"),
+        created_at=bindparam("now"),
+    )
+    .execution_options(synchronize_session=False)
+)
+_REMEMBER = (
+    update(IdempotencyRecord)
+    .where(_BY_KEY)
+    .values(response_body=bindparam("body", type_=JSONB))
+    .execution_options(synchronize_session=False)
+)
 
 
 async def purge_expired(session: AsyncSession) -> int:

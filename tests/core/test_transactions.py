@@ -31,6 +31,7 @@ class ThingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     delay: float = 0
+    fail: bool = False  # the work is refused after it wrote (a domain rule said no)
 
 
 class ThingOut(BaseModel):
@@ -55,6 +56,8 @@ async def _create(session: SessionDep, user: CurrentUser, body: ThingIn) -> Thin
         data={"name": body.name},
     )
     await asyncio.sleep(body.delay)
+    if body.fail:
+        raise Conflict("idempotency.in_flight")
     return ThingOut(id=event_id, name=body.name)
 
 
@@ -182,6 +185,20 @@ class TestIdempotency:
         good = await api.post("/things", json={"name": "a"}, headers=h)
         assert good.status_code == 201
 
+    async def test_a_refused_keyed_request_keeps_no_key_and_no_work(
+        self, api: httpx.AsyncClient, session: AsyncSession, headers: dict[str, str]
+    ) -> None:
+        h = {**headers, "Idempotency-Key": "k-refused"}
+        refused = await api.post("/things", json={"name": "a", "fail": True}, headers=h)
+        assert refused.status_code == 409
+        again = await api.post("/things", json={"name": "a", "fail": True}, headers=h)
+        assert again.status_code == 409
+        assert "idempotent-replayed" not in again.headers
+        # the key is free: another body under it acts instead of being 422 key_reused
+        done = await api.post("/things", json={"name": "a"}, headers=h)
+        assert done.status_code == 201
+        assert await _count(session) == 1
+
     async def test_keys_expire_after_24_hours(
         self, api: httpx.AsyncClient, session: AsyncSession, headers: dict[str, str]
     ) -> None:
@@ -192,6 +209,9 @@ class TestIdempotency:
         again = await api.post("/things", json={"name": "b"}, headers=h)
         assert again.status_code == 201
         assert again.json()["id"] != first.json()["id"]
+        replayed = await api.post("/things", json={"name": "b"}, headers=h)
+        assert replayed.headers["idempotent-replayed"] == "true"
+        assert replayed.json() == again.json()
 
     async def test_an_oversized_key_is_refused(
         self, api: httpx.AsyncClient, headers: dict[str, str]
