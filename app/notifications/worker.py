@@ -87,19 +87,11 @@ async def run_forever(
     failures = 0
     next_housekeeping = loop.time()
     next_stats = loop.time() + STATS_EVERY_SECONDS
-    next_job_run = {job.name: loop.time() for job in jobs}
+    # Jobs run beside delivery, never in its way: a district's late-pickup sweep can take
+    # seconds, and a handover's push must not wait for it.
+    jobs_task = asyncio.create_task(_run_jobs(jobs, stop), name="periodic-jobs")
     try:
         while not stop.is_set():
-            for job in jobs:
-                if loop.time() < next_job_run[job.name]:
-                    continue
-                next_job_run[job.name] = loop.time() + job.every_seconds
-                try:
-                    await run_periodic(job)
-                except Exception as exc:
-                    log.warning(
-                        "job.failed name=%s error=%s: %s", job.name, type(exc).__name__, exc
-                    )
             if loop.time() >= next_housekeeping:
                 # never let housekeeping starve delivery: a failure waits for its next turn
                 next_housekeeping = loop.time() + housekeeping_every
@@ -134,11 +126,41 @@ async def run_forever(
             if claimed < worker.batch_size:
                 await _sleep_until(stop, idle_seconds)
     finally:
+        stop.set()  # also when delivery itself failed: the jobs stop with it
         for sig in signals:
             loop.remove_signal_handler(sig)
+        try:
+            await jobs_task  # the job in flight, if any, finishes (its transaction is one unit)
+        except asyncio.CancelledError:
+            jobs_task.cancel()  # told twice to stop: roll the job back instead
+            raise
         await worker.flush_on_shutdown()
         await worker.aclose()
         log.info("notify.worker stopped worker=%s %s", worker.name, worker.metrics.line())
+
+
+async def _run_jobs(jobs: Sequence[Periodic], stop: asyncio.Event) -> None:
+    """Each job when due, one after another, until ``stop``; a failure waits for its next turn."""
+    if not jobs:
+        return
+    loop = asyncio.get_running_loop()
+    next_run = {job.name: loop.time() for job in jobs}
+    while not stop.is_set():
+        for job in jobs:
+            if stop.is_set() or loop.time() < next_run[job.name]:
+                continue
+            next_run[job.name] = loop.time() + job.every_seconds
+            started = loop.time()
+            try:
+                await run_periodic(job)
+            except Exception as exc:
+                log.warning("job.failed name=%s error=%s: %s", job.name, type(exc).__name__, exc)
+            took = loop.time() - started
+            if took > job.every_seconds / 2:
+                log.warning(
+                    "job.slow name=%s seconds=%.1f every=%.0f", job.name, took, job.every_seconds
+                )
+        await _sleep_until(stop, max(0.0, min(next_run.values()) - loop.time()))
 
 
 async def _sleep_until(stop: asyncio.Event, seconds: float) -> None:

@@ -24,7 +24,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Result, Select, Uuid, any_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Result, Select, Uuid, any_, bindparam, exists, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +38,7 @@ from app.attendance.roster import (
     roll_call_mark,
 )
 from app.enrollment.models import ON_ROSTER, Enrollment, EnrollmentSlot
+from app.pickup.models import Handover
 from app.school.models import Slot, Term
 
 
@@ -57,9 +58,12 @@ class ChildDay:
 
 
 @cache
-def _enrolled_select(for_some_children: bool) -> Select[uuid.UUID, time, time, Any, Any]:
+def _enrolled_select(
+    for_some_children: bool, waiting_only: bool = False
+) -> Select[uuid.UUID, time, time, Any, Any]:
     """A row per child and slot in care on the day of ``day_params`` at ``school_id``
-    (and among ``student_ids``), built once like the roster's statements."""
+    (and among ``student_ids``; and not yet handed over that day), built once like the
+    roster's statements."""
     conditions: list[ColumnElement[bool]] = [
         Enrollment.school_id == bindparam("school_id"),
         Enrollment.status.in_(ON_ROSTER),
@@ -74,6 +78,10 @@ def _enrolled_select(for_some_children: bool) -> Select[uuid.UUID, time, time, A
     if for_some_children:
         ids = bindparam("student_ids", type_=ARRAY(Uuid()))
         conditions.append(Enrollment.student_id == any_(ids))
+    if waiting_only:  # checked before the leave and roll-call lookups of each row
+        conditions.append(
+            ~exists().where(Handover.student_id == Enrollment.student_id, Handover.date == DAY)
+        )
     return (
         select(
             Enrollment.student_id,
@@ -94,6 +102,8 @@ async def enrolled_children(
     school_id: uuid.UUID,
     day: date,
     student_ids: Collection[uuid.UUID] | None = None,
+    *,
+    waiting_only: bool = False,
 ) -> dict[uuid.UUID, ChildDay]:
     """Every child an enrollment puts in the school's care on ``day``, with their status.
 
@@ -106,7 +116,7 @@ async def enrolled_children(
             return {}
         params["student_ids"] = list(student_ids)
     rows: Result[uuid.UUID, time, time, str | None, str | None] = await session.execute(
-        _enrolled_select(student_ids is not None), params
+        _enrolled_select(student_ids is not None, waiting_only), params
     )
     slots: dict[uuid.UUID, list[tuple[time, time, str | None, str | None]]] = defaultdict(list)
     for student_id, start, end, leave, mark in rows.all():
@@ -138,8 +148,9 @@ async def day_statuses(
 
 
 async def attending_children(
-    session: AsyncSession, school_id: uuid.UUID, day: date
+    session: AsyncSession, school_id: uuid.UUID, day: date, *, waiting_only: bool = False
 ) -> dict[uuid.UUID, ChildDay]:
-    """The enrolled children who are neither absent nor on leave: the gate's to hand over."""
-    enrolled = await enrolled_children(session, school_id, day)
+    """The enrolled children who are neither absent nor on leave: the gate's to hand over
+    (``waiting_only``: of those, the ones not handed over yet)."""
+    enrolled = await enrolled_children(session, school_id, day, waiting_only=waiting_only)
     return {sid: d for sid, d in enrolled.items() if d.status == DayStatus.EXPECTED}

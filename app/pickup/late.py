@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +26,7 @@ from app.pickup.models import Handover, LateCase
 from app.pickup.schemas import AcknowledgeIn, LateCaseOut
 from app.pickup.school_rules import late_grace
 from app.school.access import guardian_ids
-from app.school.models import School, Student
+from app.school.models import School, Slot, Student, Term
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +47,36 @@ async def detect_late_pickups(session: AsyncSession, now: datetime) -> LateSweep
     caller commits.
     """
     sweep = LateSweep()
+    first_ends = await _first_slot_ends(session, now)
     for school in await session.scalars(select(School).order_by(School.id)):
+        zone = ZoneInfo(school.timezone)
+        local = now.astimezone(zone)
+        first_end = first_ends.get(school.id)
+        # Nobody can be late before the school's earliest slot ends and the grace passes:
+        # at the peak most schools of a district are skipped without a look at their roster.
+        if first_end is None or local < local.replace(
+            hour=first_end.hour, minute=first_end.minute, second=first_end.second, microsecond=0
+        ) + late_grace(school.policy):
+            continue
         await _sweep_school(session, school, now, sweep)
     if sweep.detected or sweep.escalated:
         log.info("late pickups: %d new, %d escalated", sweep.detected, sweep.escalated)
     return sweep
+
+
+async def _first_slot_ends(session: AsyncSession, now: datetime) -> dict[uuid.UUID, time]:
+    """Each school's earliest slot end among terms that may run today (any zone's today)."""
+    around = now.date()
+    rows = await session.execute(
+        select(Slot.school_id, func.min(Slot.end_time))
+        .join(Term, Term.id == Slot.term_id)
+        .where(
+            Term.start_date <= around + timedelta(days=1),
+            Term.end_date >= around - timedelta(days=1),
+        )
+        .group_by(Slot.school_id)
+    )
+    return {school_id: first_end for school_id, first_end in rows}
 
 
 async def _sweep_school(
@@ -60,18 +85,11 @@ async def _sweep_school(
     zone = ZoneInfo(school.timezone)
     day = now.astimezone(zone).date()
     grace = late_grace(school.policy)
-    attending = await attending_children(session, school.id, day)
-    if not attending:
-        return
-    handed = set(
-        await session.scalars(
-            select(Handover.student_id).where(Handover.school_id == school.id, Handover.date == day)
-        )
-    )
+    waiting = await attending_children(session, school.id, day, waiting_only=True)
     due: dict[uuid.UUID, datetime] = {}
-    for student_id, expected in attending.items():
+    for student_id, expected in waiting.items():
         ends_at = datetime.combine(day, expected.last_slot_end, tzinfo=zone)
-        if student_id not in handed and now >= ends_at + grace:
+        if now >= ends_at + grace:
             due[student_id] = ends_at
     if not due:
         return
