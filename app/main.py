@@ -19,6 +19,7 @@ from app.core import health
 from app.core.context import RequestContextMiddleware
 from app.core.database import dispose_engine, uses_embedded_database
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
+from app.core.routing import include_operations
 from app.core.settings import get_settings
 from app.enrollment.router import router as enrollment_router
 from app.leave.router import router as leave_router
@@ -151,7 +152,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     for router in _routers():
-        app.include_router(router, prefix=API_PREFIX)
+        include_operations(app.router, router, prefix=API_PREFIX)
     # Probes also answer at the root, where orchestrators look for them.
     app.add_api_route("/healthz", health.healthz, include_in_schema=False)
     app.add_api_route("/readyz", health.readyz, include_in_schema=False)

@@ -122,11 +122,12 @@ async def _session_keeping_refusals() -> AsyncIterator[AsyncSession]:
 RecordingSessionDep = Annotated[AsyncSession, Depends(_session_keeping_refusals, scope="function")]
 
 
-def client_ip(request: Request) -> str | None:
+async def client_ip(request: Request) -> str | None:
     """The caller's address for per-address limits: the peer as the server sees it.
 
     Behind a trusted proxy uvicorn puts the forwarded client here (``FORWARDED_ALLOW_IPS``);
     a raw ``X-Forwarded-For`` is never read, or a guesser could name a new address each time.
+    (``async`` so FastAPI does not hand it to a worker thread.)
     """
     return request.client.host if request.client else None
 

@@ -39,12 +39,21 @@ def database_url() -> str:
     return _embedded_url
 
 
+def new_engine(url: str) -> AsyncEngine:
+    """The service's engine and pool for ``url``.
+
+    No pre-ping: it would cost every request a round trip. A connection the server dropped
+    (PostgreSQL restarted) fails its first statement instead; SQLAlchemy then discards every
+    pooled connection, that one request answers 503 ``service.unavailable`` (errors.py) and
+    the next one connects afresh.
+    """
+    return create_async_engine(url, pool_size=10, max_overflow=10)
+
+
 def get_engine() -> AsyncEngine:
     global _engine, _sessionmaker
     if _engine is None:
-        _engine = create_async_engine(
-            database_url(), pool_size=10, max_overflow=10, pool_pre_ping=True
-        )
+        _engine = new_engine(database_url())
         _sessionmaker = async_sessionmaker(_engine, expire_on_commit=False)
     return _engine
 

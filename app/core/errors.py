@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.i18n import negotiate, translate
@@ -154,6 +155,34 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# How soon a client may retry after the database connection was lost: the pool has been
+# emptied by then, and the retry connects afresh.
+DATABASE_RETRY_AFTER_SECONDS = 1
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A lost database connection (PostgreSQL restarted) is 503; any other database error 500.
+
+    The pool keeps no pre-ping: the first request on a connection the server dropped fails
+    here, SQLAlchemy has already discarded every pooled connection, and a retry succeeds.
+    """
+    assert isinstance(exc, DBAPIError)
+    if not exc.connection_invalidated:
+        raise exc  # a bug, not an outage: the 500 handler logs and answers it
+    log.warning(
+        "database connection lost on %s %s: %s",
+        request.method,
+        request.url.path,
+        type(exc.orig).__name__,
+    )
+    return problem(
+        request,
+        503,
+        "service.unavailable",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(request, 500, "internal.error")
@@ -163,6 +192,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
 

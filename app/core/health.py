@@ -36,6 +36,22 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
+async def _current_revisions() -> set[str]:
+    """The database's migration heads, asked again once if the pooled connection was dropped.
+
+    The pool keeps no pre-ping (database.py): after a PostgreSQL restart the first use of a
+    pooled connection fails and empties the pool; the database itself may well be back.
+    """
+    try:
+        async with get_engine().connect() as connection:
+            return await current_revisions(connection)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    async with get_engine().connect() as connection:
+        return await current_revisions(connection)
+
+
 @router.get(
     "/readyz",
     response_model=Readiness,
@@ -44,8 +60,8 @@ async def healthz() -> Health:
 async def readyz() -> JSONResponse:
     """Ready when the database answers and its schema is at the newest migration."""
     try:
-        async with asyncio.timeout(READY_TIMEOUT_SECONDS), get_engine().connect() as connection:
-            current = await current_revisions(connection)
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            current = await _current_revisions()
     except (TimeoutError, OSError, SQLAlchemyError, DBAPIError) as exc:
         log.warning("readiness: database unreachable: %s", exc.__class__.__name__)
         body = Readiness(status="not_ready", database="unreachable", migrations="unknown")

@@ -60,6 +60,10 @@ register(
             "服务器内部错误，请稍后重试。",
             "Internal server error; please try again later.",
         ),
+        "service.unavailable": (
+            "服务暂时不可用，请稍后重试。",
+            "The service is briefly unavailable; please retry.",
+        ),
         "validation.invalid": ("请求参数有误。", "The request is invalid."),
         "http.not_found": ("请求的资源不存在。", "The requested resource does not exist."),
         "http.method_not_allowed": ("不支持该请求方法。", "This method is not allowed here."),

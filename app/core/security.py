@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -69,21 +70,38 @@ def create_access_token(
 
 def decode_access_token(token: str, *, verify_expiry: bool = True) -> Claims | None:
     """The token's claims, or ``None`` for anything but a valid, unexpired HS256 access token."""
+    verified = _verified_token(token, get_settings().signing_secret())
+    if verified is None:
+        return None
+    claims, expires = verified
+    # Expiry is checked on every use against our clock (not the wall clock, so tests can
+    # move time): the cache below remembers a signature, never that a token is still live.
+    if verify_expiry and expires <= int(clock.now().timestamp()):
+        return None
+    return claims
+
+
+# A gate phone sends the same token with every scan, hundreds of times in its 15 minutes:
+# the signature check and claim parsing are done once per (token, key). Keyed by the key
+# too, so a changed secret never finds a token verified with the old one.
+VERIFIED_TOKENS_CACHED = 4096
+
+
+@functools.lru_cache(maxsize=VERIFIED_TOKENS_CACHED)
+def _verified_token(token: str, secret: str) -> tuple[Claims, int] | None:
+    """A validly signed access token's claims and ``exp``, whatever the time; else ``None``."""
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != JWT_ALGORITHM:
             return None
         payload = jwt.decode(
             token,
-            get_settings().signing_secret(),
+            secret,
             algorithms=[JWT_ALGORITHM],
-            # jose's own expiry check reads the wall clock; ours (below) reads the service clock.
+            # jose's own expiry check reads the wall clock; ours reads the service clock.
             options={"verify_exp": False, "verify_iat": False},
         )
         if not isinstance(payload.get("exp"), int) or not isinstance(payload.get("iat"), int):
-            return None
-        # Expiry is checked against our clock, not the wall clock, so tests can move time.
-        if verify_expiry and int(payload["exp"]) <= int(clock.now().timestamp()):
             return None
         if payload.get("typ") != "access":
             return None
@@ -91,12 +109,13 @@ def decode_access_token(token: str, *, verify_expiry: bool = True) -> Claims | N
         roles = payload.get("roles")
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             return None
-        return Claims(
+        claims = Claims(
             sub=uuid.UUID(str(payload["sub"])),
             roles=frozenset(roles),
             school_id=uuid.UUID(school) if school else None,
             jti=str(payload.get("jti", "")),
         )
+        return claims, int(payload["exp"])
     except (JWTError, KeyError, ValueError, TypeError, AttributeError):
         return None
 

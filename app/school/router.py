@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Response
 from app.auth.deps import SchoolAdmin, StaffUser
 from app.core.database import SessionDep
 from app.core.pagination import PageDep
+from app.core.routing import include_operations
 from app.core.schemas import Page
 from app.school import access, binding_codes, classes, groups, service, terms
 from app.school.deps import (
@@ -253,4 +254,4 @@ async def delete_group(group: AdminGroup, session: SessionDep, admin: SchoolAdmi
     await groups.delete_group(session, admin, group)
 
 
-router.include_router(student_router)
+include_operations(router, student_router)

@@ -1,0 +1,132 @@
+"""A database connection lost under the pool (PostgreSQL restarted) costs one 503, not a 500.
+
+The pool keeps no pre-ping: the first request on a dropped connection fails, SQLAlchemy
+discards every pooled connection, and the next request connects afresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import APIRouter
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from app.auth.models import Role, User
+from app.core import database
+from app.core.database import SessionDep
+from app.main import create_app
+from tests.factories import auth, create_user
+
+
+@pytest.fixture
+async def app_engine(engine: AsyncEngine, database_url: str) -> AsyncIterator[AsyncEngine]:
+    """The API on an engine built exactly as the service builds its own."""
+    own = database.new_engine(database_url)
+    database.use_engine(own)
+    yield own
+    database.use_engine(engine)
+    await own.dispose()
+
+
+@pytest.fixture
+async def parent(session: AsyncSession) -> User:
+    user = await create_user(session, roles=[Role.PARENT])
+    await session.commit()
+    return user
+
+
+async def _pooled_backends(engine: AsyncEngine, count: int) -> list[int]:
+    """Open ``count`` connections at once, note their server pids, and return them to the pool."""
+    connections = [await engine.connect() for _ in range(count)]
+    pids = [int(await c.scalar(text("SELECT pg_backend_pid()")) or 0) for c in connections]
+    for connection in connections:
+        await connection.close()
+    assert engine.pool.checkedin() >= count  # type: ignore[attr-defined]
+    return pids
+
+
+async def _terminate(database_url: str, pids: list[int]) -> None:
+    """Kill these backends from outside, as a server restart would, and wait until they are gone.
+
+    Only the app engine's own connections: the harness's pool must stay usable.
+    """
+    admin = create_async_engine(database_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM unnest(CAST(:pids AS int[])) AS pid"),
+                {"pids": pids},
+            )
+            for _ in range(100):
+                alive = await connection.scalar(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
+                    {"pids": pids},
+                )
+                if not alive:
+                    return
+                await asyncio.sleep(0.05)
+            raise AssertionError(f"backends {pids} still alive")
+    finally:
+        await admin.dispose()
+
+
+async def test_a_dropped_connection_answers_one_503_then_the_retry_succeeds(
+    client: httpx.AsyncClient, app_engine: AsyncEngine, database_url: str, parent: User
+) -> None:
+    assert (await client.get("/me", headers=auth(parent))).status_code == 200
+    await _terminate(database_url, await _pooled_backends(app_engine, 1))
+
+    response = await client.get("/me", headers=auth(parent, language="en"))
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "1"
+    body = response.json()
+    assert body["code"] == "service.unavailable"
+    assert body["status"] == 503
+    assert body["type"].endswith("/service.unavailable")
+    assert body["detail"] == "The service is briefly unavailable; please retry."
+
+    assert (await client.get("/me", headers=auth(parent))).status_code == 200
+
+
+async def test_a_restart_under_a_full_pool_costs_a_single_request(
+    client: httpx.AsyncClient, app_engine: AsyncEngine, database_url: str, parent: User
+) -> None:
+    await _terminate(database_url, await _pooled_backends(app_engine, 3))
+
+    statuses = [(await client.get("/me", headers=auth(parent))).status_code for _ in range(6)]
+    assert statuses == [503, 200, 200, 200, 200, 200]
+
+
+async def test_readiness_asks_again_on_a_fresh_connection(
+    client: httpx.AsyncClient, app_engine: AsyncEngine, database_url: str
+) -> None:
+    await _terminate(database_url, await _pooled_backends(app_engine, 2))
+
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+
+
+router = APIRouter()
+
+
+@router.get("/broken-sql")
+async def broken_sql(session: SessionDep) -> None:
+    await session.execute(text("SELECT 1 / 0"))
+
+
+async def test_other_database_errors_stay_a_500(app_engine: AsyncEngine) -> None:
+    app = create_app()
+    app.include_router(router)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as api:
+        response = await api.get("/broken-sql")
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal.error"
+    assert "retry-after" not in response.headers
