@@ -116,10 +116,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(_: argparse.Namespace) -> int:
     from app.core.database import dispose_engine
+    from app.core.memory import freeze_startup_heap
     from app.jobs import PERIODIC_JOBS
     from app.notifications.worker import run_forever
 
     async def work() -> None:
+        freeze_startup_heap()
         try:
             await run_forever(jobs=PERIODIC_JOBS)  # until SIGTERM/SIGINT
         finally:

@@ -19,6 +19,7 @@ from app.core import health
 from app.core.context import RequestContextMiddleware
 from app.core.database import dispose_engine, uses_embedded_database
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
+from app.core.memory import freeze_startup_heap
 from app.core.routing import include_operations
 from app.core.settings import get_settings
 from app.enrollment.router import router as enrollment_router
@@ -111,6 +112,8 @@ def _runs_worker_in_process() -> bool:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     task: asyncio.Task[None] | None = None
     stop = asyncio.Event()
+    if get_settings().env != "test":  # a test suite builds many apps; nothing to freeze
+        freeze_startup_heap()
     if _runs_worker_in_process():
         from app.jobs import PERIODIC_JOBS
         from app.notifications.delivery import Worker

@@ -70,12 +70,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 }
 
 
+class _Blank(dict[str, object]):
+    """Template values where a missing one renders empty."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 def render(kind: str, params: dict[str, object]) -> tuple[str, str]:
     title, body = TEMPLATES[kind]
-
-    class _Blank(dict[str, object]):
-        def __missing__(self, key: str) -> str:
-            return ""
-
     values = _Blank(params)
     return title.format_map(values)[:100], body.format_map(values)[:500]
