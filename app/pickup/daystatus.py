@@ -24,7 +24,19 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Result, Select, Uuid, any_, bindparam, exists, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Result,
+    Select,
+    Time,
+    Uuid,
+    any_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +50,7 @@ from app.attendance.roster import (
     roll_call_mark,
 )
 from app.enrollment.models import ON_ROSTER, Enrollment, EnrollmentSlot
+from app.leave.models import LeaveRequest, LeaveStatus
 from app.pickup.models import Handover
 from app.school.models import Slot, Term
 
@@ -57,13 +70,9 @@ class ChildDay:
     last_slot_end: time
 
 
-@cache
-def _enrolled_select(
-    for_some_children: bool, waiting_only: bool = False
-) -> Select[uuid.UUID, time, time, Any, Any]:
-    """A row per child and slot in care on the day of ``day_params`` at ``school_id``
-    (and among ``student_ids``; and not yet handed over that day), built once like the
-    roster's statements."""
+def _in_care_conditions(waiting_only: bool) -> list[ColumnElement[bool]]:
+    """An enrollment of ``school_id`` covering the day of ``day_params`` (and its child not
+    yet handed over that day)."""
     conditions: list[ColumnElement[bool]] = [
         Enrollment.school_id == bindparam("school_id"),
         Enrollment.status.in_(ON_ROSTER),
@@ -75,13 +84,28 @@ def _enrolled_select(
         Term.weekdays.contains(WEEKDAY_AS_ARRAY),
         ~Term.closures.contains(DAY_AS_ARRAY),
     ]
+    if waiting_only:  # checked before any per-slot lookup
+        conditions.append(
+            ~exists().where(
+                Handover.school_id == Enrollment.school_id,  # the school's day: one index range
+                Handover.date == DAY,
+                Handover.student_id == Enrollment.student_id,
+            )
+        )
+    return conditions
+
+
+@cache
+def _enrolled_select(
+    for_some_children: bool, waiting_only: bool = False
+) -> Select[uuid.UUID, time, time, Any, Any]:
+    """A row per child and slot in care on the day of ``day_params`` at ``school_id``
+    (and among ``student_ids``; and not yet handed over that day), built once like the
+    roster's statements."""
+    conditions = _in_care_conditions(waiting_only)
     if for_some_children:
         ids = bindparam("student_ids", type_=ARRAY(Uuid()))
         conditions.append(Enrollment.student_id == any_(ids))
-    if waiting_only:  # checked before the leave and roll-call lookups of each row
-        conditions.append(
-            ~exists().where(Handover.student_id == Enrollment.student_id, Handover.date == DAY)
-        )
     return (
         select(
             Enrollment.student_id,
@@ -148,9 +172,57 @@ async def day_statuses(
 
 
 async def attending_children(
-    session: AsyncSession, school_id: uuid.UUID, day: date, *, waiting_only: bool = False
+    session: AsyncSession, school_id: uuid.UUID, day: date
 ) -> dict[uuid.UUID, ChildDay]:
-    """The enrolled children who are neither absent nor on leave: the gate's to hand over
-    (``waiting_only``: of those, the ones not handed over yet)."""
-    enrolled = await enrolled_children(session, school_id, day, waiting_only=waiting_only)
+    """The enrolled children who are neither absent nor on leave: the gate's to hand over."""
+    enrolled = await enrolled_children(session, school_id, day)
     return {sid: d for sid, d in enrolled.items() if d.status == DayStatus.EXPECTED}
+
+
+@cache
+def _all_slots_ended_select() -> Select[uuid.UUID]:
+    """Children waiting on the day whose every enrolled slot ends by ``ends_by``: index
+    lookups only, no leave or roll-call lookup per slot."""
+    return (
+        select(Enrollment.student_id)
+        .join(Term, Term.id == Enrollment.term_id)
+        .join(EnrollmentSlot, EnrollmentSlot.enrollment_id == Enrollment.id)
+        .join(Slot, Slot.id == EnrollmentSlot.slot_id)
+        .where(*_in_care_conditions(waiting_only=True))
+        .group_by(Enrollment.student_id)
+        .having(func.max(Slot.end_time) <= bindparam("ends_by", type_=Time()))
+    )
+
+
+@cache
+def _on_leave_today_select() -> Select[uuid.UUID]:
+    return select(LeaveRequest.student_id).where(
+        LeaveRequest.school_id == bindparam("school_id"),
+        LeaveRequest.status == LeaveStatus.APPROVED,
+        LeaveRequest.start_date <= DAY,
+        LeaveRequest.end_date >= DAY,
+    )
+
+
+async def waiting_after(
+    session: AsyncSession, school_id: uuid.UUID, day: date, ends_by: time
+) -> dict[uuid.UUID, ChildDay]:
+    """The children still waiting on ``day`` whose last slot in care ends by ``ends_by``.
+
+    For the late-pickup sweep, which runs every half minute over every school: instead of
+    every child's status, only the children who can qualify get one. They are those whose
+    enrolled slots all end by then, and those with approved leave that day (leave for a
+    later slot moves their last slot in care earlier). A school whose children stay for the
+    evening slot costs two index scans until it ends.
+    """
+    params: dict[str, Any] = {"school_id": school_id, "ends_by": ends_by, **day_params(day)}
+    candidates = set(await session.scalars(_all_slots_ended_select(), params))
+    candidates |= set(await session.scalars(_on_leave_today_select(), params))
+    if not candidates:
+        return {}
+    enrolled = await enrolled_children(session, school_id, day, candidates, waiting_only=True)
+    return {
+        sid: child
+        for sid, child in enrolled.items()
+        if child.status == DayStatus.EXPECTED and child.last_slot_end <= ends_by
+    }

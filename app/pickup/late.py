@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,7 @@ from app.core.pagination import PageParams, paginate
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
-from app.pickup.daystatus import attending_children
+from app.pickup.daystatus import waiting_after
 from app.pickup.handovers import class_names, school_day_of
 from app.pickup.incidents import staff_on_watch
 from app.pickup.models import Handover, LateCase
@@ -47,6 +47,9 @@ async def detect_late_pickups(session: AsyncSession, now: datetime) -> LateSweep
     caller commits.
     """
     sweep = LateSweep()
+    # Background work: one core at most, never a parallel plan that takes every core from
+    # the gate's requests for the seconds a district-wide sweep lasts.
+    await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     first_ends = await _first_slot_ends(session, now)
     for school in await session.scalars(select(School).order_by(School.id)):
         zone = ZoneInfo(school.timezone)
@@ -83,9 +86,13 @@ async def _sweep_school(
     session: AsyncSession, school: School, now: datetime, sweep: LateSweep
 ) -> None:
     zone = ZoneInfo(school.timezone)
-    day = now.astimezone(zone).date()
+    local = now.astimezone(zone)
+    day = local.date()
     grace = late_grace(school.policy)
-    waiting = await attending_children(session, school.id, day, waiting_only=True)
+    cutoff = local - grace  # a slot that ended by then is past its grace
+    if cutoff.date() != day:
+        return
+    waiting = await waiting_after(session, school.id, day, cutoff.time())
     due: dict[uuid.UUID, datetime] = {}
     for student_id, expected in waiting.items():
         ends_at = datetime.combine(day, expected.last_slot_end, tzinfo=zone)
