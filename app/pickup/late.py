@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.deps import Principal
-from app.core import audit, clock
+from app.core import audit, clock, database
 from app.core.errors import NotFound
 from app.core.pagination import PageParams, paginate
 from app.notifications import service as notifications
@@ -39,29 +40,48 @@ class LateSweep:
     escalated: int = 0
 
 
+# Between two schools of a sweep: a district's sweep is a few seconds of database work,
+# spread out so it never holds a core the gate's requests are waiting for.
+PAUSE_BETWEEN_SCHOOLS = 0.02
+
+
 async def detect_late_pickups(session: AsyncSession, now: datetime) -> LateSweep:
     """Find children still waiting past the grace and alert, escalating after twice the grace.
 
     Meant to run every minute or so from the worker; safe to run often and from several
-    workers at once (one case per child and day, notifications deduplicated). Flushes; the
-    caller commits.
+    workers at once (one case per child and day, notifications deduplicated). ``session``
+    reads which schools to look at; each school is then swept and committed in a
+    transaction of its own, so a family hears at once rather than after the whole district
+    (and one school's failure keeps the others' alerts).
     """
     sweep = LateSweep()
-    # Background work: one core at most, never a parallel plan that takes every core from
-    # the gate's requests for the seconds a district-wide sweep lasts.
-    await session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     first_ends = await _first_slot_ends(session, now)
-    for school in await session.scalars(select(School).order_by(School.id)):
-        zone = ZoneInfo(school.timezone)
+    schools = [
+        (school.id, ZoneInfo(school.timezone), late_grace(school.policy))
+        for school in await session.scalars(select(School).order_by(School.id))
+    ]
+    swept = 0
+    for school_id, zone, grace in schools:
         local = now.astimezone(zone)
-        first_end = first_ends.get(school.id)
+        first_end = first_ends.get(school_id)
         # Nobody can be late before the school's earliest slot ends and the grace passes:
         # at the peak most schools of a district are skipped without a look at their roster.
-        if first_end is None or local < local.replace(
-            hour=first_end.hour, minute=first_end.minute, second=first_end.second, microsecond=0
-        ) + late_grace(school.policy):
+        if (
+            first_end is None
+            or local
+            < local.replace(
+                hour=first_end.hour, minute=first_end.minute, second=first_end.second, microsecond=0
+            )
+            + grace
+        ):
             continue
-        await _sweep_school(session, school, now, sweep)
+        if swept:
+            await asyncio.sleep(PAUSE_BETWEEN_SCHOOLS)
+        swept += 1
+        async with database.sessionmaker()() as own, own.begin():
+            # Background work: one core at most, never a parallel plan.
+            await own.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+            await _sweep_school(own, school_id, zone, grace, now, sweep)
     if sweep.detected or sweep.escalated:
         log.info("late pickups: %d new, %d escalated", sweep.detected, sweep.escalated)
     return sweep
@@ -83,16 +103,19 @@ async def _first_slot_ends(session: AsyncSession, now: datetime) -> dict[uuid.UU
 
 
 async def _sweep_school(
-    session: AsyncSession, school: School, now: datetime, sweep: LateSweep
+    session: AsyncSession,
+    school_id: uuid.UUID,
+    zone: ZoneInfo,
+    grace: timedelta,
+    now: datetime,
+    sweep: LateSweep,
 ) -> None:
-    zone = ZoneInfo(school.timezone)
     local = now.astimezone(zone)
     day = local.date()
-    grace = late_grace(school.policy)
     cutoff = local - grace  # a slot that ended by then is past its grace
     if cutoff.date() != day:
         return
-    waiting = await waiting_after(session, school.id, day, cutoff.time())
+    waiting = await waiting_after(session, school_id, day, cutoff.time())
     due: dict[uuid.UUID, datetime] = {}
     for student_id, expected in waiting.items():
         ends_at = datetime.combine(day, expected.last_slot_end, tzinfo=zone)
@@ -116,7 +139,7 @@ async def _sweep_school(
         minutes = int((now - ends_at).total_seconds() // 60)
         case = cases.get(student_id)
         if case is None:
-            case = await _open_case(session, school.id, student_id, day, ends_at, now)
+            case = await _open_case(session, school_id, student_id, day, ends_at, now)
             if case is None:  # another worker opened it a moment ago
                 continue
             sweep.detected += 1
@@ -147,7 +170,7 @@ async def _sweep_school(
             continue
         sweep.escalated += 1
         if watchers is None:
-            watchers = await staff_on_watch(session, school.id)
+            watchers = await staff_on_watch(session, school_id)
         await notifications.notify(
             session,
             recipients=watchers,
