@@ -40,6 +40,9 @@ ENROLLED_PER_TEN = 7  # children 0-6 of every ten are enrolled: 70%
 GUARDIANS = (("母亲", "F"), ("父亲", "M"))
 DUTY_STAFF = 4
 SLOTS = (("课后活动", dtime(15, 30), dtime(16, 30)), ("晚托", dtime(16, 30), dtime(18, 0)))
+# Where each run puts the slots around its own now (see ``prepare_run``).
+ACTIVITY_ENDED_FOR = timedelta(minutes=20)
+EVENING_RUNS_FOR = timedelta(minutes=70)
 TERM_DAYS_BEFORE, TERM_DAYS_AFTER = 60, 120
 
 # Tables the load writes into; emptied before every run so each run starts alike.
@@ -534,6 +537,20 @@ async def prepare_run(conn: asyncpg.Connection, now: datetime | None = None) -> 
         await conn.execute(
             "UPDATE devices SET active = true, deactivated_at = NULL, deactivated_reason = NULL"
             " WHERE NOT active"
+        )
+        # The same moment of the afternoon whenever the benchmark runs: the activity slot
+        # ended 20 minutes ago (past the 15-minute late grace: the worker's late-pickup
+        # sweep is at work over the whole district) and the evening slot runs for another
+        # 70 minutes (nobody is late yet, no alert storm).
+        local = now.astimezone(tz).replace(second=0, microsecond=0, tzinfo=None)
+        activity_end = (local - ACTIVITY_ENDED_FOR).time()
+        await conn.execute(
+            "UPDATE slots SET start_time = CASE WHEN name = $1 THEN $2::time ELSE $3::time END,"
+            " end_time = CASE WHEN name = $1 THEN $3::time ELSE $4::time END",
+            SLOTS[0][0],
+            (local - ACTIVITY_ENDED_FOR - timedelta(hours=1)).time(),
+            activity_end,
+            (local + EVENING_RUNS_FOR).time(),
         )
     return RunDay(zone=zone, today=today)
 

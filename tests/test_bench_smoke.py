@@ -5,12 +5,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import asyncpg
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.notifications.models import Notification, OutboxMessage
+from app.school.models import Slot
 from bench import dataset
 from bench.load import API, Call, Crowd
 
@@ -40,6 +44,14 @@ async def test_a_generated_school_works_at_the_gate_and_in_class(
     assert (first.generated, again.generated) == ([0], [])
     # six children, all enrolled, one of them the class's absent child; two slots
     assert world == {"schools": 1, "pool": 5, "groups": 2, "parents": 12}
+    # the run is at the same moment of the afternoon, whenever it starts: the activity slot
+    # past its late grace (the worker's sweep at work), the evening slot still running
+    local = datetime.now(ZoneInfo(day.zone)).replace(tzinfo=None)
+    slots = dict((await session.execute(select(Slot.name, Slot.end_time))).all())
+    activity_end = datetime.combine(local.date(), slots[dataset.SLOTS[0][0]])
+    evening_end = datetime.combine(local.date(), slots[dataset.SLOTS[1][0]])
+    assert timedelta(minutes=15) < local - activity_end <= timedelta(minutes=21)
+    assert evening_end - local >= timedelta(minutes=60)
 
     school = crowd.schools[0]
     student, code = school.pool[-1]
