@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -53,6 +53,8 @@ from app.enrollment.models import ON_ROSTER, Enrollment, EnrollmentSlot
 from app.leave.models import LeaveRequest, LeaveStatus
 from app.pickup.models import Handover
 from app.school.models import Slot, Term
+
+Ts = TypeVarTuple("Ts")
 
 
 class DayStatus(StrEnum):
@@ -95,6 +97,16 @@ def _in_care_conditions(waiting_only: bool) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def _over_slots_in_care(stmt: Select[*Ts], waiting_only: bool) -> Select[*Ts]:
+    """``stmt`` over each enrolled slot of the enrollments ``_in_care_conditions`` admit."""
+    return (
+        stmt.join(Term, Term.id == Enrollment.term_id)
+        .join(EnrollmentSlot, EnrollmentSlot.enrollment_id == Enrollment.id)
+        .join(Slot, Slot.id == EnrollmentSlot.slot_id)
+        .where(*_in_care_conditions(waiting_only))
+    )
+
+
 @cache
 def _enrolled_select(
     for_some_children: bool, waiting_only: bool = False
@@ -102,23 +114,20 @@ def _enrolled_select(
     """A row per child and slot in care on the day of ``day_params`` at ``school_id``
     (and among ``student_ids``; and not yet handed over that day), built once like the
     roster's statements."""
-    conditions = _in_care_conditions(waiting_only)
-    if for_some_children:
-        ids = bindparam("student_ids", type_=ARRAY(Uuid()))
-        conditions.append(Enrollment.student_id == any_(ids))
-    return (
+    stmt: Select[uuid.UUID, time, time, Any, Any] = _over_slots_in_care(
         select(
             Enrollment.student_id,
             Slot.start_time,
             Slot.end_time,
             on_leave(Enrollment.student_id, Slot.id, DAY).label("leave"),
             roll_call_mark(Enrollment.student_id, Slot.id, DAY).label("mark"),
-        )
-        .join(Term, Term.id == Enrollment.term_id)
-        .join(EnrollmentSlot, EnrollmentSlot.enrollment_id == Enrollment.id)
-        .join(Slot, Slot.id == EnrollmentSlot.slot_id)
-        .where(*conditions)
+        ),
+        waiting_only,
     )
+    if for_some_children:
+        ids = bindparam("student_ids", type_=ARRAY(Uuid()))
+        stmt = stmt.where(Enrollment.student_id == any_(ids))
+    return stmt
 
 
 async def enrolled_children(
@@ -184,11 +193,7 @@ def _all_slots_ended_select() -> Select[uuid.UUID]:
     """Children waiting on the day whose every enrolled slot ends by ``ends_by``: index
     lookups only, no leave or roll-call lookup per slot."""
     return (
-        select(Enrollment.student_id)
-        .join(Term, Term.id == Enrollment.term_id)
-        .join(EnrollmentSlot, EnrollmentSlot.enrollment_id == Enrollment.id)
-        .join(Slot, Slot.id == EnrollmentSlot.slot_id)
-        .where(*_in_care_conditions(waiting_only=True))
+        _over_slots_in_care(select(Enrollment.student_id), waiting_only=True)
         .group_by(Enrollment.student_id)
         .having(func.max(Slot.end_time) <= bindparam("ends_by", type_=Time()))
     )

@@ -6,7 +6,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.core.audit import AuditEvent
 from app.notifications.models import Notification
 from tests.factories import (
@@ -278,6 +278,24 @@ class TestBlockedAtTheGate:
         assert response.status_code == 201
         return str(response.json()["id"])
 
+    async def _hand_over_with_pass(
+        self, client: httpx.AsyncClient, gate: Gate, parent: User
+    ) -> httpx.Response:
+        """The parent issues a pass for the child; duty staff hand the child over with it."""
+        issued = await client.post(
+            "/pickup-passes", json={"student_ids": [str(gate.child.id)]}, headers=auth(parent)
+        )
+        assert issued.status_code == 201, issued.text
+        return await client.post(
+            "/pickups",
+            json={
+                "student_id": str(gate.child.id),
+                "date": TODAY.isoformat(),
+                "pass_code": issued.json()["code"],
+            },
+            headers=auth(gate.duty),
+        )
+
     async def _alerts(self, session: AsyncSession, gate: Gate) -> dict[str, int]:
         counts = {}
         for user in (gate.admin, gate.duty, gate.teacher, gate.mother, gate.father):
@@ -382,20 +400,7 @@ class TestBlockedAtTheGate:
         gate = await build_gate(session)
         await self._block(client, gate, name="某甲", phone="13700000001")
         await self._block(client, gate, name="某乙", phone="13700000002")
-        issued = await client.post(
-            "/pickup-passes",
-            json={"student_ids": [str(gate.child.id)]},
-            headers=auth(gate.mother),
-        )
-        handed = await client.post(
-            "/pickups",
-            json={
-                "student_id": str(gate.child.id),
-                "date": TODAY.isoformat(),
-                "pass_code": issued.json()["code"],
-            },
-            headers=auth(gate.duty),
-        )
+        handed = await self._hand_over_with_pass(client, gate, gate.mother)
         assert handed.status_code == 201, handed.text
         for parent in (gate.mother, gate.father):
             assert len(await notes(session, parent, "pickup.handed_over")) == 1
@@ -407,20 +412,7 @@ class TestBlockedAtTheGate:
         await self._block(client, gate, name="某甲", phone="13700000001")
         await self._block(client, gate, name="某乙", phone="13700000002")
         await self._block(client, gate, name="张爸爸", phone="13800002222")
-        issued = await client.post(
-            "/pickup-passes",
-            json={"student_ids": [str(gate.child.id)]},
-            headers=auth(gate.father),
-        )
-        refused = await client.post(
-            "/pickups",
-            json={
-                "student_id": str(gate.child.id),
-                "date": TODAY.isoformat(),
-                "pass_code": issued.json()["code"],
-            },
-            headers=auth(gate.duty),
-        )
+        refused = await self._hand_over_with_pass(client, gate, gate.father)
         assert refused.status_code == 403
         assert refused.json()["code"] == "pickup.adult_blocked"
 
