@@ -283,6 +283,7 @@ async def write_school(conn: asyncpg.Connection, idx: int, children: int, today:
             )
             links.append((group_id, klass[0], slot[0]))
 
+    last_slot_id = max(slots, key=lambda slot: slot[5])[0]  # as app.enrollment.slots keeps it
     students, guardians, devices = [], [], []
     enrollments, enrollment_slots, passes, pass_students = [], [], [], []
     for child in range(children):
@@ -320,6 +321,7 @@ async def write_school(conn: asyncpg.Connection, idx: int, children: int, today:
                 term_id,
                 "active",
                 [1, 2, 3, 4, 5, 6, 7],
+                last_slot_id,
                 term_start,
                 1,
                 now,
@@ -441,6 +443,7 @@ async def write_school(conn: asyncpg.Connection, idx: int, children: int, today:
             "term_id",
             "status",
             "weekdays",
+            "last_slot_id",
             "start_date",
             "agreement_version",
             "agreement_accepted_at",

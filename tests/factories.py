@@ -17,6 +17,7 @@ from app.auth.models import Role, User
 from app.core import clock
 from app.core.security import create_access_token, hash_password
 from app.enrollment.models import Enrollment, EnrollmentSlot, EnrollmentStatus
+from app.enrollment.slots import last_slot_of
 from app.school.models import Group, GroupClass, Guardian, School, SchoolClass, Slot, Student, Term
 
 _seq = count(1)
@@ -254,6 +255,7 @@ async def create_enrollment(
         term_id=term.id,
         status=status,
         weekdays=list(weekdays),
+        last_slot_id=last_slot_of(slots),
         start_date=start_date or term.start_date,
         end_date=end_date,
         agreement_version=term.agreement_version,

@@ -66,6 +66,12 @@ class Enrollment(IdMixin, Base):
     term_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("terms.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(32))
     weekdays: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger))
+    # The chosen slot that ends last (``app.enrollment.slots``): the late-pickup sweep finds
+    # the children whose day is over by an index lookup from the slots that have ended.
+    # Kept by whatever changes the slots (theirs or their times); none without slots.
+    last_slot_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("slots.id", ondelete="RESTRICT"), index=True
+    )
     # On the roster from start_date; off it from end_date (the withdrawal's effective date).
     start_date: Mapped[date]
     end_date: Mapped[date | None]

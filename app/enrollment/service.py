@@ -23,6 +23,7 @@ from app.enrollment.models import (
     EnrollmentStatus,
 )
 from app.enrollment.schemas import EnrollmentChange, EnrollmentIn, WithdrawIn
+from app.enrollment.slots import last_slot_of
 from app.school import access
 from app.school.models import School, Slot, Term
 
@@ -96,6 +97,7 @@ async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn)
         term_id=term.id,
         status=status,
         weekdays=weekdays,
+        last_slot_id=last_slot_of(chosen),
         start_date=start,
         agreement_version=term.agreement_version,
         agreement_accepted_at=now,
@@ -177,6 +179,7 @@ async def change(
                 )
             )
         session.add_all(EnrollmentSlot(enrollment_id=enrollment.id, slot_id=s) for s in added)
+        enrollment.last_slot_id = last_slot_of(term_slots[s] for s in wanted)
     enrollment.updated_at = clock.now()
     await session.flush()
     await rules.record(session, enrollment, "enrollment.changed", actor_id=principal.id, data=data)

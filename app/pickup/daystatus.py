@@ -33,7 +33,6 @@ from sqlalchemy import (
     any_,
     bindparam,
     exists,
-    func,
     or_,
     select,
 )
@@ -190,12 +189,18 @@ async def attending_children(
 
 @cache
 def _all_slots_ended_select() -> Select[uuid.UUID]:
-    """Children waiting on the day whose every enrolled slot ends by ``ends_by``: index
-    lookups only, no leave or roll-call lookup per slot."""
+    """Children waiting on the day whose every enrolled slot ends by ``ends_by``: from the
+    school's slots that have ended, an index lookup of the enrollments they end last
+    (``Enrollment.last_slot_id``); no leave or roll-call lookup per slot."""
     return (
-        _over_slots_in_care(select(Enrollment.student_id), waiting_only=True)
-        .group_by(Enrollment.student_id)
-        .having(func.max(Slot.end_time) <= bindparam("ends_by", type_=Time()))
+        select(Enrollment.student_id)
+        .join(Slot, Slot.id == Enrollment.last_slot_id)
+        .join(Term, Term.id == Enrollment.term_id)
+        .where(
+            Slot.school_id == bindparam("school_id"),
+            Slot.end_time <= bindparam("ends_by", type_=Time()),
+            *_in_care_conditions(waiting_only=True),
+        )
     )
 
 

@@ -12,6 +12,7 @@ from app.auth.deps import Principal
 from app.core.errors import Conflict, Invalid
 from app.core.pagination import PageParams, paginate
 from app.enrollment.models import CLOSED, Enrollment, EnrollmentSlot
+from app.enrollment.slots import refresh_last_slots
 from app.school import changes
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.integrity import delete_unless_referenced
@@ -162,6 +163,8 @@ async def update_slot(session: AsyncSession, admin: Principal, slot: Slot, body:
     changed = changes.apply(slot, values)
     if changed:
         await session.flush()
+        if "end_time" in changed:  # it may now end before or after another of its term
+            await refresh_last_slots(session, slot.term_id)
         await changes.record(session, admin, "slot.updated", slot, {"changes": changed})
     return slot
 

@@ -28,6 +28,7 @@ from app.attendance.models import RollCallMark
 from app.attendance.roster import day_params, roster_select
 from app.attendance.service import expected_students, group_roster
 from app.enrollment.models import Enrollment, EnrollmentSlot
+from app.enrollment.slots import last_slot_of
 from app.leave.models import LeaveRequest
 from app.school.models import Group, GroupClass, School, SchoolClass, Slot, Student, Term
 
@@ -110,6 +111,7 @@ async def seed_school(session: AsyncSession, n: int) -> tuple[uuid.UUID, uuid.UU
             "term_id": term.id,
             "status": "active",
             "weekdays": [1, 2, 3, 4, 5],
+            "last_slot_id": last_slot_of(slots),
             "start_date": TERM_START,
             "agreement_version": 1,
             "agreement_accepted_at": now,

@@ -160,6 +160,61 @@ def test_migrations_match_the_models_and_downgrade(database_url: str) -> None:
         asyncio.run(_admin(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+# One school, a term with two slots and a child enrolled in both, as 0008 kept them.
+_ENROLLED_BEFORE_0009 = """
+INSERT INTO schools (id, name, timezone, policy, created_at)
+  VALUES ('00000000-0000-0000-0000-000000000001', '一小', 'Asia/Shanghai', '{}', now());
+INSERT INTO terms (id, school_id, name, start_date, end_date, weekdays, closures,
+    agreement_text, agreement_version, created_at)
+  VALUES ('00000000-0000-0000-0000-000000000002', '00000000-0000-0000-0000-000000000001',
+    '秋季', '2026-09-01', '2027-01-20', '{1,2,3,4,5}', '{}', '安全责任书', 1, now());
+INSERT INTO slots (id, school_id, term_id, name, start_time, end_time, created_at) VALUES
+  ('00000000-0000-0000-0000-00000000000e', '00000000-0000-0000-0000-000000000001',
+    '00000000-0000-0000-0000-000000000002', '晚托', '16:30', '18:00', now()),
+  ('00000000-0000-0000-0000-00000000000f', '00000000-0000-0000-0000-000000000001',
+    '00000000-0000-0000-0000-000000000002', '课后活动', '15:30', '16:30', now());
+INSERT INTO classes (id, school_id, name, grade, created_at)
+  VALUES ('00000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000001',
+    '一年级1班', 1, now());
+INSERT INTO students (id, school_id, class_id, name, student_no, priority, created_at)
+  VALUES ('00000000-0000-0000-0000-000000000004', '00000000-0000-0000-0000-000000000001',
+    '00000000-0000-0000-0000-000000000003', '小明', '001', '{}', now());
+INSERT INTO enrollments (id, school_id, student_id, term_id, status, weekdays, start_date,
+    agreement_version, agreement_accepted_at, applied_at, updated_at)
+  VALUES ('00000000-0000-0000-0000-000000000005', '00000000-0000-0000-0000-000000000001',
+    '00000000-0000-0000-0000-000000000004', '00000000-0000-0000-0000-000000000002',
+    'active', '{1,2,3,4,5}', '2026-09-01', 1, now(), now(), now());
+INSERT INTO enrollment_slots (enrollment_id, slot_id) VALUES
+  ('00000000-0000-0000-0000-000000000005', '00000000-0000-0000-0000-00000000000e'),
+  ('00000000-0000-0000-0000-000000000005', '00000000-0000-0000-0000-00000000000f');
+"""
+
+
+def test_migration_0009_gives_each_enrollment_the_slot_that_ends_last(database_url: str) -> None:
+    name = "kehou_backfill_" + database_url.rsplit("/", 1)[1].split("?")[0][-12:]
+    url = _with_database(database_url, name)
+    asyncio.run(_admin(database_url, f'CREATE DATABASE "{name}"'))
+
+    async def run(sql: str) -> object:
+        """The statements of ``sql`` in one transaction; the first value the last one returns."""
+        engine = create_async_engine(url, poolclass=NullPool)
+        async with engine.begin() as connection:
+            for statement in filter(str.strip, sql.split(";")):
+                rows = await connection.exec_driver_sql(statement)
+            value = rows.scalar() if rows.returns_rows else None
+        await engine.dispose()
+        return value
+
+    try:
+        upgrade(url, "0008_pickup")
+        asyncio.run(run(_ENROLLED_BEFORE_0009))
+        upgrade(url)
+        last = asyncio.run(run("SELECT last_slot_id::text FROM enrollments"))
+        assert last == "00000000-0000-0000-0000-00000000000e"  # 晚托, ending at 18:00
+    finally:
+        asyncio.run(_admin(database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def test_openapi_json_is_up_to_date() -> None:
     from app.main import app
 

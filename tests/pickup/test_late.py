@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role
 from app.core import clock, database
+from app.enrollment.models import Enrollment
 from app.notifications.models import Notification
 from app.pickup.jobs import detect_late_pickups
 from app.pickup.models import LateCase
@@ -83,6 +84,44 @@ class TestDetection:
         assert (await sweep()).detected == 1
         assert len(await kinds(session, early_mother, "pickup.late")) == 1
         assert await kinds(session, gate.mother, "pickup.late") == []
+
+    async def test_a_family_that_drops_the_evening_slot_is_late_after_the_activity(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        gate = await build_gate(session)
+        enrollment_id = await session.scalar(
+            select(Enrollment.id).where(Enrollment.student_id == gate.child.id)
+        )
+        changed = await client.patch(
+            f"/enrollments/{enrollment_id}",
+            json={"slot_ids": [str(gate.activity.id)]},
+            headers=auth(gate.mother),
+        )
+        assert changed.status_code == 200, changed.text
+        clock.freeze(clock.now().replace(hour=8, minute=45))  # 16:45 local
+        assert (await sweep()).detected == 1
+        (case,) = await late_list(client, gate.duty)
+        assert case["slot_end_at"].startswith("2030-03-13T08:30:00")  # 16:30 local
+
+    async def test_a_slot_moved_after_another_becomes_its_childrens_last(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        gate = await build_gate(session)
+        early = await add_child(session, gate, slots=[gate.activity])
+        await session.commit()
+        moved = await client.patch(
+            f"/slots/{gate.activity.id}",
+            json={"start_time": "18:00", "end_time": "19:00"},
+            headers=auth(gate.admin),
+        )
+        assert moved.status_code == 200, moved.text
+        rows = await session.execute(select(Enrollment.student_id, Enrollment.last_slot_id))
+        last = {student_id: slot_id for student_id, slot_id in rows}
+        assert last == {gate.child.id: gate.activity.id, early.id: gate.activity.id}
+        clock.freeze(LAST_SLOT_ENDS + timedelta(minutes=20))  # 18:20, the evening slot over
+        assert (await sweep()).detected == 0
+        clock.freeze(LAST_SLOT_ENDS + timedelta(hours=1, minutes=15))  # 19:15
+        assert (await sweep()).detected == 2
 
     async def test_children_handed_over_or_not_in_care_are_never_late(
         self, client: httpx.AsyncClient, session: AsyncSession
