@@ -65,6 +65,17 @@ class Proc:
         except psutil.NoSuchProcess:
             return []
 
+    def pause(self) -> None:
+        """Stop the process tree where it stands (SIGSTOP); ``resume`` lets it go on."""
+        for p in self.tree():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                p.suspend()
+
+    def resume(self) -> None:
+        for p in self.tree():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                p.resume()
+
     async def stop(self, grace: float = 20.0) -> None:
         if self.process is None or self.process.returncode is not None:
             return
