@@ -33,17 +33,20 @@ from sqlalchemy import (
     any_,
     bindparam,
     exists,
+    func,
     or_,
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import LateralFromClause
 
 from app.attendance.models import MarkStatus
 from app.attendance.roster import (
     DAY,
     DAY_AS_ARRAY,
     WEEKDAY_AS_ARRAY,
+    StudentColumn,
     day_params,
     on_leave,
     roll_call_mark,
@@ -154,6 +157,38 @@ async def enrolled_children(
     for student_id, start, end, leave, mark in rows.all():
         slots[student_id].append((start, end, leave, mark))
     return {student_id: _child_day(day_slots) for student_id, day_slots in slots.items()}
+
+
+def slots_of_child(student_id: StudentColumn) -> LateralFromClause:
+    """The enrolled slots of ``student_id`` in care on the day of ``day_params`` at
+    ``school_id``, as four arrays (``starts``, ``ends``, ``leaves``, ``marks``) for another
+    query to join LATERAL: the handover reads the child's day with its other needs.
+    A row of NULLs when the child has no slot that day; ``status_of_slots`` decides."""
+    return (
+        _over_slots_in_care(
+            select(
+                func.array_agg(Slot.start_time).label("starts"),
+                func.array_agg(Slot.end_time).label("ends"),
+                func.array_agg(on_leave(Enrollment.student_id, Slot.id, DAY)).label("leaves"),
+                func.array_agg(roll_call_mark(Enrollment.student_id, Slot.id, DAY)).label("marks"),
+            ).select_from(Enrollment),
+            waiting_only=False,
+        )
+        .where(Enrollment.student_id == student_id)
+        .lateral("slots_of_child")
+    )
+
+
+def status_of_slots(
+    starts: list[time] | None,
+    ends: list[time] | None,
+    leaves: list[str | None] | None,
+    marks: list[str | None] | None,
+) -> DayStatus:
+    """The status of a child from the arrays of ``slots_of_child``."""
+    if not starts or ends is None or leaves is None or marks is None:
+        return DayStatus.NOT_EXPECTED
+    return _child_day(list(zip(starts, ends, leaves, marks, strict=True))).status
 
 
 def _child_day(slots: list[tuple[time, time, str | None, str | None]]) -> ChildDay:

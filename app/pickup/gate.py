@@ -203,7 +203,7 @@ async def verify(session: AsyncSession, principal: Principal, code: str) -> Veri
 
 async def confirm(session: AsyncSession, principal: Principal, body: HandoverIn) -> Handover:
     """Hand a child to the adult of a pass, or to a listed pickup person whose ID staff checked."""
-    context = await handover_context(session, principal, body.student_id)
+    context = await handover_context(session, principal, body.student_id, body.date)
     student, day = context.student, context.day
     blocks = {student.id: context.blocks}
     ensure_today(body.date, day)
@@ -258,7 +258,7 @@ async def confirm(session: AsyncSession, principal: Principal, body: HandoverIn)
                 pickup_person_id=person.id,
             )
         adult = AuthorisedAdult.of_person(person)
-    await ensure_in_care(session, student, day.today)
+    ensure_in_care(context)
     return await record_handover(
         session,
         principal=principal,

@@ -10,10 +10,11 @@ from functools import cache
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, Table, Uuid, bindparam, func, select
+from sqlalchemy import Select, Table, Uuid, bindparam, func, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.attendance.roster import day_params
 from app.auth.deps import Principal
 from app.auth.models import User
 from app.core import audit, clock
@@ -22,7 +23,7 @@ from app.core.pagination import PageParams, paginate
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
-from app.pickup.daystatus import DayStatus, attending_children, day_statuses
+from app.pickup.daystatus import DayStatus, attending_children, slots_of_child, status_of_slots
 from app.pickup.models import BlockedAdult, Handover, HandoverKind, LateCase
 from app.pickup.persons import AuthorisedAdult, blocks_in_force_of
 from app.pickup.schemas import GateListItem, HandoverOut
@@ -62,12 +63,14 @@ class HandoverContext:
     staff_name: str  # who confirms, as the family's notice names them
     guardians: list[uuid.UUID]  # who is told, first linked first
     blocks: list[BlockedAdult]  # adults who must never collect the child, oldest first
+    status: DayStatus  # the child's status on the day the request names
 
 
 @cache
-def _context_select() -> Select[Student, School, str | None, list[uuid.UUID], BlockedAdult]:
+def _context_select() -> Select[Any]:
     """The student (of the caller's school only), their school, the staff name, the guardians,
-    and a row per block in force (one row with none when there is none).
+    the child's slots on the day of ``day_params`` (``daystatus.slots_of_child``), and a row
+    per block in force (one row with none when there is none).
 
     Built once (the gate runs it on every handover); the values are bound parameters.
     """
@@ -80,9 +83,11 @@ def _context_select() -> Select[Student, School, str | None, list[uuid.UUID], Bl
         .order_by(Guardian.created_at)
         .scalar_subquery()
     )
+    slots = slots_of_child(Student.id)
     return (
-        select(Student, School, staff_name, guardians, BlockedAdult)
+        select(Student, School, staff_name, guardians, *slots.c, BlockedAdult)
         .join(School, School.id == Student.school_id)
+        .join(slots, true())
         .outerjoin(BlockedAdult, blocks_in_force_of(Student.id))
         .order_by(BlockedAdult.created_at)
         .where(
@@ -93,20 +98,29 @@ def _context_select() -> Select[Student, School, str | None, list[uuid.UUID], Bl
 
 
 async def handover_context(
-    session: AsyncSession, principal: Principal, student_id: uuid.UUID
+    session: AsyncSession, principal: Principal, student_id: uuid.UUID, day: date
 ) -> HandoverContext:
-    """A student of the staff caller's own school (else 404) with the rest of a handover's needs."""
+    """A student of the staff caller's own school (else 404) with the rest of a handover's
+    needs; their status is read for ``day``, the date the request names (which the caller
+    then checks is the school's today)."""
     params: dict[str, Any] = {
         "student_id": student_id,
         "school_id": principal.staff_school(),
         "staff_id": principal.id,
+        **day_params(day),
     }
     rows = (await session.execute(_context_select(), params)).all()
     if not rows:
         raise NotFound("student.not_found")
-    student, school, staff_name, guardians, _ = rows[0]
-    blocks = [blocked for *_, blocked in rows if blocked is not None]
-    return HandoverContext(student, _day_of(school), staff_name or "", list(guardians), blocks)
+    student, school, staff_name, guardians, starts, ends, leaves, marks, _ = rows[0]
+    return HandoverContext(
+        student,
+        _day_of(school),
+        staff_name or "",
+        list(guardians),
+        blocks=[blocked for *_, blocked in rows if blocked is not None],
+        status=status_of_slots(starts, ends, leaves, marks),
+    )
 
 
 async def school_student(
@@ -133,12 +147,11 @@ def ensure_today(day: date, school_day: SchoolDay) -> None:
         raise Invalid("pickup.date_not_today", field="date", today=school_day.today.isoformat())
 
 
-async def ensure_in_care(session: AsyncSession, student: Student, day: date) -> None:
+def ensure_in_care(context: HandoverContext) -> None:
     """A child absent or on leave is not the gate's to hand over."""
-    status = (await day_statuses(session, student.school_id, day, [student.id]))[student.id]
-    if status == DayStatus.ABSENT:
+    if context.status == DayStatus.ABSENT:
         raise Conflict("pickup.child_absent")
-    if status == DayStatus.ON_LEAVE:
+    if context.status == DayStatus.ON_LEAVE:
         raise Conflict("pickup.child_on_leave")
 
 

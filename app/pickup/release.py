@@ -84,7 +84,7 @@ async def withdraw_consent(session: AsyncSession, principal: Principal, student:
 
 async def release(session: AsyncSession, principal: Principal, body: ReleaseIn) -> Handover:
     """Record that a child left on their own (`released`); every guardian is told."""
-    context = await handover_context(session, principal, body.student_id)
+    context = await handover_context(session, principal, body.student_id, body.date)
     student, day = context.student, context.day
     ensure_today(body.date, day)
     if await live_consent(session, student) is None:
@@ -94,7 +94,7 @@ async def release(session: AsyncSession, principal: Principal, body: ReleaseIn) 
     )
     if grade not in (await gate_rules(session, student.school_id)).self_release_grades:
         raise Conflict("pickup.release_grade_not_allowed")
-    await ensure_in_care(session, student, day.today)
+    ensure_in_care(context)
     return await record_handover(
         session,
         principal=principal,

@@ -163,6 +163,8 @@ class TestAbsent:
         await roll_call(client, gate, activity, "absent")
         await roll_call(client, gate, evening, "present")
         assert await waiting(client, gate) == [str(gate.child.id)]
+        person_id = await person(client, gate)
+        assert (await hand_over(client, gate, person_id)).status_code == 201
 
 
 class TestRoster:
