@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Response
 
 from app.attendance import deps, service
 from app.attendance.deps import RosterGroup
@@ -46,7 +45,7 @@ async def get_roster(
 @router.post("/attendance/roll-calls", response_model=RosterOut)
 async def take_roll_call(
     body: RollCallIn, session: SessionDep, user: TeacherOrAdmin, idem: Idempotent
-) -> JSONResponse:
+) -> Response:
     """Mark children present or absent (the last mark wins); answers with the roster.
 
     A child newly marked absent without approved leave alerts every guardian

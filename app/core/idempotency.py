@@ -15,16 +15,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import (
     BigInteger,
     DateTime,
     Integer,
     String,
+    Text,
     Uuid,
     and_,
     bindparam,
+    cast,
     delete,
     select,
     text,
@@ -85,9 +87,9 @@ class Idempotency:
         self.key = key
         self.fingerprint = fingerprint
 
-    async def run(self, status_code: int, produce: Callable[[], Awaitable[Any]]) -> JSONResponse:
+    async def run(self, status_code: int, produce: Callable[[], Awaitable[Any]]) -> Response:
         if self.key is None:
-            return JSONResponse(_encode(await produce()), status_code=status_code)
+            return _json(_encode(await produce()), status_code)
 
         key = {"caller": self.caller_id, "idem_key": self.key}
         now = clock.now()
@@ -110,14 +112,19 @@ class Idempotency:
 
         body = _encode(await produce())
         await self.session.execute(_REMEMBER, {**key, "body": body})
-        return JSONResponse(body, status_code=status_code)
+        return _json(body, status_code)
 
 
-def _encode(content: Any) -> Any:
-    """The response as JSON values (a Pydantic model dumps itself, much faster)."""
+def _encode(content: Any) -> str:
+    """The response as JSON text, encoded once for the client and the stored copy alike
+    (a Pydantic model serialises itself, much faster than via Python values)."""
     if isinstance(content, BaseModel):
-        return content.model_dump(mode="json")
-    return jsonable_encoder(content)
+        return content.model_dump_json()
+    return json.dumps(jsonable_encoder(content), ensure_ascii=False, separators=(",", ":"))
+
+
+def _json(body: str, status_code: int) -> Response:
+    return Response(body, status_code=status_code, media_type="application/json")
 
 
 # A keyed request takes the key in one round trip: a transaction-scoped advisory lock (a
@@ -169,7 +176,7 @@ _RECLAIM = (
 _REMEMBER = (
     update(IdempotencyRecord)
     .where(_BY_KEY)
-    .values(response_body=bindparam("body", type_=JSONB))
+    .values(response_body=cast(bindparam("body", type_=Text), JSONB))  # JSON text as is
     .execution_options(synchronize_session=False)
 )
 

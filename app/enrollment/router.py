@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Response
 
 from app.auth.deps import Idempotent, ParentUser, TeacherOrAdmin
 from app.core.database import SessionDep
@@ -46,7 +45,7 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 )
 async def create_enrollment(
     body: EnrollmentIn, session: SessionDep, user: ParentUser, idem: Idempotent
-) -> JSONResponse:
+) -> Response:
     """Apply for a child (parent). Status follows the school's policy, or `waitlisted`."""
 
     async def produce() -> EnrollmentOut:
@@ -110,7 +109,7 @@ async def review_enrollment(
     session: SessionDep,
     user: TeacherOrAdmin,
     idem: Idempotent,
-) -> JSONResponse:
+) -> Response:
     """Decide the stage the enrollment awaits: class review (homeroom teacher), school
     review or a withdrawal (school admin). Guardians are notified (`enrollment.decided`).
     """
@@ -133,7 +132,7 @@ async def withdraw_enrollment(
     session: SessionDep,
     user: ParentUser,
     idem: Idempotent,
-) -> JSONResponse:
+) -> Response:
     """Leave from `effective_date` (parent): `withdrawn`, or `withdrawal_pending` when the
     school's policy asks for approval."""
 
@@ -151,7 +150,7 @@ async def withdraw_enrollment(
 )
 async def cancel_enrollment(
     enrollment: FamilyEnrollment, session: SessionDep, user: ParentUser, idem: Idempotent
-) -> JSONResponse:
+) -> Response:
     """Take back an application still in review or on the waitlist (parent)."""
 
     async def produce() -> EnrollmentOut:

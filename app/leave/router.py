@@ -6,8 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Query, Response
 
 from app.auth.deps import Idempotent, ParentUser, TeacherOrAdmin
 from app.core.database import SessionDep
@@ -24,7 +23,7 @@ router = APIRouter(tags=["leave"])
 @router.post("/leave-requests", status_code=201, response_model=LeaveRequestOut)
 async def create_leave_request(
     body: LeaveRequestIn, session: SessionDep, user: ParentUser, idem: Idempotent
-) -> JSONResponse:
+) -> Response:
     """Ask for leave for one's child (starts `pending`)."""
     return await idem.run(201, lambda: service.create(session, user, body))
 

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Response
-from fastapi.responses import JSONResponse
 
 from app.auth.deps import CurrentUser, DutyOrAdmin, Idempotent, ParentUser, SchoolAdmin, StaffUser
 from app.core.database import SessionDep
@@ -269,7 +268,7 @@ async def create_pickup(
     session: SessionDep,
     user: DutyOrAdmin,
     idem: Idempotent,
-) -> JSONResponse:
+) -> Response:
     """Hand a child over to the adult of a pass or a listed pickup person; guardians are told."""
 
     async def produce() -> HandoverOut:
@@ -285,7 +284,7 @@ async def create_pickup(
 )
 async def release_student(
     body: ReleaseIn, session: SessionDep, user: DutyOrAdmin, idem: Idempotent
-) -> JSONResponse:
+) -> Response:
     """Record that a child left without an adult (consent and school policy required)."""
 
     async def produce() -> HandoverOut:

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse
 
 from app.auth.deps import Idempotent, ParentUser, SchoolAdmin
 from app.core.database import SessionDep
@@ -58,7 +57,7 @@ async def list_survey_templates(admin: SchoolAdmin) -> Page[SurveyTemplateOut]:
 @router.post("/surveys/from-template", status_code=201, response_model=SurveyOut)
 async def create_survey_from_template(
     body: FromTemplateIn, session: SessionDep, admin: SchoolAdmin, idem: Idempotent
-) -> JSONResponse:
+) -> Response:
     """A draft from a template, its options filled from the term (weekdays, slots)."""
     return await idem.run(201, lambda: templates.create_from(session, admin, body))
 
@@ -66,7 +65,7 @@ async def create_survey_from_template(
 @router.post("/surveys", status_code=201, response_model=SurveyOut)
 async def create_survey(
     body: SurveyIn, session: SessionDep, admin: SchoolAdmin, idem: Idempotent
-) -> JSONResponse:
+) -> Response:
     """Draft a survey (school admin); nobody else sees it until it is published."""
     return await idem.run(201, lambda: service.create(session, admin, body))
 
@@ -133,7 +132,7 @@ async def submit_survey_response(
     session: SessionDep,
     parent: ParentUser,
     idem: Idempotent,
-) -> JSONResponse:
+) -> Response:
     """Answer for one child; a later answer before closing replaces the earlier one."""
     return await idem.run(201, lambda: responses.submit(session, parent, survey, body))
 
