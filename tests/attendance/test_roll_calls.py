@@ -139,6 +139,7 @@ class TestAbsenceAlerts:
         alerts = await absence_alerts(session)
         assert {n.user_id for n in alerts} == {campus.mother.id, campus.father.id}
         assert "王小明" in alerts[0].title
+        assert f"{campus.evening.name}点名时" in alerts[0].body
         assert alerts[0].data["slot_id"] == str(campus.evening.id)
         outbox = await session.scalar(select(func.count()).select_from(OutboxMessage))
         assert outbox == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import httpx
@@ -10,7 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.attendance.models import RollCallMark
-from app.attendance.service import expected_students
+from app.attendance.roster import roster_select
+from app.attendance.service import RosterEntry, expected_students
 from app.auth.models import Role
 from app.enrollment.models import EnrollmentStatus
 from tests.attendance.factories import (
@@ -364,3 +366,9 @@ class TestExpectedStudents:
             "/rosters", params={"group_id": str(campus.evening_group.id)}, headers=auth(both)
         )
         assert response.status_code == 403
+
+
+def test_roster_rows_become_entries_column_by_column() -> None:
+    """The service builds an entry from a row by position: the columns are its fields."""
+    columns = [c.name for c in roster_select().selected_columns]
+    assert columns == [f.name for f in dataclasses.fields(RosterEntry)]
