@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, Uuid, any_, bindparam, select
+from sqlalchemy import Date, Select, Table, Uuid, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY, Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,8 +27,7 @@ from app.core import audit, clock
 from app.core.errors import Invalid
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
-from app.school import access
-from app.school.models import Group, Guardian, Slot, Student, Term
+from app.school.models import Group, Guardian, School, Slot, Student, Term
 
 
 @dataclass(frozen=True)
@@ -103,11 +102,13 @@ async def take_roll_call(
     the mark it replaced, which is the history of the day."""
     if body.slot_id != group.slot_id:
         raise Invalid("attendance.slot_mismatch", field="slot_id")
-    today = await access.school_today(session, group.school_id)
+    timezone, term_start, term_end = (
+        await session.execute(_school_zone_and_term(), {"term_id": group.term_id})
+    ).one()
+    today = clock.today(timezone)
     if body.date > today:
         raise Invalid("attendance.future_date", field="date")
-    term = await session.get_one(Term, group.term_id)
-    if not term.start_date <= body.date <= term.end_date:
+    if not term_start <= body.date <= term_end:
         raise Invalid("attendance.outside_term", field="date")
 
     on_roster = {e.student_id for e in await group_roster(session, group, body.date)}
@@ -122,11 +123,7 @@ async def take_roll_call(
     # Same order in every transaction, so two roll calls at once cannot deadlock.
     marks = sorted(body.marks, key=lambda m: m.student_id)
     rows = await session.execute(
-        select(RollCallMark.student_id, RollCallMark.status).where(
-            RollCallMark.slot_id == group.slot_id,
-            RollCallMark.day == body.date,
-            RollCallMark.student_id == any_(bindparam("marked", list(seen), ARRAY(Uuid()))),
-        )
+        _previous_marks(), {"slot_id": group.slot_id, "day": body.date, "marked": list(seen)}
     )
     previous: dict[uuid.UUID, str] = {student_id: status for student_id, status in rows}
     now = clock.now()
@@ -180,6 +177,46 @@ async def take_roll_call(
     return roster
 
 
+# The statements of a roll call, built once (a teacher's phone sends one per group and
+# slot; building them cost more CPU than running them).
+
+
+@cache
+def _school_zone_and_term() -> Select[str, dt.date, dt.date]:
+    """The school's zone (for its today) and the group's term dates, in one round trip."""
+    return (
+        select(School.timezone, Term.start_date, Term.end_date)
+        .join(School, School.id == Term.school_id)
+        .where(Term.id == bindparam("term_id", type_=Uuid()))
+    )
+
+
+@cache
+def _previous_marks() -> Select[uuid.UUID, str]:
+    """The marks a roll call replaces: for the slot and day, of the children it marks."""
+    return select(RollCallMark.student_id, RollCallMark.status).where(
+        RollCallMark.slot_id == bindparam("slot_id", type_=Uuid()),
+        RollCallMark.day == bindparam("day", type_=Date()),
+        RollCallMark.student_id == any_(bindparam("marked", type_=ARRAY(Uuid()))),
+    )
+
+
+@cache
+def _guardians_and_slot() -> Select[uuid.UUID, uuid.UUID, str]:
+    """The guardians of ``students``, and the slot the absence notice names with them."""
+    return (
+        select(
+            Guardian.student_id,
+            Guardian.user_id,
+            select(Slot.name)
+            .where(Slot.id == bindparam("slot_id", type_=Uuid()))
+            .scalar_subquery(),
+        )
+        .where(Guardian.student_id == any_(bindparam("students", type_=ARRAY(Uuid()))))
+        .order_by(Guardian.user_id)
+    )
+
+
 @cache
 def _upsert_marks() -> Insert:
     """Insert a mark, or replace the child's mark for that slot and day: the last one wins."""
@@ -201,15 +238,9 @@ async def _alert_absences(
     """Tell every guardian, once per child, slot and day (the dedupe key), whatever is resent."""
     if not absent:
         return
-    # The guardians, and the slot the notice names with them: one round trip.
     rows = await session.execute(
-        select(
-            Guardian.student_id,
-            Guardian.user_id,
-            select(Slot.name).where(Slot.id == group.slot_id).scalar_subquery(),
-        )
-        .where(Guardian.student_id.in_([e.student_id for e in absent]))
-        .order_by(Guardian.user_id)
+        _guardians_and_slot(),
+        {"slot_id": group.slot_id, "students": [e.student_id for e in absent]},
     )
     guardians: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     slot_name = ""
