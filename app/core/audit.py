@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Index, String, Table, insert
+from sqlalchemy import CTE, Index, Insert, String, Table, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -39,7 +39,34 @@ class AuditEvent(IdMixin, Base):
 
 
 # A Core insert: no ORM insert path for the row nobody reads back.
-_INSERT = insert(cast(Table, AuditEvent.__table__))
+_TABLE = cast(Table, AuditEvent.__table__)
+_INSERT = insert(_TABLE)
+
+
+def _event(
+    *,
+    action: str,
+    object_type: str,
+    object_id: uuid.UUID | None,
+    actor_id: uuid.UUID | None,
+    school_id: uuid.UUID | None,
+    data: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """An event's row: the change's facts, the clock, and where the request came from."""
+    ctx = context.current()
+    return {
+        "id": uuid.uuid4(),
+        "created_at": clock.now(),
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "actor_id": actor_id,
+        "school_id": school_id,
+        "data": data or {},
+        "ip": ctx.ip if ctx else None,
+        "user_agent": ctx.user_agent if ctx else None,
+        "request_id": ctx.request_id if ctx else None,
+    }
 
 
 async def record(
@@ -58,22 +85,48 @@ async def record(
     it takes the cheapest way in. (It does not flush the session first; the table has no
     foreign keys, so the order among the transaction's writes does not matter.)
     """
-    ctx = context.current()
-    event_id = uuid.uuid4()
-    await session.execute(
-        _INSERT,
-        {
-            "id": event_id,
-            "created_at": clock.now(),
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "actor_id": actor_id,
-            "school_id": school_id,
-            "data": data or {},
-            "ip": ctx.ip if ctx else None,
-            "user_agent": ctx.user_agent if ctx else None,
-            "request_id": ctx.request_id if ctx else None,
-        },
+    event = _event(
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        actor_id=actor_id,
+        school_id=school_id,
+        data=data,
     )
-    return event_id
+    await session.execute(_INSERT, event)
+    return cast(uuid.UUID, event["id"])
+
+
+# An event written by the very statement of its change, for a change made by one statement
+# on a hot path (the gate's handover): no round trip of its own. The change is a CTE that
+# returns the ``id`` of each row it wrote; the event's other values are bound parameters
+# named ``audit_<column>`` (``recording_params``), apart from the change's own.
+_BOUND = tuple(c.name for c in _TABLE.c if c.name != "object_id")
+
+
+def recording(change: CTE) -> Insert:
+    """An INSERT … SELECT of one event per row ``change`` returns, the row being its object."""
+    return _INSERT.from_select(
+        [*_BOUND, "object_id"],
+        select(*(bindparam(f"audit_{n}", type_=_TABLE.c[n].type) for n in _BOUND), change.c.id),
+    )
+
+
+def recording_params(
+    *,
+    action: str,
+    object_type: str,
+    actor_id: uuid.UUID | None,
+    school_id: uuid.UUID | None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The values of ``recording``'s parameters."""
+    event = _event(
+        action=action,
+        object_type=object_type,
+        object_id=None,
+        actor_id=actor_id,
+        school_id=school_id,
+        data=data,
+    )
+    return {f"audit_{n}": event[n] for n in _BOUND}

@@ -156,18 +156,22 @@ def ensure_in_care(context: HandoverContext) -> None:
 
 
 @cache
-def _insert_handover() -> Any:
+def _insert_handover() -> Select[uuid.UUID]:
     """One row per child and day; the unique (student, date) decides between racing gates.
 
-    A Core insert of values all known beforehand: the ORM's insert path (which would
-    return a loaded object) cost the gate half a millisecond of CPU per handover.
+    A Core insert of values all known beforehand (the ORM's insert path, returning a loaded
+    object, cost the gate half a millisecond of CPU), and its audit event written by the
+    same statement (``audit.recording``): the gate's one round trip for both.
     """
     table = cast(Table, Handover.__table__)
-    return (
+    handover = (
         pg_insert(table)
+        .values({c.name: bindparam(c.name, type_=c.type) for c in table.c})
         .on_conflict_do_nothing(index_elements=["student_id", "date"])
         .returning(table.c.id)
+        .cte("handover")
     )
+    return select(handover.c.id).add_cte(audit.recording(handover).cte("event"))
 
 
 async def record_handover(
@@ -201,28 +205,25 @@ async def record_handover(
         "confirmed_by_name": context.staff_name,
         "note": note,
     }
-    inserted = await session.scalar(_insert_handover(), values)
-    handover = Handover(**values) if inserted is not None else None
-    if handover is None:
-        raise Conflict("pickup.already_done")
-    await audit.record(
-        session,
+    event = audit.recording_params(
         action=f"pickup.{kind}",
         object_type="handover",
-        object_id=handover.id,
         actor_id=principal.id,
         school_id=student.school_id,
         data={
             "student_id": str(student.id),
             "date": school_day.today.isoformat(),
-            "adult_kind": handover.adult_kind,
-            "adult_name": handover.adult_name,
+            "adult_kind": values["adult_kind"],
+            "adult_name": values["adult_name"],
             "pickup_pass_id": str(pickup_pass_id) if pickup_pass_id else None,
-            "pickup_person_id": str(handover.pickup_person_id)
-            if handover.pickup_person_id
+            "pickup_person_id": str(values["pickup_person_id"])
+            if values["pickup_person_id"]
             else None,
         },
     )
+    if await session.scalar(_insert_handover(), {**values, **event}) is None:
+        raise Conflict("pickup.already_done")  # and no event: it had no row to describe
+    handover = Handover(**values)
     await notifications.notify(
         session,
         recipients=context.guardians,

@@ -301,6 +301,13 @@ class TestOncePerDay:
                 .where(Handover.student_id == gate.child.id)
             )
             assert count == 1
+        # one audit event per handover that happened: the refused gate wrote none
+        events = await session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.object_type == "handover", AuditEvent.action == "pickup.picked_up")
+        )
+        assert events == 3
 
 
 class TestRules:
@@ -474,7 +481,13 @@ async def test_a_handover_is_audited(client: httpx.AsyncClient, session: AsyncSe
     )
     assert event is not None
     assert event.actor_id == gate.duty.id
+    assert event.school_id == gate.school.id
+    assert event.object_type == "handover"
     assert event.data["pickup_person_id"] == person
+    assert event.data["student_id"] == str(gate.child.id)
+    assert event.data["date"] == TODAY.isoformat()
+    assert event.data["adult_name"] == handover["adult_name"]
+    assert event.request_id  # where it came from, as every event records
 
 
 async def test_a_child_not_expected_today_can_still_be_recorded(
