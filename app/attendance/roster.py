@@ -113,24 +113,10 @@ def status_of(student_id: StudentColumn, slot_id: SlotColumn, day: DayValue) -> 
     return func.coalesce(*answers, literal(RosterStatus.EXPECTED.value))
 
 
-@cache
-def roster_select() -> Select[Any]:
-    """Every roster row of every group on the day of ``day_params``; callers narrow it with
-    ``.where`` (once, at import or first use: see the module docstring)."""
+def _on_rosters(stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` over every (group, child) of the rosters on the day of ``day_params``."""
     return (
-        select(
-            Student.id.label("student_id"),
-            Student.name.label("name"),
-            Student.student_no.label("student_no"),
-            SchoolClass.id.label("class_id"),
-            SchoolClass.name.label("class_name"),
-            Group.id.label("group_id"),
-            Group.name.label("group_name"),
-            Group.slot_id.label("slot_id"),
-            Group.term_id.label("term_id"),
-            status_of(Student.id, Group.slot_id, DAY).label("status"),
-        )
-        .select_from(Group)
+        stmt.select_from(Group)
         .join(Term, Term.id == Group.term_id)
         .join(
             GroupClass,
@@ -159,8 +145,34 @@ def roster_select() -> Select[Any]:
             Enrollment.start_date <= DAY,
             or_(Enrollment.end_date.is_(None), Enrollment.end_date > DAY),
         )
-        .order_by(SchoolClass.grade, SchoolClass.name, Student.student_no, Group.slot_id)
     )
+
+
+@cache
+def roster_select() -> Select[Any]:
+    """Every roster row of every group on the day of ``day_params``; callers narrow it with
+    ``.where`` (once, at import or first use: see the module docstring)."""
+    return _on_rosters(
+        select(
+            Student.id.label("student_id"),
+            Student.name.label("name"),
+            Student.student_no.label("student_no"),
+            SchoolClass.id.label("class_id"),
+            SchoolClass.name.label("class_name"),
+            Group.id.label("group_id"),
+            Group.name.label("group_name"),
+            Group.slot_id.label("slot_id"),
+            Group.term_id.label("term_id"),
+            status_of(Student.id, Group.slot_id, DAY).label("status"),
+        )
+    ).order_by(SchoolClass.grade, SchoolClass.name, Student.student_no, Group.slot_id)
+
+
+@cache
+def group_members_select() -> Select[uuid.UUID]:
+    """Who is on the roster of ``group_id`` on the day of ``day_params``, without their
+    status (no leave, handover or roll-call lookups): what a roll call may mark."""
+    return _on_rosters(select(Student.id)).where(Group.id == bindparam("group_id"))
 
 
 @cache

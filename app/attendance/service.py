@@ -20,7 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attendance import errors as _errors  # noqa: F401  (registers the messages)
 from app.attendance.models import MarkStatus, RollCallMark, RosterStatus
-from app.attendance.roster import day_params, group_roster_select, roster_select
+from app.attendance.roster import (
+    day_params,
+    group_members_select,
+    group_roster_select,
+    roster_select,
+)
 from app.attendance.schemas import RollCallIn
 from app.auth.deps import Principal
 from app.core import audit, clock
@@ -111,7 +116,11 @@ async def take_roll_call(
     if not term_start <= body.date <= term_end:
         raise Invalid("attendance.outside_term", field="date")
 
-    on_roster = {e.student_id for e in await group_roster(session, group, body.date)}
+    on_roster = set(
+        await session.scalars(
+            group_members_select(), {"group_id": group.id, **day_params(body.date)}
+        )
+    )
     seen: set[uuid.UUID] = set()
     for i, mark in enumerate(body.marks):
         if mark.student_id in seen:
