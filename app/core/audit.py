@@ -44,7 +44,6 @@ _INSERT = insert(_TABLE)
 
 
 def _event(
-    *,
     action: str,
     object_type: str,
     object_id: uuid.UUID | None,
@@ -85,14 +84,7 @@ async def record(
     it takes the cheapest way in. (It does not flush the session first; the table has no
     foreign keys, so the order among the transaction's writes does not matter.)
     """
-    event = _event(
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        actor_id=actor_id,
-        school_id=school_id,
-        data=data,
-    )
+    event = _event(action, object_type, object_id, actor_id, school_id, data)
     await session.execute(_INSERT, event)
     return cast(uuid.UUID, event["id"])
 
@@ -121,12 +113,5 @@ def recording_params(
     data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The values of ``recording``'s parameters."""
-    event = _event(
-        action=action,
-        object_type=object_type,
-        object_id=None,
-        actor_id=actor_id,
-        school_id=school_id,
-        data=data,
-    )
+    event = _event(action, object_type, None, actor_id, school_id, data)
     return {f"audit_{n}": event[n] for n in _BOUND}
