@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role, User
 from app.core import clock
 from app.school.models import Group, School, SchoolClass, Slot, Student, Term
 from tests.factories import (
+    auth,
     create_class,
     create_enrollment,
     create_group,
@@ -100,3 +102,30 @@ async def add_child(
 async def add_group(session: AsyncSession, gate: Gate, slot: Slot) -> Group:
     """A group of ``slot`` fed by the gate's class and led by the gate's teacher."""
     return await create_group(session, slot, classes=[gate.klass], leader=gate.teacher)
+
+
+async def pass_code(client: httpx.AsyncClient, parent: User, *students: Student) -> str:
+    """A pass the parent issues for ``students`` (through the API), by its code."""
+    response = await client.post(
+        "/pickup-passes",
+        json={"student_ids": [str(s.id) for s in students]},
+        headers=auth(parent),
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["code"])
+
+
+async def hand_over(
+    client: httpx.AsyncClient,
+    staff: User,
+    student: Student,
+    headers: dict[str, str] | None = None,
+    **source: object,
+) -> httpx.Response:
+    """``POST /pickups`` for today by ``staff``; ``source`` is ``pass_code=`` or
+    ``pickup_person_id=`` (and any other field of the body)."""
+    return await client.post(
+        "/pickups",
+        json={"student_id": str(student.id), "date": TODAY.isoformat(), **source},
+        headers={**auth(staff), **(headers or {})},
+    )

@@ -27,19 +27,18 @@ from tests.factories import (
     give_phone,
     random_id,
 )
-from tests.pickup.factories import TERM_END, TERM_START, TODAY, Gate, add_child, build_gate
+from tests.pickup.factories import (
+    TERM_END,
+    TERM_START,
+    TODAY,
+    Gate,
+    add_child,
+    build_gate,
+    hand_over,
+    pass_code,
+)
 
 GRANDMA = {"name": "外婆", "phone": "13700003333", "relationship": "外婆"}
-
-
-async def pass_code(client: httpx.AsyncClient, parent, *students) -> str:
-    response = await client.post(
-        "/pickup-passes",
-        json={"student_ids": [str(s.id) for s in students]},
-        headers=auth(parent),
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["code"])
 
 
 async def add_person(client: httpx.AsyncClient, gate: Gate, student=None, **fields) -> str:
@@ -50,16 +49,6 @@ async def add_person(client: httpx.AsyncClient, gate: Gate, student=None, **fiel
     )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
-
-
-async def hand_over(
-    client: httpx.AsyncClient, staff, student, headers: dict | None = None, **source
-) -> httpx.Response:
-    return await client.post(
-        "/pickups",
-        json={"student_id": str(student.id), "date": TODAY.isoformat(), **source},
-        headers={**auth(staff), **(headers or {})},
-    )
 
 
 async def inbox(session: AsyncSession, user, kind: str) -> list[Notification]:

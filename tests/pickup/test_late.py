@@ -17,7 +17,7 @@ from app.pickup.jobs import detect_late_pickups
 from app.pickup.models import LateCase
 from app.school.models import School
 from tests.factories import auth, create_parent, create_school, create_user, random_id
-from tests.pickup.factories import LAST_SLOT_ENDS, TODAY, add_child, build_gate
+from tests.pickup.factories import LAST_SLOT_ENDS, TODAY, add_child, build_gate, hand_over
 
 
 async def sweep(now=None):
@@ -136,14 +136,8 @@ class TestDetection:
             headers=auth(gate.mother),
         )
         clock.freeze(LAST_SLOT_ENDS - timedelta(minutes=1))
-        handed = await client.post(
-            "/pickups",
-            json={
-                "student_id": str(gate.child.id),
-                "date": TODAY.isoformat(),
-                "pickup_person_id": person.json()["id"],
-            },
-            headers=auth(gate.duty),
+        handed = await hand_over(
+            client, gate.duty, gate.child, pickup_person_id=person.json()["id"]
         )
         assert handed.status_code == 201
         clock.freeze(LAST_SLOT_ENDS + timedelta(hours=2))
@@ -243,14 +237,8 @@ class TestLateList:
         assert waiting.json()["items"][0]["late"] is True
 
         clock.freeze(LAST_SLOT_ENDS + timedelta(minutes=35))
-        handed = await client.post(
-            "/pickups",
-            json={
-                "student_id": str(gate.child.id),
-                "date": TODAY.isoformat(),
-                "pickup_person_id": person.json()["id"],
-            },
-            headers=auth(gate.duty),
+        handed = await hand_over(
+            client, gate.duty, gate.child, pickup_person_id=person.json()["id"]
         )
         assert handed.status_code == 201
         (case,) = await late_list(client, gate.duty)

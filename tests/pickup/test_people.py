@@ -17,7 +17,7 @@ from tests.factories import (
     link_guardian,
     random_id,
 )
-from tests.pickup.factories import TODAY, Gate, add_child, build_gate
+from tests.pickup.factories import Gate, add_child, build_gate, hand_over, pass_code
 
 GRANDMA = {"name": "外婆", "phone": "+8613700003333", "relationship": "外婆"}
 
@@ -282,19 +282,8 @@ class TestBlockedAtTheGate:
         self, client: httpx.AsyncClient, gate: Gate, parent: User
     ) -> httpx.Response:
         """The parent issues a pass for the child; duty staff hand the child over with it."""
-        issued = await client.post(
-            "/pickup-passes", json={"student_ids": [str(gate.child.id)]}, headers=auth(parent)
-        )
-        assert issued.status_code == 201, issued.text
-        return await client.post(
-            "/pickups",
-            json={
-                "student_id": str(gate.child.id),
-                "date": TODAY.isoformat(),
-                "pass_code": issued.json()["code"],
-            },
-            headers=auth(gate.duty),
-        )
+        code = await pass_code(client, parent, gate.child)
+        return await hand_over(client, gate.duty, gate.child, pass_code=code)
 
     async def _alerts(self, session: AsyncSession, gate: Gate) -> dict[str, int]:
         counts = {}
@@ -321,11 +310,7 @@ class TestBlockedAtTheGate:
         assert verified.json()["code"] == "pickup.adult_blocked"
         assert "小明" not in verified.text
 
-        confirmed = await client.post(
-            "/pickups",
-            json={"student_id": str(gate.child.id), "date": TODAY.isoformat(), "pass_code": code},
-            headers=auth(gate.duty),
-        )
+        confirmed = await hand_over(client, gate.duty, gate.child, pass_code=code)
         assert confirmed.status_code == 403
         assert confirmed.json()["code"] == "pickup.adult_blocked"
 
@@ -358,14 +343,8 @@ class TestBlockedAtTheGate:
             headers=auth(gate.father),
         )
         await self._block(client, gate)
-        response = await client.post(
-            "/pickups",
-            json={
-                "student_id": str(gate.child.id),
-                "date": TODAY.isoformat(),
-                "pickup_person_id": created.json()["id"],
-            },
-            headers=auth(gate.duty),
+        response = await hand_over(
+            client, gate.duty, gate.child, pickup_person_id=created.json()["id"]
         )
         assert response.status_code == 403
         assert response.json()["code"] == "pickup.adult_blocked"
@@ -381,15 +360,12 @@ class TestBlockedAtTheGate:
             headers=auth(gate.mother),
         )
         await self._block(client, gate)
-        response = await client.post(
-            "/pickups",
-            json={
-                "student_id": str(gate.child.id),
-                "date": TODAY.isoformat(),
-                "pickup_person_id": created.json()["id"],
-                "adult_id_number": "110101 19800101 1234",
-            },
-            headers=auth(gate.duty),
+        response = await hand_over(
+            client,
+            gate.duty,
+            gate.child,
+            pickup_person_id=created.json()["id"],
+            adult_id_number="110101 19800101 1234",
         )
         assert response.status_code == 403
         assert response.json()["code"] == "pickup.adult_blocked"
@@ -459,15 +435,7 @@ class TestBlockedAtTheGate:
         issued = await client.post(
             "/pickup-passes", json={"student_ids": [str(half_sibling.id)]}, headers=auth(outsider)
         )
-        response = await client.post(
-            "/pickups",
-            json={
-                "student_id": str(gate.child.id),
-                "date": TODAY.isoformat(),
-                "pass_code": issued.json()["code"],
-            },
-            headers=auth(gate.duty),
-        )
+        response = await hand_over(client, gate.duty, gate.child, pass_code=issued.json()["code"])
         assert response.status_code == 403
         assert response.json()["code"] == "pickup.adult_blocked"
         assert (await self._alerts(session, gate))["王校长"] == 1
