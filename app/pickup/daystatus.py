@@ -28,6 +28,7 @@ from sqlalchemy import (
     ColumnElement,
     Result,
     Select,
+    SQLColumnExpression,
     Time,
     Uuid,
     any_,
@@ -109,6 +110,17 @@ def _over_slots_in_care(stmt: Select[*Ts], waiting_only: bool) -> Select[*Ts]:
     )
 
 
+def _slot_day() -> tuple[SQLColumnExpression[time], SQLColumnExpression[time], Any, Any]:
+    """What decides a child's day, per enrolled slot: its start and end, approved leave
+    covering it, and its latest roll-call mark (``_child_day`` reads them in this order)."""
+    return (
+        Slot.start_time,
+        Slot.end_time,
+        on_leave(Enrollment.student_id, Slot.id, DAY),
+        roll_call_mark(Enrollment.student_id, Slot.id, DAY),
+    )
+
+
 @cache
 def _enrolled_select(
     for_some_children: bool, waiting_only: bool = False
@@ -117,13 +129,7 @@ def _enrolled_select(
     (and among ``student_ids``; and not yet handed over that day), built once like the
     roster's statements."""
     stmt: Select[uuid.UUID, time, time, Any, Any] = _over_slots_in_care(
-        select(
-            Enrollment.student_id,
-            Slot.start_time,
-            Slot.end_time,
-            on_leave(Enrollment.student_id, Slot.id, DAY).label("leave"),
-            roll_call_mark(Enrollment.student_id, Slot.id, DAY).label("mark"),
-        ),
+        select(Enrollment.student_id, *_slot_day()),
         waiting_only,
     )
     if for_some_children:
@@ -167,10 +173,12 @@ def slots_of_child(student_id: StudentColumn) -> LateralFromClause:
     return (
         _over_slots_in_care(
             select(
-                func.array_agg(Slot.start_time).label("starts"),
-                func.array_agg(Slot.end_time).label("ends"),
-                func.array_agg(on_leave(Enrollment.student_id, Slot.id, DAY)).label("leaves"),
-                func.array_agg(roll_call_mark(Enrollment.student_id, Slot.id, DAY)).label("marks"),
+                *(
+                    func.array_agg(column).label(name)
+                    for column, name in zip(
+                        _slot_day(), ("starts", "ends", "leaves", "marks"), strict=True
+                    )
+                )
             ).select_from(Enrollment),
             waiting_only=False,
         )
