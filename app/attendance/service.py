@@ -247,13 +247,15 @@ async def _alert_absences(
     """Tell every guardian, once per child, slot and day (the dedupe key), whatever is resent."""
     if not absent:
         return
-    rows = await session.execute(
-        _guardians_and_slot(),
-        {"slot_id": group.slot_id, "students": [e.student_id for e in absent]},
-    )
+    rows = (
+        await session.execute(
+            _guardians_and_slot(),
+            {"slot_id": group.slot_id, "students": [e.student_id for e in absent]},
+        )
+    ).all()
+    slot_name = rows[0][2] if rows else ""  # the same on every row
     guardians: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    slot_name = ""
-    for student_id, user_id, slot_name in rows:  # noqa: B007 (the slot is the same on each)
+    for student_id, user_id, _ in rows:
         guardians[student_id].append(user_id)
     for entry in absent:
         await notifications.notify(
