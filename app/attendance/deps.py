@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attendance import errors as _errors  # noqa: F401  (registers the messages)
-from app.auth.deps import Principal, StaffUser
+from app.auth.deps import StaffUser
 from app.auth.models import Role
 from app.core.database import SessionDep
 from app.core.errors import Forbidden, NotFound
+from app.core.principal import Principal
 from app.school.models import Group, GroupClass, SchoolClass
 
 

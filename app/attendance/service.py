@@ -27,9 +27,9 @@ from app.attendance.roster import (
     roster_select,
 )
 from app.attendance.schemas import RollCallIn
-from app.auth.deps import Principal
 from app.core import audit, clock
 from app.core.errors import Invalid
+from app.core.principal import Principal
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.school.models import Group, Guardian, School, Slot, Student, Term

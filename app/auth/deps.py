@@ -6,9 +6,7 @@ Object walls ("the parent of this student", "staff of this school") live in each
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -16,35 +14,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.errors import Refused
-from app.auth.models import STAFF_ROLES, Role
 from app.core.database import SessionDep, sessionmaker
 from app.core.errors import Forbidden, Unauthorized
 from app.core.idempotency import Idempotency, request_fingerprint
+from app.core.principal import STAFF_ROLES, Principal, Role
 from app.core.security import decode_access_token
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from `POST /auth/login`.")
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The caller as the access token names them (roles change at the next refresh)."""
-
-    id: uuid.UUID
-    roles: frozenset[str]
-    school_id: uuid.UUID | None
-
-    def has(self, *roles: Role) -> bool:
-        return any(r.value in self.roles for r in roles)
-
-    @property
-    def is_school_admin(self) -> bool:
-        return Role.SCHOOL_ADMIN.value in self.roles
-
-    def staff_school(self) -> uuid.UUID:
-        """The school a staff caller belongs to (staff tokens always carry one)."""
-        if self.school_id is None:
-            raise Forbidden()
-        return self.school_id
 
 
 async def current_principal(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, func
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -12,17 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
 from app.core.models import Base, IdMixin
+from app.core.principal import STAFF_ROLES, Role
 
-
-class Role(StrEnum):
-    PARENT = "parent"
-    TEACHER = "teacher"  # homeroom teacher and/or after-school group leader
-    DUTY = "duty"  # staff at the gate
-    SCHOOL_ADMIN = "school_admin"
-    DISTRICT_ADMIN = "district_admin"
-
-
-STAFF_ROLES = frozenset({Role.TEACHER, Role.DUTY, Role.SCHOOL_ADMIN})
+__all__ = ["STAFF_ROLES", "Role"]
 
 
 class User(IdMixin, Base):

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.core import clock
+from app.core.principal import Principal
 from app.demo import cast
 from app.demo.cast import ChildPlan, Plan
 from app.demo.world import DemoWorld

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import accounts, staff
 from app.auth import service as auth_service
-from app.auth.deps import Principal
 from app.auth.models import Role, User
 from app.auth.schemas import ChildIn, RegisterIn
 from app.core import audit, clock
+from app.core.principal import Principal
 from app.demo import cast
 from app.demo.calendar import term_around
 from app.demo.cast import GuardianPlan, Plan

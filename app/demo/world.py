@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.auth.deps import Principal
 from app.auth.models import User
+from app.core.principal import Principal
 from app.demo import cast
 from app.demo.calendar import TermPlan
 from app.demo.cast import ChildPlan

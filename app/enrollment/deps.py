@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from app.auth.deps import ParentUser, Principal, TeacherOrAdmin, require_roles
+from app.auth.deps import ParentUser, TeacherOrAdmin, require_roles
 from app.auth.models import Role
 from app.core.database import SessionDep
 from app.core.errors import NotFound
+from app.core.principal import Principal
 from app.enrollment import errors as _errors  # noqa: F401  (registers the messages)
 from app.enrollment.models import Enrollment
 from app.school import access

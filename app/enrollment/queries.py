@@ -11,10 +11,10 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, any_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.auth.models import Role, User
 from app.core.audit import AuditEvent
 from app.core.pagination import PageParams, paginate
+from app.core.principal import Principal
 from app.enrollment.models import (
     ON_ROSTER,
     Enrollment,

@@ -14,10 +14,10 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.auth.models import Role, User
 from app.core import clock
 from app.core.errors import Conflict, Forbidden
+from app.core.principal import Principal
 from app.enrollment import errors as _errors  # noqa: F401  (registers the messages)
 from app.enrollment import rules, seats
 from app.enrollment.errors import status_params

@@ -10,9 +10,9 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.core import clock
 from app.core.errors import Conflict, Invalid
+from app.core.principal import Principal
 from app.enrollment import errors as _errors  # noqa: F401  (registers the messages)
 from app.enrollment import rules, seats
 from app.enrollment.errors import status_params

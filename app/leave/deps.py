@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Path
 from sqlalchemy import select
 
-from app.auth.deps import CurrentUser, ParentUser, Principal, require_roles
+from app.auth.deps import CurrentUser, ParentUser, require_roles
 from app.auth.models import Role
 from app.core.database import SessionDep
 from app.core.errors import Forbidden, NotFound
+from app.core.principal import Principal
 from app.leave.models import LeaveRequest
 from app.leave.service import visible_to
 from app.school import access

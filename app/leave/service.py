@@ -9,11 +9,11 @@ from datetime import date
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.auth.models import Role
 from app.core import audit, clock
 from app.core.errors import Conflict, Forbidden, Invalid
 from app.core.pagination import PageParams, paginate
+from app.core.principal import Principal
 from app.enrollment.models import CLOSED, Enrollment, EnrollmentSlot
 from app.leave import errors as _errors  # noqa: F401  (registers the messages)
 from app.leave.models import CLAIMING, LeaveRequest, LeaveStatus

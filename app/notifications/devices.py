@@ -13,11 +13,11 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.auth.models import User
 from app.core import audit, clock
 from app.core.errors import Invalid
 from app.core.pagination import PageParams, paginate
+from app.core.principal import Principal
 from app.notifications import errors as _errors  # noqa: F401  (registers the messages)
 from app.notifications.models import Device, Platform
 

@@ -13,9 +13,9 @@ from sqlalchemy import Select, Uuid, and_, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.auth.models import User
 from app.core.errors import Forbidden, NotFound
+from app.core.principal import Principal
 from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
 from app.pickup import incidents
 from app.pickup.daystatus import day_statuses

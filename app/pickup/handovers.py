@@ -15,11 +15,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attendance.roster import day_params
-from app.auth.deps import Principal
 from app.auth.models import User
 from app.core import audit, clock
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
+from app.core.principal import Principal
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.pickup import errors as _errors  # noqa: F401  (registers the messages)

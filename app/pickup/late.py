@@ -13,10 +13,10 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.core import audit, clock, database
 from app.core.errors import NotFound
 from app.core.pagination import PageParams, paginate
+from app.core.principal import Principal
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.pickup import errors as _errors  # noqa: F401  (registers the messages)

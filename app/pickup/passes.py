@@ -15,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.auth.deps import Principal
 from app.auth.models import User
 from app.core import audit, clock
 from app.core.errors import Invalid, NotFound, TooManyRequests
 from app.core.pagination import PageParams, paginate
+from app.core.principal import Principal
 from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
 from app.pickup.identity import code_digest, mask_phone, new_pass_code, normalise_phone
 from app.pickup.models import (

@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.core import audit, clock
 from app.core.errors import Conflict, NotFound
+from app.core.principal import Principal
 from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
 from app.pickup.handovers import (
     ensure_in_care,

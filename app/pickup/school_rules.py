@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.core import audit
+from app.core.principal import Principal
 from app.pickup.models import PickupSettings
 from app.pickup.schemas import PickupSettingsPatch
 from app.school.models import DEFAULT_POLICY

@@ -12,10 +12,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.auth.models import STAFF_ROLES, Role
 from app.core import clock
 from app.core.errors import NotFound
+from app.core.principal import Principal
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.models import Guardian, School, SchoolClass, Student
 

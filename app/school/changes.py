@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.core import audit
+from app.core.principal import Principal
 from app.school.models import Group, SchoolClass, Slot, Student, Term
 
 

@@ -7,10 +7,10 @@ import uuid
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.auth.models import Role, User
 from app.core.errors import Conflict, Invalid
 from app.core.pagination import PageParams, paginate
+from app.core.principal import Principal
 from app.school import changes
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.integrity import delete_unless_referenced, flush_checked

@@ -13,10 +13,11 @@ from typing import Annotated
 from fastapi import Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import CurrentUser, Principal, SchoolAdmin, StaffUser, require_roles
+from app.auth.deps import CurrentUser, SchoolAdmin, StaffUser, require_roles
 from app.auth.models import Role
 from app.core.database import SessionDep
 from app.core.errors import Invalid, NotFound
+from app.core.principal import Principal
 from app.school import access
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.lookup import in_school

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.core.errors import Conflict, Invalid
 from app.core.pagination import PageParams, paginate
+from app.core.principal import Principal
 from app.school import changes
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.classes import require_teacher

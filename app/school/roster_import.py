@@ -11,9 +11,9 @@ from typing import Any, Literal
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.core import audit, clock
 from app.core.errors import Conflict
+from app.core.principal import Principal
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.integrity import CLASS_OF_STUDENT, violations_as
 from app.school.models import SchoolClass, Student

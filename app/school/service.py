@@ -9,9 +9,9 @@ from zoneinfo import available_timezones
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.core import audit
 from app.core.errors import Invalid, NotFound
+from app.core.principal import Principal
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.models import School
 from app.school.policy import Policy

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.auth.models import User
 from app.core import audit
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
+from app.core.principal import Principal
 from app.enrollment.models import Enrollment
 from app.school import changes
 from app.school import errors as _errors  # noqa: F401  (registers the messages)

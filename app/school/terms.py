@@ -8,9 +8,9 @@ from datetime import date, time, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.core.errors import Conflict, Invalid
 from app.core.pagination import PageParams, paginate
+from app.core.principal import Principal
 from app.enrollment.models import CLOSED, Enrollment, EnrollmentSlot
 from app.enrollment.slots import refresh_last_slots
 from app.school import changes

@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from app.auth.deps import ParentUser, Principal, SchoolAdmin, require_roles
+from app.auth.deps import ParentUser, SchoolAdmin, require_roles
 from app.auth.models import Role
 from app.core.database import SessionDep
+from app.core.principal import Principal
 from app.surveys import queries
 from app.surveys.models import Survey
 

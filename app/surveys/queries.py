@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.core import clock
 from app.core.errors import NotFound
 from app.core.pagination import PageParams, paginate
+from app.core.principal import Principal
 from app.core.schemas import Page
 from app.surveys import audience
 from app.surveys import errors as _errors  # noqa: F401  (registers the messages)

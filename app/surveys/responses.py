@@ -10,10 +10,10 @@ from sqlalchemy import Boolean, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.auth.models import User
 from app.core import audit, clock
 from app.core.errors import Conflict, Invalid, NotFound
+from app.core.principal import Principal
 from app.school.access import guarded_student
 from app.school.models import School, SchoolClass
 from app.surveys import audience

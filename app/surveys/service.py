@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.core import audit, clock
 from app.core.errors import Conflict, Invalid
+from app.core.principal import Principal
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.school.models import Guardian, School, SchoolClass, Student, Term

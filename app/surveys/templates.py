@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.deps import Principal
 from app.core.errors import Invalid
+from app.core.principal import Principal
 from app.school.models import Slot, Term
 from app.surveys import service
 from app.surveys.schemas import (
