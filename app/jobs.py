@@ -13,7 +13,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.attendance import missing as attendance_missing
 from app.auth import throttle, tokens
+from app.notifications import service as notifications
 from app.pickup import jobs as pickup_jobs
 
 
@@ -38,6 +40,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "pickup.purge_verification_failures", 3600.0, pickup_jobs.purge_verification_failures
     ),
+    # A group leader who forgot the roll hears of it within a minute of the 10-minute mark.
+    PeriodicJob("attendance.missing_roll_calls", 60.0, attendance_missing.alert_missing_roll_calls),
+    # Held review.pending pushes go out once their reviewer's quiet window has passed.
+    PeriodicJob("notifications.flush_coalesced", 60.0, notifications.flush_coalesced),
     PeriodicJob("auth.purge_refresh_tokens", 3600.0, _purge_refresh_tokens),
     PeriodicJob("auth.purge_throttle", 3600.0, _purge_login_throttle),
 )

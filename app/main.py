@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from app.announcements.router import router as announcements_router
 from app.attendance.router import router as attendance_router
 from app.audit.router import router as audit_router
 from app.auth import router as auth
@@ -52,6 +53,7 @@ TAGS = [
     {"name": "attendance", "description": "名单与点名 / Rosters and roll call"},
     {"name": "pickup", "description": "接送交接 / Gate pickup"},
     {"name": "surveys", "description": "意愿征询 / Surveys"},
+    {"name": "announcements", "description": "告家长书 / Announcements to families"},
     {"name": "notifications", "description": "通知 / Notifications"},
     {"name": "operations", "description": "运维 / Operations"},
 ]
@@ -93,6 +95,7 @@ def _routers() -> list[APIRouter]:
         attendance_router,
         pickup_router,
         surveys_router,
+        announcements_router,
         notifications_router,
         audit_router,
         health.router,

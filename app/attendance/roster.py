@@ -179,3 +179,9 @@ def group_members_select() -> Select[uuid.UUID]:
 def group_roster_select() -> Select[Any]:
     """One group's roster: ``roster_select`` for ``group_id`` and ``day_params``."""
     return roster_select().where(Group.id == bindparam("group_id"))
+
+
+def groups_with_children_select() -> Select[uuid.UUID]:
+    """The groups with at least one child on their roster on the day of ``day_params``
+    (callers narrow it, e.g. to candidate group ids)."""
+    return _on_rosters(select(Group.id).distinct())

@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import Role, User
+from app.auth.models import Role
 from app.core import clock
 from app.core.errors import Conflict, Forbidden
 from app.core.principal import Principal
@@ -30,7 +30,6 @@ from app.enrollment.models import (
 from app.enrollment.rules import ReviewMode
 from app.enrollment.schemas import ReviewIn
 from app.notifications.templates import Kind
-from app.school import access
 from app.school.models import School, Student, Term
 
 STAGE_OF_STATUS = {
@@ -38,21 +37,6 @@ STAGE_OF_STATUS = {
     EnrollmentStatus.PENDING_SCHOOL_REVIEW: ReviewStage.SCHOOL,
     EnrollmentStatus.WITHDRAWAL_PENDING: ReviewStage.WITHDRAWAL,
 }
-
-
-async def _acting_homeroom_teacher(
-    session: AsyncSession, school: School, student: Student
-) -> User | None:
-    teacher_id = await access.homeroom_teacher_id(session, student.class_id)
-    teacher = await session.get(User, teacher_id) if teacher_id else None
-    if (
-        teacher is None
-        or not teacher.is_active
-        or teacher.school_id != school.id
-        or Role.TEACHER.value not in teacher.roles
-    ):
-        return None
-    return teacher
 
 
 async def _check_reviewer(
@@ -65,7 +49,7 @@ async def _check_reviewer(
     """403 for someone who reviews no stage of this child; 409 for a reviewer out of turn."""
     student = await session.get(Student, enrollment.student_id)
     assert student is not None
-    teacher = await _acting_homeroom_teacher(session, school, student)
+    teacher = await rules.acting_homeroom_teacher(session, school.id, student)
     is_homeroom = teacher is not None and teacher.id == principal.id and principal.has(Role.TEACHER)
     if not (is_homeroom or principal.is_school_admin):
         raise Forbidden("enrollment.not_reviewer")

@@ -8,9 +8,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.models import Role, User
 from app.core import audit
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.notifications import service as notifications
+from app.notifications.templates import Kind
 from app.school import access
 from app.school.models import DEFAULT_POLICY, School, Student, Term
 
@@ -77,7 +79,10 @@ async def move(
     actor_id: uuid.UUID | None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Change the status and write the audit event saying who moved it, from where to where."""
+    """Change the status and write the audit event saying who moved it, from where to where.
+
+    An enrollment that comes to await a decision is put in its reviewers' queue.
+    """
     previous = enrollment.status
     enrollment.status = to
     await record(
@@ -86,6 +91,64 @@ async def move(
         action,
         actor_id=actor_id,
         data={"from": previous, "to": to.value, **(data or {})},
+    )
+    if to in AWAITING_REVIEW and previous != to:
+        await notify_reviewers(session, enrollment)
+
+
+# What each awaited decision is called in a reviewer's queue.
+AWAITING_REVIEW = {
+    EnrollmentStatus.PENDING_CLASS_REVIEW: "报名申请（班级审核）",
+    EnrollmentStatus.PENDING_SCHOOL_REVIEW: "报名申请（学校复核）",
+    EnrollmentStatus.WITHDRAWAL_PENDING: "退出申请",
+}
+
+
+async def acting_homeroom_teacher(
+    session: AsyncSession, school_id: uuid.UUID, student: Student
+) -> User | None:
+    """The child's homeroom teacher if they can act (set, active, a teacher of the school)."""
+    teacher_id = await access.homeroom_teacher_id(session, student.class_id)
+    teacher = await session.get(User, teacher_id) if teacher_id else None
+    if (
+        teacher is None
+        or not teacher.is_active
+        or teacher.school_id != school_id
+        or Role.TEACHER.value not in teacher.roles
+    ):
+        return None
+    return teacher
+
+
+async def reviewer_ids(session: AsyncSession, enrollment: Enrollment) -> list[uuid.UUID]:
+    """Who decides what the enrollment awaits: the homeroom teacher at class review (the
+    school's admins when no homeroom teacher can act), the school's admins otherwise."""
+    if enrollment.status == EnrollmentStatus.PENDING_CLASS_REVIEW:
+        student = await session.get(Student, enrollment.student_id)
+        assert student is not None
+        teacher = await acting_homeroom_teacher(session, enrollment.school_id, student)
+        if teacher is not None:
+            return [teacher.id]
+    return await access.school_admin_ids(session, enrollment.school_id)
+
+
+async def notify_reviewers(session: AsyncSession, enrollment: Enrollment) -> None:
+    """``review.pending`` to the reviewers: always in the inbox, pushes coalesced."""
+    student = await session.get(Student, enrollment.student_id)
+    assert student is not None
+    item = AWAITING_REVIEW[EnrollmentStatus(enrollment.status)]
+    await notifications.notify_coalesced(
+        session,
+        recipients=await reviewer_ids(session, enrollment),
+        kind=Kind.REVIEW_PENDING,
+        params={"item": f"{student.name}的{item}", "detail": f"{student.name}的{item}等待您审核"},
+        data={
+            "object_type": OBJECT_TYPE,
+            "enrollment_id": str(enrollment.id),
+            "student_id": str(enrollment.student_id),
+            "status": enrollment.status,
+        },
+        dedupe_key=f"review:{enrollment.id}:{enrollment.status}",
     )
 
 

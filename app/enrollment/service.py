@@ -128,6 +128,8 @@ async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn)
             **({"full_slots": [str(s.id) for s in full]} if full else {}),
         },
     )
+    if status in rules.AWAITING_REVIEW:
+        await rules.notify_reviewers(session, enrollment)
     return enrollment
 
 

@@ -33,6 +33,10 @@ register(
             "只有孩子的班主任或学校管理员可以审批请假。",
             "Only the child's homeroom teacher or a school admin may decide on leave.",
         ),
+        "leave.channel_required": (
+            "教职工代家长登记请假时，请注明方式（电话或书面）。",
+            "Staff recording a family's leave must give the channel (phone or paper).",
+        ),
         "leave.not_cancellable": (
             "只能撤销待审批或尚未开始的请假。",
             "Only a pending leave, or an approved one that has not started, can be cancelled.",

@@ -34,6 +34,7 @@ LEAVE_REQUEST_OUT: JsonDict = {
     "kind": "early_pickup",
     "reason": "家里有事，课后活动结束后由爷爷接走，不参加晚托",
     "status": "approved",
+    "channel": "app",
     "requested_by": PARENT,
     "created_at": "2026-11-26T07:30:00+08:00",
     "decided_by": TEACHER,

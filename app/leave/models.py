@@ -27,6 +27,12 @@ class LeaveStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class LeaveChannel(StrEnum):
+    APP = "app"  # asked by a guardian in the app
+    PHONE = "phone"  # given by phone, recorded by the homeroom teacher or an admin
+    PAPER = "paper"  # a written note, recorded by the homeroom teacher or an admin
+
+
 # Statuses that claim the child's days: a new request overlapping one of them is refused.
 CLAIMING = (LeaveStatus.PENDING, LeaveStatus.APPROVED)
 
@@ -39,6 +45,7 @@ class LeaveRequest(IdMixin, Base):
             "status IN ('pending', 'approved', 'rejected', 'cancelled')", name="status_known"
         ),
         CheckConstraint("kind IN ('sick', 'personal', 'early_pickup')", name="kind_known"),
+        CheckConstraint("channel IN ('app', 'phone', 'paper')", name="channel_known"),
         # The roster's on_leave lookup and the overlap check both go by child and dates.
         Index("ix_leave_requests_student_dates", "student_id", "start_date", "end_date"),
         Index("ix_leave_requests_school_created", "school_id", "created_at", "id"),
@@ -54,6 +61,9 @@ class LeaveRequest(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(16), default=LeaveStatus.PENDING)
+    channel: Mapped[str] = mapped_column(
+        String(8), default=LeaveChannel.APP, server_default=LeaveChannel.APP.value
+    )
     requested_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )

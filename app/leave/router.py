@@ -22,9 +22,11 @@ router = APIRouter(tags=["leave"])
 
 @router.post("/leave-requests", status_code=201, response_model=LeaveRequestOut)
 async def create_leave_request(
-    body: LeaveRequestIn, session: SessionDep, user: ParentUser, idem: Idempotent
+    body: LeaveRequestIn, session: SessionDep, user: LeaveReader, idem: Idempotent
 ) -> Response:
-    """Ask for leave for one's child (starts `pending`)."""
+    """A guardian asks for leave for their child (starts `pending`, the homeroom teacher is
+    told); or the homeroom teacher or an admin records, with `channel` `phone` or `paper`,
+    a leave the family gave in person (`approved` at once, the guardians are told)."""
     return await idem.run(201, lambda: service.create(session, user, body))
 
 

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from app.core.schemas import Input, Output
 from app.leave import examples
-from app.leave.models import LeaveKind, LeaveStatus
+from app.leave.models import LeaveChannel, LeaveKind, LeaveStatus
 
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 Comment = Annotated[str, StringConstraints(max_length=500)]
@@ -30,6 +30,15 @@ class LeaveRequestIn(Input):
     )
     kind: LeaveKind
     reason: Reason
+    channel: LeaveChannel = Field(
+        default=LeaveChannel.APP,
+        description=(
+            "`app` (default): a guardian asks, and the request starts `pending`. "
+            "`phone` or `paper`: the child's homeroom teacher or a school admin records "
+            "a leave the family gave in person; it is `approved` at once and the guardians "
+            "are told."
+        ),
+    )
 
 
 class LeaveDecisionIn(Input):
@@ -51,6 +60,7 @@ class LeaveRequestOut(Output):
     kind: LeaveKind
     reason: str
     status: LeaveStatus
+    channel: LeaveChannel
     requested_by: uuid.UUID | None
     created_at: datetime
     decided_by: uuid.UUID | None

@@ -16,7 +16,7 @@ from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
 from app.enrollment.models import CLOSED, Enrollment, EnrollmentSlot
 from app.leave import errors as _errors  # noqa: F401  (registers the messages)
-from app.leave.models import CLAIMING, LeaveRequest, LeaveStatus
+from app.leave.models import CLAIMING, LeaveChannel, LeaveRequest, LeaveStatus
 from app.leave.schemas import LeaveDecisionIn, LeaveRequestIn, LeaveRequestOut
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
@@ -56,7 +56,17 @@ def visible_to(principal: Principal) -> ColumnElement[bool]:
 async def create(
     session: AsyncSession, principal: Principal, body: LeaveRequestIn
 ) -> LeaveRequestOut:
-    student = await access.guarded_student(session, principal, body.student_id)
+    """A guardian asks for leave (``pending``), or the homeroom teacher or an admin records a
+    leave the family gave by phone or on paper (``approved`` at once, guardians told)."""
+    recorded = body.channel != LeaveChannel.APP
+    if recorded:
+        student = await access.visible_student(session, principal, body.student_id)
+        if not await _may_decide(session, principal, student.school_id, student):
+            raise Forbidden("leave.not_reviewer")
+    elif principal.has(Role.PARENT):
+        student = await access.guarded_student(session, principal, body.student_id)
+    else:
+        raise Invalid("leave.channel_required", field="channel")
     if body.end_date < body.start_date:
         raise Invalid("leave.dates_reversed", field="end_date")
     term = await session.scalar(
@@ -100,8 +110,11 @@ async def create(
         slot_ids=slot_ids,
         kind=body.kind,
         reason=body.reason,
-        status=LeaveStatus.PENDING,
+        status=LeaveStatus.APPROVED if recorded else LeaveStatus.PENDING,
+        channel=body.channel,
         requested_by=principal.id,
+        decided_by=principal.id if recorded else None,
+        decided_at=clock.now() if recorded else None,
     )
     session.add(leave)
     await session.flush()
@@ -118,9 +131,40 @@ async def create(
             "end_date": leave.end_date.isoformat(),
             "slot_ids": [str(s) for s in slot_ids] if slot_ids else None,
             "kind": leave.kind,
+            "channel": leave.channel,
+            "status": leave.status,
         },
     )
+    if recorded:
+        await _tell_guardians(session, leave, student)
+    else:
+        await _queue_for_reviewers(session, leave, student)
     return (await describe(session, [leave]))[0]
+
+
+async def _queue_for_reviewers(
+    session: AsyncSession, leave: LeaveRequest, student: Student
+) -> None:
+    """``review.pending`` to the homeroom teacher (the admins when the class has none)."""
+    teacher = await access.homeroom_teacher_id(session, student.class_id)
+    recipients = [teacher] if teacher else await access.school_admin_ids(session, leave.school_id)
+    item = f"{student.name}的请假申请"
+    await notifications.notify_coalesced(
+        session,
+        recipients=recipients,
+        kind=Kind.REVIEW_PENDING,
+        params={
+            "item": item,
+            "detail": f"{item}（{_chinese_date(leave.start_date)}至"
+            f"{_chinese_date(leave.end_date)}）等待您审批",
+        },
+        data={
+            "object_type": "leave_request",
+            "leave_request_id": str(leave.id),
+            "student_id": str(student.id),
+        },
+        dedupe_key=f"review:leave:{leave.id}",
+    )
 
 
 async def _enrolled_slots(
@@ -194,7 +238,7 @@ async def decide(
     """Approve or reject a pending request (the child's homeroom teacher or a school admin)."""
     await session.refresh(leave, with_for_update=True)
     student = await session.get_one(Student, leave.student_id)
-    if not await _is_reviewer(session, principal, leave, student):
+    if not await _may_decide(session, principal, leave.school_id, student):
         raise Forbidden("leave.not_reviewer")
     if leave.status != LeaveStatus.PENDING:
         raise Conflict("leave.not_pending")
@@ -214,6 +258,12 @@ async def decide(
         school_id=leave.school_id,
         data={"comment": leave.decision_comment},
     )
+    await _tell_guardians(session, leave, student)
+    return (await describe(session, [leave]))[0]
+
+
+async def _tell_guardians(session: AsyncSession, leave: LeaveRequest, student: Student) -> None:
+    """``leave.decided`` to every guardian of the child."""
     await notifications.notify(
         session,
         recipients=await access.guardian_ids(session, student.id),
@@ -222,23 +272,23 @@ async def decide(
             "student_name": student.name,
             "start_date": _chinese_date(leave.start_date),
             "end_date": _chinese_date(leave.end_date),
-            "outcome": OUTCOME[outcome],
+            "outcome": OUTCOME[LeaveStatus(leave.status)],
             "comment": f"老师留言：{leave.decision_comment}" if leave.decision_comment else "",
         },
         data={
             "leave_request_id": str(leave.id),
             "student_id": str(student.id),
-            "status": outcome.value,
+            "status": leave.status,
         },
         dedupe_key=f"leave:{leave.id}",
     )
-    return (await describe(session, [leave]))[0]
 
 
-async def _is_reviewer(
-    session: AsyncSession, principal: Principal, leave: LeaveRequest, student: Student
+async def _may_decide(
+    session: AsyncSession, principal: Principal, school_id: uuid.UUID, student: Student
 ) -> bool:
-    if principal.school_id != leave.school_id:
+    """The child's homeroom teacher or an admin of the child's school."""
+    if principal.school_id != school_id:
         return False
     if principal.is_school_admin:
         return True

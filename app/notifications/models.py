@@ -102,3 +102,27 @@ class Device(IdMixin, Base):
     registered_at: Mapped[datetime] = mapped_column(default=clock.now)  # last (re-)registration
     deactivated_at: Mapped[datetime | None]
     deactivated_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class PushCoalescing(Base):
+    """When a user was last pushed a notice of a coalesced kind, and since when one is held.
+
+    Coalesced kinds (``review.pending``) always reach the inbox; their pushes go out at most
+    once per window per user. A notice arriving inside the window is held
+    (``held_since``) and the worker's ``notifications.flush_coalesced`` job pushes the
+    newest unread one, with its count, once the window has passed.
+    """
+
+    __tablename__ = "push_coalescing"
+    __table_args__ = (
+        Index(
+            "ix_push_coalescing_held", "held_since", postgresql_where=text("held_since IS NOT NULL")
+        ),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_push_at: Mapped[datetime | None]
+    held_since: Mapped[datetime | None]

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Uuid, bindparam, func, select, text, update
+from sqlalchemy import Boolean, DateTime, Uuid, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.pagination import PageParams, paginate
 from app.notifications import errors as _errors  # noqa: F401  (registers the messages)
+from app.notifications import repository
 from app.notifications.models import Notification
 from app.notifications.templates import TEMPLATES, render
 
@@ -55,6 +57,7 @@ WITH inbox AS (
         (id, notification_id, device_id, status, attempts, next_attempt_at, created_at)
     SELECT gen_random_uuid(), inbox.id, addresses.id, 'pending', 0, :now, :now
     FROM inbox JOIN addresses USING (user_id)
+    WHERE :push
 )
 SELECT id FROM inbox
 """
@@ -62,6 +65,7 @@ SELECT id FROM inbox
     bindparam("recipients", type_=ARRAY(Uuid())),
     bindparam("data", type_=JSONB),
     bindparam("now", type_=DateTime(timezone=True)),
+    bindparam("push", type_=Boolean),
 )
 
 
@@ -73,6 +77,7 @@ async def notify(
     params: dict[str, Any],
     data: dict[str, Any],
     dedupe_key: str | None = None,
+    push: bool = True,
 ) -> list[uuid.UUID]:
     """Write one inbox entry per recipient and one outbox row per active device of each.
 
@@ -81,6 +86,7 @@ async def notify(
     notification with that key gets nothing new. A recipient who signed in with WeChat has
     their openid adopted as a push address the first time (once the device row exists it
     decides: deactivated means no WeChat pushes until the mini-program registers it again).
+    With ``push=False`` only the inbox entries are written (``notify_coalesced`` pushes).
     Returns the ids of the new notifications.
     """
     if kind not in TEMPLATES:
@@ -102,9 +108,74 @@ async def notify(
             "data": data,
             "dedupe_key": dedupe_key,
             "now": clock.now(),
+            "push": push,
         },
     )
     return list(created)
+
+
+# A reviewer with 45 children gets every item in the inbox, but at most one push per window.
+COALESCE_WINDOW = timedelta(minutes=5)
+
+
+async def notify_coalesced(
+    session: AsyncSession,
+    *,
+    recipients: Iterable[uuid.UUID],
+    kind: str,
+    params: dict[str, Any],
+    data: dict[str, Any],
+    dedupe_key: str | None = None,
+) -> list[uuid.UUID]:
+    """Like ``notify``, but each recipient is pushed at most once per ``COALESCE_WINDOW``.
+
+    Every notice reaches the inbox at once, its text carrying ``pending``: the recipient's
+    unread notices of this kind, this one included. The first notice after a quiet window
+    is pushed at once; later ones are held, and the worker's ``flush_coalesced`` job pushes
+    the newest unread one (with its count) when the window has passed.
+    """
+    created: list[uuid.UUID] = []
+    now = clock.now()
+    for recipient in sorted(set(recipients)):  # one order: concurrent notices cannot deadlock
+        pending = await repository.unread_count_of_kind(session, recipient, kind) + 1
+        ids = await notify(
+            session,
+            recipients=[recipient],
+            kind=kind,
+            params={**params, "pending": pending},
+            data=data,
+            dedupe_key=dedupe_key,
+            push=False,
+        )
+        if not ids:
+            continue
+        created.extend(ids)
+        state = await repository.lock_coalescing(session, recipient, kind)
+        if state.last_push_at is None or state.last_push_at <= now - COALESCE_WINDOW:
+            await repository.push(session, ids[0], now)
+            state.last_push_at, state.held_since = now, None
+        elif state.held_since is None:
+            state.held_since = now
+    await session.flush()
+    return created
+
+
+async def flush_coalesced(session: AsyncSession, now: datetime) -> int:
+    """Push the held coalesced notices whose window has passed (a periodic worker job).
+
+    Each recipient gets one push: their newest unread notice of the kind, which names how
+    many are waiting. Safe to run from several workers (rows are claimed SKIP LOCKED).
+    """
+    pushed = 0
+    for state in await repository.held_due(session, now - COALESCE_WINDOW):
+        newest = await repository.newest_unread(session, state.user_id, state.kind)
+        if newest is not None:
+            await repository.push(session, newest, now)
+            state.last_push_at = now
+            pushed += 1
+        state.held_since = None
+    await session.flush()
+    return pushed
 
 
 async def list_inbox(

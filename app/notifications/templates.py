@@ -17,6 +17,10 @@ class Kind(StrEnum):
     ENROLLMENT_DECIDED = "enrollment.decided"
     ENROLLMENT_PROMOTED = "enrollment.promoted"
     SURVEY_PUBLISHED = "survey.published"
+    REVIEW_PENDING = "review.pending"
+    ROLLCALL_MISSING = "rollcall.missing"
+    STAFF_VETTING_EXPIRING = "staff.vetting_expiring"
+    ANNOUNCEMENT_PUBLISHED = "announcement.published"
 
 
 TEMPLATES: dict[str, tuple[str, str]] = {
@@ -66,6 +70,22 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     Kind.SURVEY_PUBLISHED: (
         "新的意愿征询：{title}",
         "学校发布了「{title}」，请在{closes_at}前为{student_name}填写。",
+    ),
+    Kind.REVIEW_PENDING: (
+        "待审核：{item}",
+        "{detail}。您当前共有{pending}项待审核事项。",
+    ),
+    Kind.ROLLCALL_MISSING: (
+        "尚未点名：{group_name}",
+        "{group_name}的{slot_name}已于{start_time}开始，至今未点名，请尽快完成点名。",
+    ),
+    Kind.STAFF_VETTING_EXPIRING: (
+        "资格审查即将到期：{staff_name}",
+        "{staff_name}（{organisation}）的资格审查将于{valid_until}到期，请及时复审。",
+    ),
+    Kind.ANNOUNCEMENT_PUBLISHED: (
+        "{title}",
+        "{summary}",
     ),
 }
 

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import STAFF_ROLES, Role
+from app.auth.models import STAFF_ROLES, Role, User
 from app.core import clock
 from app.core.errors import NotFound
 from app.core.principal import Principal
@@ -65,6 +65,20 @@ async def guardian_ids(session: AsyncSession, student_id: uuid.UUID) -> list[uui
         select(Guardian.user_id)
         .where(Guardian.student_id == student_id)
         .order_by(Guardian.created_at)
+    )
+    return list(rows)
+
+
+async def school_admin_ids(session: AsyncSession, school_id: uuid.UUID) -> list[uuid.UUID]:
+    """The active admin accounts of a school (recipients of the school's office notices)."""
+    rows = await session.scalars(
+        select(User.id)
+        .where(
+            User.school_id == school_id,
+            User.is_active,
+            User.roles.contains([Role.SCHOOL_ADMIN.value]),
+        )
+        .order_by(User.id)
     )
     return list(rows)
 
