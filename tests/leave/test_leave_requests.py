@@ -176,12 +176,21 @@ class TestAsking:
         assert response.status_code == 404
         assert "王小明" not in response.text
 
-    @pytest.mark.parametrize("who", ["homeroom", "admin", "duty"])
-    async def test_only_parents_ask(
+    async def test_duty_staff_neither_ask_nor_record(
+        self, client: httpx.AsyncClient, campus: Campus
+    ) -> None:
+        response = await ask(client, leave_body(campus), campus.duty)
+        assert response.status_code == 403
+        response = await ask(client, leave_body(campus, channel="phone"), campus.duty)
+        assert response.status_code == 403
+
+    @pytest.mark.parametrize("who", ["homeroom", "admin"])
+    async def test_staff_asking_in_the_app_must_say_how_the_family_asked(
         self, client: httpx.AsyncClient, campus: Campus, who: str
     ) -> None:
         response = await ask(client, leave_body(campus), getattr(campus, who))
-        assert response.status_code == 403
+        assert response.status_code == 422
+        assert response.json()["code"] == "leave.channel_required"
 
     @pytest.mark.parametrize(
         "change",
