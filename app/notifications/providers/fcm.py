@@ -31,7 +31,9 @@ HTTP_TIMEOUT_SECONDS = 15
 MAX_BATCH = 500
 
 # The urgent kinds wake the phone; the rest may wait for the next Doze window.
-URGENT_KINDS = frozenset({"pickup.handed_over", "pickup.late", "attendance.absent"})
+URGENT_KINDS = frozenset(
+    {"pickup.handed_over", "pickup.late", "attendance.absent", "rollcall.missing"}
+)
 
 
 def endpoint_url(template: str, project_id: str) -> str:
