@@ -25,7 +25,8 @@ STAFF_KINDS = [
 @pytest.mark.parametrize("kind", STAFF_KINDS)
 def test_each_kind_has_a_template_and_an_fcm_payload_naming_it(kind: Kind) -> None:
     assert kind in TEMPLATES
-    title, body = render(kind, {"item": "王小明的请假申请", "group_name": "三年级2班"})
+    params = {"item": "王小明的请假申请", "group_name": "三年级2班", "title": "告家长书"}
+    title, body = render(kind, {**params, "summary": "内容", "staff_name": "张教练"})
     assert title and body
     notification_id = uuid.uuid4()
     push = Push(
