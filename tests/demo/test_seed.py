@@ -109,10 +109,14 @@ async def test_the_services_kept_their_rules(
         "enrollment.reviewed",
         "enrollment.reviewed",
     ]
-    # The family heard of each decision on 陈思琪's application, and of the survey.
+    # The family heard of each decision on 陈思琪's application, the survey and the notice.
     parent = await _login(client, cast.LIN_JING.phone)
     inbox = (await client.get("/notifications", headers=parent)).json()["items"]
-    assert {n["kind"] for n in inbox} == {"enrollment.decided", "survey.published"}
+    assert {n["kind"] for n in inbox} == {
+        "enrollment.decided",
+        "survey.published",
+        "announcement.published",
+    }
     # Some guardians are two to a child; every child has at least one.
     links = await session.execute(
         select(Guardian.student_id, func.count()).group_by(Guardian.student_id)
@@ -125,6 +129,20 @@ async def test_the_services_kept_their_rules(
     assert [(r["student_name"], r["kind"]) for r in pending["items"]] == [
         ("刘子涵", "early_pickup")
     ]
+    # ...which is in 张老师's work queue, beside the applications she reviewed.
+    queue = (await client.get("/notifications", headers=teacher)).json()["items"]
+    assert "待审核：刘子涵的请假申请" in [
+        n["title"] for n in queue if n["kind"] == "review.pending"
+    ]
+    # The office's notice: a third of the families acknowledged it, the rest are listed.
+    notices = (await client.get("/announcements", headers=admin)).json()["items"]
+    assert [n["title"] for n in notices] == ["关于冬季课后服务安全事项的告家长书"]
+    receipts = (
+        await client.get(f"/announcements/{notices[0]['id']}/receipts", headers=admin)
+    ).json()
+    assert receipts["audience"] == 120
+    assert 0 < receipts["acknowledged"] < receipts["read"] < receipts["audience"]
+    assert len(receipts["pending"]) == receipts["audience"] - receipts["acknowledged"]
     me = (await client.get("/me", headers=parent)).json()
     persons = (
         await client.get(f"/students/{me['children'][0]['id']}/pickup-persons", headers=parent)
