@@ -257,6 +257,7 @@ async def change_password(
         raise Refused(Invalid("auth.password_incorrect", field="current_password"))
     accounts.check_password(body.new_password, username=user.username, field="new_password")
     user.password_hash = await accounts.hash_password(body.new_password)
+    tokens.end_access_tokens(user)
     revoked = await tokens.revoke_all(session, user.id, "password_changed")
     await audit.record(
         session,

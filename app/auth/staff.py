@@ -1,8 +1,8 @@
 """A school's staff accounts, managed by its admins: create, list, change roles, deactivate.
 
-Role and activation changes reach a signed-in member at their next refresh at the latest
-(the refresh reads them from the database); deactivation and password resets also end
-every sign-in at once.
+A change of roles, activation or password ends the member's access tokens at once (401 on
+their next request); after a role change their next refresh brings the new roles, while
+deactivation and password resets also end every sign-in.
 """
 
 from __future__ import annotations
@@ -176,6 +176,8 @@ async def update(
 
     if not changes:
         return user
+    if changes.keys() & {"roles", "is_active", "password"}:
+        tokens.end_access_tokens(user)  # their tokens in hand say otherwise: 401 from now on
     await session.flush()
     if "is_active" in changes and not active:
         changes["sessions_ended"] = await tokens.revoke_all(session, user.id, "deactivated")
