@@ -18,13 +18,12 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
-from typing import Any
 
-from sqlalchemy import Select, Uuid, and_, bindparam, delete, exists, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import errors as _errors  # noqa: F401  (registers the messages)
+from app.auth import repository
 from app.auth.errors import Refused
 from app.auth.models import RefreshFamily, RefreshToken, User
 from app.core import audit, clock
@@ -73,24 +72,6 @@ def _access_token(user: User, family_id: uuid.UUID) -> tuple[str, int]:
     )
 
 
-@cache
-def _check_select(signed_in: bool) -> Select[*tuple[Any, ...]]:
-    """The account (and with ``signed_in`` the token's family) a token names, by primary key.
-
-    Built once (every request runs it); the values are bound parameters.
-    """
-    user_id = bindparam("user_id", type_=Uuid())
-    stmt: Select[*tuple[Any, ...]] = select(
-        User.roles, User.school_id, User.is_active, User.token_version
-    ).where(User.id == user_id)
-    if not signed_in:
-        return stmt
-    family_id = bindparam("family_id", type_=Uuid())
-    return stmt.add_columns(RefreshFamily.revoked_at).join(
-        RefreshFamily, and_(RefreshFamily.id == family_id, RefreshFamily.user_id == User.id)
-    )
-
-
 async def principal_for(session: AsyncSession, claims: Claims) -> Principal | None:
     """The caller a validly signed access token speaks for now, or ``None`` (refuse it: 401).
 
@@ -101,7 +82,8 @@ async def principal_for(session: AsyncSession, claims: Claims) -> Principal | No
     """
     signed_in = claims.family_id is not None
     params = {"user_id": claims.sub, "family_id": claims.family_id}
-    row = (await session.execute(_check_select(signed_in), params)).one_or_none()
+    stmt = repository.access_check_select(signed_in=signed_in)
+    row = (await session.execute(stmt, params)).one_or_none()
     if row is None or not row.is_active or row.token_version != claims.version:
         return None
     if signed_in and row.revoked_at is not None:
