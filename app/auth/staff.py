@@ -138,8 +138,12 @@ async def update(
 ) -> User:
     if body.roles is not None or body.is_active is not None:
         await _lock_staff_changes(session, school_id)
-    # Read after the lock, so a change committed while we waited is the one we build on.
-    user = await session.get(User, user_id, populate_existing=True)
+    # Read after the lock, so a change committed while we waited is the one we build on;
+    # the member's row is locked too, so two edits of one member never lose a token_version
+    # bump (NO KEY: rows referencing the member are not held up).
+    user = await session.get(
+        User, user_id, populate_existing=True, with_for_update={"key_share": True}
+    )
     if user is None or user.school_id != school_id:
         raise NotFound("staff.not_found")
     if body.password is not None:

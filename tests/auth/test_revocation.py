@@ -206,6 +206,25 @@ class TestRoleChange:
         assert (me.json()["roles"], me.json()["school_id"]) == (["parent"], None)
 
 
+class TestConcurrentChanges:
+    async def test_edits_of_one_member_at_once_each_end_the_tokens(
+        self, client: httpx.AsyncClient, session: AsyncSession, school: School, admin_b: User
+    ) -> None:
+        teacher = await create_user(session, roles=[Role.TEACHER], school=school)
+        await session.commit()
+        pair = await login(client, teacher)
+
+        bodies = [{"roles": ["duty"]}] + [{"password": f"{NEW_PASSWORD}-{i}"} for i in range(3)]
+        responses = await asyncio.gather(
+            *(client.patch(f"/staff/{teacher.id}", json=b, headers=auth(admin_b)) for b in bodies)
+        )
+
+        assert [r.status_code for r in responses] == [200] * 4
+        stored = await _stored(session, teacher)
+        assert (stored.roles, stored.token_version) == (["duty"], 4)  # no bump lost
+        assert (await client.get("/me", headers=bearer(pair))).status_code == 401
+
+
 class TestPasswordChange:
     async def test_an_admins_reset_ends_the_members_tokens(
         self, client: httpx.AsyncClient, session: AsyncSession, school: School, admin_b: User
