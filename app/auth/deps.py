@@ -13,6 +13,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth import tokens
 from app.auth.errors import Refused
 from app.core.database import SessionDep, sessionmaker
 from app.core.errors import Forbidden, Unauthorized
@@ -25,13 +26,22 @@ _bearer = HTTPBearer(auto_error=False, description="Access token from `POST /aut
 
 async def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: SessionDep,
 ) -> Principal:
+    """The caller, as the database says now: the token's account and sign-in are checked.
+
+    A signature alone is not enough: a deactivated, deleted or changed account, or a
+    logged-out sign-in, is 401 at once. One query, in the request's own transaction.
+    """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized()
     claims = decode_access_token(credentials.credentials)
     if claims is None:
         raise Unauthorized("auth.token_invalid")
-    return Principal(id=claims.sub, roles=claims.roles, school_id=claims.school_id)
+    principal = await tokens.principal_for(session, claims)
+    if principal is None:
+        raise Unauthorized("auth.token_invalid")
+    return principal
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]

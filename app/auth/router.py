@@ -83,15 +83,20 @@ async def wechat_login(body: WeChatLoginIn, session: SessionDep) -> tokens.Token
 async def refresh_tokens(body: RefreshIn, session: RecordingSessionDep) -> tokens.TokenPair:
     """Trade a refresh token for a new pair; the old refresh token is spent.
 
-    Presenting a spent token again revokes its whole family (every token rotated from
-    the same login): 401 `auth.refresh_invalid`, and that device must log in again.
+    Presenting a spent token again within 10 seconds of its rotation (one app refreshing
+    twice at once) answers another pair of the same family. Later, it revokes its whole
+    family (every token rotated from the same login, and their access tokens): 401
+    `auth.refresh_invalid`, and that device must log in again.
     """
     return await tokens.refresh(session, body.refresh_token)
 
 
 @router.post("/auth/logout", status_code=204, response_class=Response)
 async def logout(body: RefreshIn, session: SessionDep) -> Response:
-    """End the sign-in the refresh token belongs to (an unknown token is not an error)."""
+    """End the sign-in the refresh token belongs to (an unknown token is not an error).
+
+    Its refresh tokens and the access tokens issued to it are refused from now on.
+    """
     await tokens.logout(session, body.refresh_token)
     return Response(status_code=204)
 
@@ -176,9 +181,10 @@ async def update_staff(
 ) -> StaffOut:
     """Change a staff member's name, phone, roles or password, or (de)activate them.
 
-    Roles and activation reach a signed-in member at their next token refresh;
-    deactivation and a password reset end their sign-ins at once. Removing the school's
-    last active admin: 409 `staff.last_admin`.
+    A change of roles, activation or password ends the member's access tokens at once
+    (401; after a role change their next refresh brings the new roles); deactivation and
+    a password reset also end their sign-ins. Removing the school's last active admin:
+    409 `staff.last_admin`.
     """
     user = await staff.update(session, admin.staff_school(), admin.id, staff_id, body)
     return StaffOut.model_validate(user)

@@ -180,8 +180,11 @@ async def _children(session: AsyncSession, user_id: uuid.UUID) -> list[Child]:
     return [Child(id=i, name=n, class_name=c, relationship=r) for i, n, c, r in rows]
 
 
-async def _account(session: AsyncSession, user_id: uuid.UUID) -> User:
-    user = await session.get(User, user_id)
+async def _account(session: AsyncSession, user_id: uuid.UUID, *, lock: bool = False) -> User:
+    """The caller's row; ``lock`` holds it (NO KEY) for a change that must not be lost."""
+    user = await session.get(
+        User, user_id, populate_existing=lock, with_for_update={"key_share": True} if lock else None
+    )
     if user is None:  # a valid token for an account that no longer exists
         raise Unauthorized("auth.token_invalid")
     return user
@@ -241,7 +244,7 @@ async def change_password(
     session: AsyncSession, user_id: uuid.UUID, body: PasswordChangeIn, *, ip: str | None
 ) -> None:
     """Replace the caller's password; every sign-in ends, this one too (log in again)."""
-    user = await _account(session, user_id)
+    user = await _account(session, user_id, lock=True)  # its token_version is bumped
     account = user.username or f"user:{user.id}"
     await throttle.LOGIN.guard(session, account=account, ip=ip)
     if not await accounts.verify_password(user.password_hash, body.current_password):
@@ -257,6 +260,7 @@ async def change_password(
         raise Refused(Invalid("auth.password_incorrect", field="current_password"))
     accounts.check_password(body.new_password, username=user.username, field="new_password")
     user.password_hash = await accounts.hash_password(body.new_password)
+    tokens.end_access_tokens(user)
     revoked = await tokens.revoke_all(session, user.id, "password_changed")
     await audit.record(
         session,

@@ -1,8 +1,8 @@
 """A school's staff accounts, managed by its admins: create, list, change roles, deactivate.
 
-Role and activation changes reach a signed-in member at their next refresh at the latest
-(the refresh reads them from the database); deactivation and password resets also end
-every sign-in at once.
+A change of roles, activation or password ends the member's access tokens at once (401 on
+their next request); after a role change their next refresh brings the new roles, while
+deactivation and password resets also end every sign-in.
 """
 
 from __future__ import annotations
@@ -138,8 +138,12 @@ async def update(
 ) -> User:
     if body.roles is not None or body.is_active is not None:
         await _lock_staff_changes(session, school_id)
-    # Read after the lock, so a change committed while we waited is the one we build on.
-    user = await session.get(User, user_id, populate_existing=True)
+    # Read after the lock, so a change committed while we waited is the one we build on;
+    # the member's row is locked too, so two edits of one member never lose a token_version
+    # bump (NO KEY: rows referencing the member are not held up).
+    user = await session.get(
+        User, user_id, populate_existing=True, with_for_update={"key_share": True}
+    )
     if user is None or user.school_id != school_id:
         raise NotFound("staff.not_found")
     if body.password is not None:
@@ -176,6 +180,8 @@ async def update(
 
     if not changes:
         return user
+    if changes.keys() & {"roles", "is_active", "password"}:
+        tokens.end_access_tokens(user)  # their tokens in hand say otherwise: 401 from now on
     await session.flush()
     if "is_active" in changes and not active:
         changes["sessions_ended"] = await tokens.revoke_all(session, user.id, "deactivated")

@@ -48,10 +48,20 @@ class Claims:
     roles: frozenset[str]
     school_id: uuid.UUID | None
     jti: str
+    # The sign-in (refresh family) the token was issued to: logging it out ends the token.
+    # ``None`` only for tokens minted outside a sign-in (tests, the benchmark's load).
+    family_id: uuid.UUID | None = None
+    # The account's ``token_version`` at issue; a role, activation or password change bumps it.
+    version: int = 0
 
 
 def create_access_token(
-    user_id: uuid.UUID, roles: list[str], school_id: uuid.UUID | None
+    user_id: uuid.UUID,
+    roles: list[str],
+    school_id: uuid.UUID | None,
+    *,
+    family_id: uuid.UUID | None = None,
+    version: int = 0,
 ) -> tuple[str, int]:
     """A signed access token and its lifetime in seconds."""
     issued = clock.now()
@@ -63,7 +73,10 @@ def create_access_token(
         "exp": int((issued + ACCESS_TOKEN_TTL).timestamp()),
         "jti": uuid.uuid4().hex,
         "typ": "access",
+        "ver": version,
     }
+    if family_id is not None:
+        payload["fid"] = str(family_id)
     token = jwt.encode(payload, get_settings().signing_secret(), algorithm=JWT_ALGORITHM)
     return token, int(ACCESS_TOKEN_TTL.total_seconds())
 
@@ -109,11 +122,17 @@ def _verified_token(token: str, secret: str) -> tuple[Claims, int] | None:
         roles = payload.get("roles")
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             return None
+        family = payload.get("fid")
+        version = payload.get("ver", 0)
+        if type(version) is not int:  # a bool is an int to isinstance
+            return None
         claims = Claims(
             sub=uuid.UUID(str(payload["sub"])),
             roles=frozenset(roles),
             school_id=uuid.UUID(school) if school else None,
             jti=str(payload.get("jti", "")),
+            family_id=uuid.UUID(family) if family is not None else None,
+            version=version,
         )
         return claims, int(payload["exp"])
     except (JWTError, KeyError, ValueError, TypeError, AttributeError):
