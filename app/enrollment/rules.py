@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit
 from app.enrollment.models import Enrollment, EnrollmentStatus
+from app.fees import service as fees
 from app.notifications import service as notifications
 from app.school import access
 from app.school.models import DEFAULT_POLICY, School, Student, Term
@@ -77,7 +78,11 @@ async def move(
     actor_id: uuid.UUID | None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Change the status and write the audit event saying who moved it, from where to where."""
+    """Change the status and write the audit event saying who moved it, from where to where.
+
+    Fees follow in the same transaction: a bill when the enrollment becomes active, pro-rata
+    refunds when a withdrawal stands.
+    """
     previous = enrollment.status
     enrollment.status = to
     await record(
@@ -87,6 +92,10 @@ async def move(
         actor_id=actor_id,
         data={"from": previous, "to": to.value, **(data or {})},
     )
+    if to is EnrollmentStatus.ACTIVE and previous != EnrollmentStatus.WITHDRAWAL_PENDING:
+        await fees.enrollment_activated(session, enrollment)
+    elif to is EnrollmentStatus.WITHDRAWN:
+        await fees.enrollment_withdrawn(session, enrollment, actor_id)
 
 
 async def notify_family(

@@ -24,6 +24,7 @@ from app.enrollment.models import (
 )
 from app.enrollment.schemas import EnrollmentChange, EnrollmentIn, WithdrawIn
 from app.enrollment.slots import last_slot_of
+from app.fees import service as fees
 from app.school import access
 from app.school.models import School, Slot, Term
 
@@ -128,6 +129,8 @@ async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn)
             **({"full_slots": [str(s.id) for s in full]} if full else {}),
         },
     )
+    if status is EnrollmentStatus.ACTIVE:
+        await fees.enrollment_activated(session, enrollment)
     return enrollment
 
 

@@ -17,6 +17,8 @@ class Kind(StrEnum):
     ENROLLMENT_DECIDED = "enrollment.decided"
     ENROLLMENT_PROMOTED = "enrollment.promoted"
     SURVEY_PUBLISHED = "survey.published"
+    FEE_DUE = "fee.due"
+    FEE_REFUNDED = "fee.refunded"
 
 
 TEMPLATES: dict[str, tuple[str, str]] = {
@@ -66,6 +68,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     Kind.SURVEY_PUBLISHED: (
         "新的意愿征询：{title}",
         "学校发布了「{title}」，请在{closes_at}前为{student_name}填写。",
+    ),
+    Kind.FEE_DUE: (
+        "课后服务费账单：{student_name}{period}",
+        "{student_name}{period}课后服务费{amount}元{waived}，应缴{due}元，请于{due_date}前缴纳。",
+    ),
+    Kind.FEE_REFUNDED: (
+        "课后服务费退费{amount}元",
+        "{student_name}{period}课后服务费因{reason}退还{amount}元，{channel}。",
     ),
 }
 
