@@ -49,4 +49,3 @@ def fake_pay(tmp_path: Path) -> Iterator[FakeWeChatPay]:
     yield fake
     wechatpay.use_client_factory(None)
     use_settings(previous)
-

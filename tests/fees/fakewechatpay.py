@@ -26,7 +26,7 @@ PUBLIC_KEY_ID = "PUB_KEY_ID_0114232134912410000000000000"
 API_BASE = "https://wechatpay.test"
 NOTIFY_URL = "https://kehou.test/api/v1/payments/wechat/notify"
 
-_AUTH = re.compile(r'^WECHATPAY2-SHA256-RSA2048 (.+)$')
+_AUTH = re.compile(r"^WECHATPAY2-SHA256-RSA2048 (.+)$")
 
 
 def _key() -> rsa.RSAPrivateKey:
@@ -93,8 +93,10 @@ class FakeWeChatPay:
             return False
         path = request.url.raw_path.decode()
         message = (
-            f"{request.method}\n{path}\n{fields['timestamp']}\n{fields['nonce_str']}\n"
-        ).encode() + request.content + b"\n"
+            (f"{request.method}\n{path}\n{fields['timestamp']}\n{fields['nonce_str']}\n").encode()
+            + request.content
+            + b"\n"
+        )
         try:
             self.merchant_key.public_key().verify(
                 base64.b64decode(fields["signature"]), message, padding.PKCS1v15(), hashes.SHA256()
@@ -194,13 +196,13 @@ class FakeWeChatPay:
             )
         return body, headers
 
-    def paid(self, out_trade_no: str, **overrides: Any) -> tuple[bytes, dict[str, str]]:
+    def paid(self, trade_no: str, /, **overrides: Any) -> tuple[bytes, dict[str, str]]:
         """The TRANSACTION.SUCCESS callback of an order placed with this fake."""
-        order = self.orders[out_trade_no]
+        order = self.orders[trade_no]
         resource = {
             "mchid": MCHID,
             "appid": APPID,
-            "out_trade_no": out_trade_no,
+            "out_trade_no": trade_no,
             "transaction_id": f"4200{secrets.token_hex(10)}",
             "trade_type": "JSAPI",
             "trade_state": "SUCCESS",
