@@ -156,7 +156,7 @@ async def pending_refunds(
         .limit(limit)
         .with_for_update(of=BillRefund, skip_locked=True)
     )
-    return [(refund, payment) for refund, payment in rows.tuples()]
+    return [(row[0], row[1]) for row in rows]
 
 
 async def remember_nonce(session: AsyncSession, nonce: str) -> bool:
@@ -201,4 +201,4 @@ async def statement_rows(
         .where(Bill.school_id == school_id, Bill.period_start.between(first, last))
         .order_by(Bill.id, Slot.start_time)
     )
-    return list(rows.tuples())
+    return [cast(StatementLine, row._tuple()) for row in rows]

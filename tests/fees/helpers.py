@@ -35,23 +35,28 @@ async def notify(client: httpx.AsyncClient, body: bytes, headers: dict[str, str]
 
 
 async def bill_row(session: AsyncSession, bill_id: str) -> Bill:
-    session.expire_all()
-    bill = await session.scalar(select(Bill).where(Bill.id == bill_id))
+    bill = await session.scalar(
+        select(Bill).where(Bill.id == bill_id).execution_options(populate_existing=True)
+    )
     assert bill is not None
     return bill
 
 
 async def payments_of(session: AsyncSession, bill_id: str) -> list[BillPayment]:
-    session.expire_all()
     rows = await session.scalars(
-        select(BillPayment).where(BillPayment.bill_id == bill_id).order_by(BillPayment.created_at)
+        select(BillPayment)
+        .where(BillPayment.bill_id == bill_id)
+        .order_by(BillPayment.created_at)
+        .execution_options(populate_existing=True)
     )
     return list(rows)
 
 
 async def refunds_of(session: AsyncSession, bill_id: str) -> list[BillRefund]:
-    session.expire_all()
     rows = await session.scalars(
-        select(BillRefund).where(BillRefund.bill_id == bill_id).order_by(BillRefund.created_at)
+        select(BillRefund)
+        .where(BillRefund.bill_id == bill_id)
+        .order_by(BillRefund.created_at, BillRefund.reason)
+        .execution_options(populate_existing=True)
     )
     return list(rows)
