@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
+from typing import cast
 
 from sqlalchemy import ColumnElement, delete, false, or_, select
 from sqlalchemy.dialects.postgresql import insert
