@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
-from typing import cast
 
 from sqlalchemy import ColumnElement, delete, false, or_, select
 from sqlalchemy.dialects.postgresql import insert
@@ -202,4 +201,4 @@ async def statement_rows(
         .where(Bill.school_id == school_id, Bill.period_start.between(first, last))
         .order_by(Bill.id, Slot.start_time)
     )
-    return [cast(StatementLine, row._tuple()) for row in rows]
+    return [row._tuple() for row in rows]
