@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime, time
 
-from sqlalchemy import ColumnElement, delete, false, or_, select
+from sqlalchemy import ColumnElement, Row, delete, false, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -175,12 +176,12 @@ async def forget_nonces_before(session: AsyncSession, before: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-StatementLine = tuple[uuid.UUID, int, int, int, int, int, str, str, time]
+StatementLine = Row[uuid.UUID, int, int, int, int, int, str, str, time]
 
 
 async def statement_rows(
     session: AsyncSession, school_id: uuid.UUID, first: date, last: date
-) -> list[StatementLine]:
+) -> Sequence[StatementLine]:
     """Each slot line of the school's bills starting in the month, with its class and slot."""
     rows = await session.execute(
         select(
@@ -201,4 +202,4 @@ async def statement_rows(
         .where(Bill.school_id == school_id, Bill.period_start.between(first, last))
         .order_by(Bill.id, Slot.start_time)
     )
-    return [row._tuple() for row in rows]
+    return rows.all()
