@@ -108,6 +108,13 @@ async def enrollments_in_month(
     return list(rows)
 
 
+async def bills_of_school(session: AsyncSession, school_id: uuid.UUID) -> list[Bill]:
+    rows = await session.scalars(
+        select(Bill).where(Bill.school_id == school_id).order_by(Bill.created_at, Bill.id)
+    )
+    return list(rows)
+
+
 async def wechat_openid(session: AsyncSession, user_id: uuid.UUID) -> str | None:
     return await session.scalar(select(User.wechat_openid).where(User.id == user_id))
 

@@ -49,6 +49,11 @@ async def term_closures_changed(
         await billing.reprice(session, enrollment, RefundReason.CLOSURE, actor_id)
 
 
+async def bill_this_month(session: AsyncSession, school: School) -> int:
+    """This month's bills of one per-month school (what the monthly job does for each)."""
+    return await billing.bill_month(session, school, clock.today(school.timezone))
+
+
 # ---- periodic jobs (app.jobs) ----
 
 
@@ -56,7 +61,7 @@ async def make_monthly_bills(session: AsyncSession, now: datetime) -> int:
     """This month's bills in every per-month school (once each, safe from several workers)."""
     made = 0
     for school in await repo.schools_charging_monthly(session):
-        made += await billing.bill_month(session, school, clock.today(school.timezone))
+        made += await bill_this_month(session, school)
     return made
 
 
@@ -93,6 +98,16 @@ async def readable_bill(
     session: AsyncSession, principal: Principal, bill_id: uuid.UUID
 ) -> Bill | None:
     return await session.scalar(select(Bill).where(Bill.id == bill_id, repo.readable(principal)))
+
+
+async def bills_of_school(session: AsyncSession, school_id: uuid.UUID) -> list[Bill]:
+    """Every bill of a school, oldest first (the demo; the API pages instead)."""
+    return await repo.bills_of_school(session, school_id)
+
+
+def outstanding(bill: Bill) -> int:
+    """What is left to pay on a bill."""
+    return billing.outstanding(bill)
 
 
 async def monthly_statement(session: AsyncSession, school: School, month: str) -> StatementOut:
