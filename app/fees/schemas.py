@@ -115,6 +115,35 @@ class StatementTotals(Output):
 
 
 class StatementOut(Output):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "month": "2026-10",
+                    "mode": "per_month",
+                    "rows": [
+                        {
+                            "class_name": "三年级1班",
+                            "slot_name": "晚托",
+                            "children": 31,
+                            "charged_fen": 930_000,
+                            "waived_fen": 60_000,
+                            "paid_fen": 840_000,
+                            "refunded_fen": 15_000,
+                        }
+                    ],
+                    "totals": {
+                        "bills": 31,
+                        "charged_fen": 930_000,
+                        "waived_fen": 60_000,
+                        "paid_fen": 840_000,
+                        "refunded_fen": 15_000,
+                    },
+                }
+            ]
+        }
+    )
+
     month: str
     mode: str = Field(description="The school's fee mode now (free, per_term, per_month).")
     rows: list[StatementRow]
