@@ -115,6 +115,17 @@ async def bills_of_school(session: AsyncSession, school_id: uuid.UUID) -> list[B
     return list(rows)
 
 
+async def refunds_of_bills(
+    session: AsyncSession, bill_ids: Sequence[uuid.UUID]
+) -> list[BillRefund]:
+    rows = await session.scalars(
+        select(BillRefund)
+        .where(BillRefund.bill_id.in_(bill_ids))
+        .order_by(BillRefund.created_at, BillRefund.id)
+    )
+    return list(rows)
+
+
 async def wechat_openid(session: AsyncSession, user_id: uuid.UUID) -> str | None:
     return await session.scalar(select(User.wechat_openid).where(User.id == user_id))
 

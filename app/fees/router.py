@@ -44,8 +44,9 @@ async def list_bills(
 
 
 @router.get("/bills/{id}", response_model=BillOut)
-async def get_bill(bill: ReadableBill) -> BillOut:
-    return BillOut.model_validate(bill)
+async def get_bill(session: SessionDep, bill: ReadableBill) -> BillOut:
+    """One bill, with its refund records."""
+    return (await service.describe(session, [bill]))[0]
 
 
 @router.post("/bills/{id}/pay", response_model=RequestPaymentOut)

@@ -9,9 +9,23 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field
 
 from app.core.schemas import Input, Output
-from app.fees.models import BillStatus
+from app.fees.models import BillStatus, RefundReason, RefundStatus
 
 Fen = Annotated[int, Field(strict=True, gt=0, le=100_000_000, description="Amount in fen (分).")]
+
+
+class RefundOut(Output):
+    """Money given back on a bill, and how it goes back."""
+
+    id: uuid.UUID
+    reason: RefundReason
+    days: int = Field(description="Service days given back (0 for a second payment).")
+    amount_fen: int
+    status: RefundStatus = Field(
+        description="pending/processing/succeeded/failed through WeChat Pay; "
+        "offline when the school pays it back by hand."
+    )
+    created_at: datetime
 
 
 class BillOut(Output):
@@ -33,6 +47,16 @@ class BillOut(Output):
                     "paid_fen": 30000,
                     "refunded_fen": 0,
                     "status": "paid",
+                    "refunds": [
+                        {
+                            "id": "1f0e3dad-9990-4a4b-8c6d-7e8f9a0b1c2d",
+                            "reason": "closure",
+                            "days": 1,
+                            "amount_fen": 1_765,
+                            "status": "succeeded",
+                            "created_at": "2026-10-20T16:10:00+08:00",
+                        }
+                    ],
                     "created_at": "2026-10-01T00:05:00+08:00",
                 }
             ]
@@ -53,6 +77,7 @@ class BillOut(Output):
     paid_fen: int
     refunded_fen: int
     status: BillStatus
+    refunds: list[RefundOut] = Field(default_factory=list)
     created_at: datetime
 
 

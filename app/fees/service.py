@@ -7,7 +7,8 @@ publication is ``statement``; this module says when each happens and who may ask
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,8 +22,8 @@ from app.enrollment.models import Enrollment
 from app.fees import billing, payments, statement
 from app.fees import errors as _errors  # noqa: F401  (registers the messages)
 from app.fees import repository as repo
-from app.fees.models import Bill, BillStatus, RefundReason
-from app.fees.schemas import BillOut, OfflinePaymentIn, StatementOut
+from app.fees.models import Bill, BillRefund, BillStatus, RefundReason
+from app.fees.schemas import BillOut, OfflinePaymentIn, RefundOut, StatementOut
 from app.school.models import School, Term
 
 # ---- hooks: enrollment and school set-up call these in their own transaction ----
@@ -91,7 +92,23 @@ async def list_bills(
     if status is not None:
         stmt = stmt.where(Bill.status == status)
     bills, cursor = await paginate(session, stmt, page, (Bill.created_at, Bill.id), descending=True)
-    return [BillOut.model_validate(b) for b in bills], cursor
+    return await describe(session, bills), cursor
+
+
+async def describe(session: AsyncSession, bills: Sequence[Bill]) -> list[BillOut]:
+    """Bills with their refund records, in one query for the whole page."""
+    refunds: dict[uuid.UUID, list[BillRefund]] = defaultdict(list)
+    for refund in await repo.refunds_of_bills(session, [b.id for b in bills]) if bills else []:
+        refunds[refund.bill_id].append(refund)
+    return [
+        BillOut.model_validate(
+            {
+                **{f: getattr(b, f) for f in BillOut.model_fields if f != "refunds"},
+                "refunds": [RefundOut.model_validate(r) for r in refunds[b.id]],
+            }
+        )
+        for b in bills
+    ]
 
 
 async def readable_bill(
@@ -129,7 +146,7 @@ async def record_offline_payment(
     session: AsyncSession, admin: Principal, bill: Bill, body: OfflinePaymentIn
 ) -> BillOut:
     bill = await payments.record_offline_payment(session, admin, bill, body.amount_fen, body.method)
-    return BillOut.model_validate(bill)
+    return (await describe(session, [bill]))[0]
 
 
 async def wechat_notify(session: AsyncSession, headers: Mapping[str, str], body: bytes) -> None:

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
+from app.fees import service as fees
 from tests.enrollment.factories import World
 from tests.factories import auth, create_other_school
 from tests.fees.fakewechatpay import APPID, FakeWeChatPay
@@ -105,6 +106,34 @@ class TestPay:
         assert (response.status_code, response.json()["code"]) == (409, "bill.nothing_due")
 
 
+class TestTalkingToWeChatPay:
+    async def test_wechat_pay_refusing_our_signature_is_503(
+        self,
+        client: httpx.AsyncClient,
+        world: World,
+        fake_pay: FakeWeChatPay,
+        session: AsyncSession,
+    ) -> None:
+        bill = await billed(client, world)
+        fake_pay.merchant_key = fake_pay.other_key()  # the fake now expects another merchant
+        response = await pay(client, world.family.parent, bill["id"])
+        assert (response.status_code, response.json()["code"]) == (503, "payments.unavailable")
+        assert fake_pay.orders == {} and await payments_of(session, bill["id"]) == []
+
+    async def test_an_answer_not_signed_by_wechat_pay_is_not_believed(
+        self,
+        client: httpx.AsyncClient,
+        world: World,
+        fake_pay: FakeWeChatPay,
+        session: AsyncSession,
+    ) -> None:
+        bill = await billed(client, world)
+        fake_pay.platform_key = fake_pay.other_key()  # answers signed by someone else
+        response = await pay(client, world.family.parent, bill["id"])
+        assert (response.status_code, response.json()["code"]) == (503, "payments.unavailable")
+        assert await payments_of(session, bill["id"]) == []
+
+
 class TestNotify:
     async def test_the_callback_marks_the_bill_paid(
         self,
@@ -180,6 +209,19 @@ class TestNotify:
         edited = body.replace(b"TRANSACTION.SUCCESS", b"TRANSACTION.SUCCESS ")
         assert (await notify(client, edited, headers)).status_code == 401
         assert (await bill_row(session, bill_id)).paid_fen == 0
+
+    async def test_nonces_are_forgotten_after_the_window(
+        self,
+        client: httpx.AsyncClient,
+        world: World,
+        fake_pay: FakeWeChatPay,
+        session: AsyncSession,
+    ) -> None:
+        _, trade_no = await ordered(client, world, fake_pay)
+        assert (await notify(client, *fake_pay.paid(trade_no))).status_code == 200
+        assert await fees.forget_notify_nonces(session, clock.now()) == 0  # still in the window
+        clock.advance(timedelta(minutes=11))
+        assert await fees.forget_notify_nonces(session, clock.now()) == 1
 
     async def test_a_replayed_callback_is_refused(
         self,
@@ -297,6 +339,20 @@ class TestOfflinePayment:
         )
         assert response.status_code == 422
         assert response.headers["content-type"].startswith("application/problem+json")
+
+    async def test_two_clerks_at_once_take_the_money_once(
+        self, client: httpx.AsyncClient, world: World, session: AsyncSession
+    ) -> None:
+        bill = await billed(client, world)
+        body = {"amount_fen": FEES, "method": "cash"}
+        responses = await asyncio.gather(
+            *(
+                client.post(f"/bills/{bill['id']}/payments", json=body, headers=auth(world.admin))
+                for _ in range(3)
+            )
+        )
+        assert sorted(r.status_code for r in responses) == [200, 409, 409]
+        assert (await bill_row(session, bill["id"])).paid_fen == FEES
 
     async def test_parents_and_other_schools_may_not(
         self, client: httpx.AsyncClient, world: World, session: AsyncSession

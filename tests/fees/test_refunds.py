@@ -79,6 +79,14 @@ class TestWithdrawal:
             n for n in await inbox(client, world.family.parent) if n["kind"] == "fee.refunded"
         ]
         assert "166.67" in notice["body"] and "原路退回" in notice["body"]
+        shown = await client.get(f"/bills/{bill_id}", headers=auth(world.family.parent))
+        [record] = shown.json()["refunds"]
+        assert (record["reason"], record["days"], record["amount_fen"]) == (
+            "withdrawal",
+            11,
+            16_667,
+        )
+        assert (shown.json()["amount_fen"], record["status"]) == (16_666, "pending")
 
         assert await fees.send_refunds(session, clock.now()) == 1
         await session.commit()
