@@ -3,6 +3,8 @@
 Everything goes through the services an admin's requests would reach: the fee policy and
 slot fees are set as a PATCH would set them, bills come from the enrollments' activation
 and the month's run, payments are recorded at the office. One child is waived in full.
+
+Call ``charge_per_month(session, school)`` once the school's families have enrolled.
 """
 
 from __future__ import annotations
