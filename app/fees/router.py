@@ -79,12 +79,22 @@ async def fee_statement(session: SessionDep, admin: SchoolAdmin, month: Month) -
     return await service.monthly_statement(session, school, month)
 
 
-@router.get("/fees/statement.{fmt}", response_class=Response, responses=EXPORT_RESPONSES)
-async def fee_statement_file(
-    session: SessionDep, admin: SchoolAdmin, month: Month, fmt: Format
+async def _statement_file(
+    session: SessionDep, admin: SchoolAdmin, month: str, fmt: Format
 ) -> Response:
-    """The statement as `.xlsx` (or its `.csv` twin): no family named."""
     school = await school_service.get_school(session, admin)
     report = await service.monthly_statement(session, school, month)
     sheet = service.statement_sheet(school, report)
     return attachment(render(sheet, fmt), f"收费公示-{report.month}.{fmt}", fmt)
+
+
+@router.get("/fees/statement.xlsx", response_class=Response, responses=EXPORT_RESPONSES)
+async def fee_statement_xlsx(session: SessionDep, admin: SchoolAdmin, month: Month) -> Response:
+    """The statement as an Excel file: no family named."""
+    return await _statement_file(session, admin, month, "xlsx")
+
+
+@router.get("/fees/statement.csv", response_class=Response, responses=EXPORT_RESPONSES)
+async def fee_statement_csv(session: SessionDep, admin: SchoolAdmin, month: Month) -> Response:
+    """The `.xlsx` file's twin: the same columns, UTF-8 with a BOM for Excel."""
+    return await _statement_file(session, admin, month, "csv")

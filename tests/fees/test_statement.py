@@ -144,4 +144,11 @@ class TestStatement:
             assert response.status_code == 422, query
             assert response.headers["content-type"].startswith("application/problem+json")
         response = await client.get("/fees/statement.pdf?month=2026-09", headers=auth(world.admin))
-        assert response.status_code == 422
+        assert response.status_code == 404
+        for fmt in ("xlsx", "csv"):
+            response = await client.get(f"/fees/statement.{fmt}", headers=auth(world.admin))
+            assert response.status_code == 422
+            response = await client.get(
+                f"/fees/statement.{fmt}?month=2026-09", headers=auth(world.family.parent)
+            )
+            assert response.status_code == 403
