@@ -216,3 +216,46 @@ class TestClosures:
         # charge 33 333 − 3 030 = 30 303; waiver 16 667 − 1 515 (1 515.18) = 15 152
         assert (row.amount_fen, row.waived_fen) == (30_303, 15_152)
         assert row.refunded_fen == due - (30_303 - 15_152)  # 1 515
+
+
+class TestOtherWaysIn:
+    async def test_a_promotion_from_the_waitlist_is_billed_and_the_leavers_bill_void(
+        self, client: httpx.AsyncClient, world: World, session: AsyncSession
+    ) -> None:
+        await world.set_capacity(world.activity, 1)
+        first = await billed(client, world)
+        other = await world.add_family()
+        waiting = await client.post(
+            "/enrollments",
+            json={
+                "student_id": str(other.student.id),
+                "term_id": str(world.term.id),
+                "weekdays": [1, 2, 3, 4, 5],
+                "slot_ids": [str(world.activity.id)],
+                "agreement_version": world.term.agreement_version,
+            },
+            headers=auth(other.parent),
+        )
+        assert waiting.json()["status"] == "waitlisted"
+        assert (await client.get("/bills", headers=auth(other.parent))).json()["items"] == []
+        await withdraw(client, world, "2026-09-01")
+        assert (await bill_row(session, first["id"])).status == "void"
+        [bill] = (await client.get("/bills", headers=auth(other.parent))).json()["items"]
+        assert (bill["amount_fen"], bill["status"]) == (world.activity.fee_fen, "open")
+
+    async def test_a_withdrawal_the_school_approves_is_refunded_on_approval(
+        self, client: httpx.AsyncClient, world: World, session: AsyncSession
+    ) -> None:
+        await world.set_policy(withdrawal_review="school")
+        bill_id = await paid_in_cash(client, world)
+        clock.freeze(SEPTEMBER_10)
+        await withdraw(client, world, "2026-09-16")
+        assert (await bill_row(session, bill_id)).refunded_fen == 0  # not yet approved
+        enrollments = await client.get("/enrollments", headers=auth(world.admin))
+        response = await client.post(
+            f"/enrollments/{enrollments.json()['items'][0]['id']}/review",
+            json={"decision": "approve"},
+            headers=auth(world.admin),
+        )
+        assert response.status_code == 200, response.text
+        assert (await bill_row(session, bill_id)).refunded_fen == 16_667
