@@ -207,8 +207,8 @@ async def bill_new_enrollment(session: AsyncSession, enrollment: Enrollment) -> 
     today = clock.today(school.timezone)
     if mode == "per_term":
         period = term_period(term)
-    else:
-        period = month_period(max(enrollment.start_date, term.start_date))
+    else:  # never a month that ended before (a school that began charging later)
+        period = month_period(max(enrollment.start_date, term.start_date, today))
     return await _make(
         session, school=school, term=term, enrollment=enrollment, period=period, today=today
     )
