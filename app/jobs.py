@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attendance import missing as attendance_missing
 from app.auth import throttle, tokens
+from app.fees import service as fees
 from app.notifications import service as notifications
 from app.pickup import jobs as pickup_jobs
 
@@ -46,4 +47,8 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("notifications.flush_coalesced", 60.0, notifications.flush_coalesced),
     PeriodicJob("auth.purge_refresh_tokens", 3600.0, _purge_refresh_tokens),
     PeriodicJob("auth.purge_throttle", 3600.0, _purge_login_throttle),
+    # A month's bills within the hour it begins (in each school's zone); made once each.
+    PeriodicJob("fees.make_monthly_bills", 3600.0, fees.make_monthly_bills),
+    PeriodicJob("fees.send_refunds", 60.0, fees.send_refunds),
+    PeriodicJob("fees.forget_notify_nonces", 3600.0, fees.forget_notify_nonces),
 )

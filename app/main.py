@@ -24,6 +24,7 @@ from app.core.memory import freeze_startup_heap
 from app.core.routing import include_operations
 from app.core.settings import get_settings
 from app.enrollment.router import router as enrollment_router
+from app.fees.router import router as fees_router
 from app.leave.router import router as leave_router
 from app.notifications.router import router as notifications_router
 from app.pickup.router import router as pickup_router
@@ -54,6 +55,7 @@ TAGS = [
     {"name": "pickup", "description": "接送交接 / Gate pickup"},
     {"name": "surveys", "description": "意愿征询 / Surveys"},
     {"name": "announcements", "description": "告家长书 / Announcements to families"},
+    {"name": "fees", "description": "收费、减免、退费 / Fees"},
     {"name": "notifications", "description": "通知 / Notifications"},
     {"name": "operations", "description": "运维 / Operations"},
 ]
@@ -96,6 +98,7 @@ def _routers() -> list[APIRouter]:
         pickup_router,
         surveys_router,
         announcements_router,
+        fees_router,
         notifications_router,
         audit_router,
         health.router,

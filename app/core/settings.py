@@ -29,6 +29,16 @@ class Settings(BaseSettings):
     wechat_templates: dict[str, str] = {}
     fcm_credentials: Path | None = None
     fcm_endpoint: str | None = None
+    # WeChat Pay API v3, merchant side (app.fees.wechatpay); unset mchid: payments answer 503.
+    wechatpay_mchid: str | None = None
+    wechatpay_appid: str | None = None  # default: wechat_app_id
+    wechatpay_api_v3_key: str | None = None
+    wechatpay_private_key: Path | None = None
+    wechatpay_cert_serial_no: str | None = None
+    wechatpay_public_key: Path | None = None
+    wechatpay_public_key_id: str | None = None
+    wechatpay_api_base: str = "https://api.mch.weixin.qq.com"
+    wechatpay_notify_url: str | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -55,6 +65,22 @@ class Settings(BaseSettings):
     @property
     def wechat_configured(self) -> bool:
         return bool(self.wechat_app_id and self.wechat_app_secret)
+
+    @property
+    def wechatpay_configured(self) -> bool:
+        """Every merchant setting a payment needs is present (the app id may come from login's)."""
+        return all(
+            (
+                self.wechatpay_mchid,
+                self.wechatpay_appid or self.wechat_app_id,
+                self.wechatpay_api_v3_key,
+                self.wechatpay_private_key,
+                self.wechatpay_cert_serial_no,
+                self.wechatpay_public_key,
+                self.wechatpay_public_key_id,
+                self.wechatpay_notify_url,
+            )
+        )
 
     def signing_secret(self) -> str:
         """The JWT key: the configured one, else a dev key made once and kept in the data dir."""

@@ -24,6 +24,7 @@ from app.enrollment.models import (
 )
 from app.enrollment.schemas import EnrollmentChange, EnrollmentIn, WithdrawIn
 from app.enrollment.slots import last_slot_of
+from app.fees import service as fees
 from app.school import access
 from app.school.models import School, Slot, Term
 
@@ -130,6 +131,8 @@ async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn)
     )
     if status in rules.AWAITING_REVIEW:
         await rules.notify_reviewers(session, enrollment)
+    if status is EnrollmentStatus.ACTIVE:
+        await fees.enrollment_activated(session, enrollment)
     return enrollment
 
 

@@ -21,6 +21,8 @@ class Kind(StrEnum):
     ROLLCALL_MISSING = "rollcall.missing"
     STAFF_VETTING_EXPIRING = "staff.vetting_expiring"
     ANNOUNCEMENT_PUBLISHED = "announcement.published"
+    FEE_DUE = "fee.due"
+    FEE_REFUNDED = "fee.refunded"
 
 
 TEMPLATES: dict[str, tuple[str, str]] = {
@@ -86,6 +88,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     Kind.ANNOUNCEMENT_PUBLISHED: (
         "{title}",
         "{summary}",
+    ),
+    Kind.FEE_DUE: (
+        "课后服务费账单：{student_name}{period}",
+        "{student_name}{period}课后服务费{amount}元{waived}，应缴{due}元，请于{due_date}前缴纳。",
+    ),
+    Kind.FEE_REFUNDED: (
+        "课后服务费退费{amount}元",
+        "{student_name}{period}课后服务费因{reason}退还{amount}元，{channel}。",
     ),
 }
 

@@ -72,6 +72,7 @@ SLOT_OUT: JsonDict = {
     "start_time": "16:30",
     "end_time": "18:00",
     "capacity": 40,
+    "fee_fen": 0,
     "created_at": "2026-08-20T09:35:00+08:00",
 }
 

@@ -26,6 +26,7 @@ DEFAULT_POLICY: dict[str, Any] = {
     "withdrawal_review": "none",
     "max_group_size": 45,
     "late_pickup_grace_minutes": 15,
+    "fees": {"mode": "free", "waivers": {}},
 }
 
 
@@ -140,6 +141,8 @@ class Slot(IdMixin, Base):
     start_time: Mapped[time]
     end_time: Mapped[time]
     capacity: Mapped[int | None]
+    # The slot's fee per term or per month, as the school's fee mode says (0: free).
+    fee_fen: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 

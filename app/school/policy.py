@@ -1,11 +1,12 @@
-"""A school's own rules (一校一方案): review modes, group size, pickup grace (read by all)."""
+"""A school's own rules (一校一方案): review modes, group size, pickup grace, fees (read by all)."""
 
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,35 @@ GraceMinutes = Annotated[
     Field(ge=0, le=240, description="Minutes after the last slot before `pickup.late` is sent."),
 ]
 
+# Priority flags: children with any of them are served first from a waitlist (and may be
+# waived fees).
+Priority = Literal["special_needs", "left_behind", "migrant", "low_income"]
+FeeMode = Literal["free", "per_term", "per_month"]
+
+
+def _to_ten_thousandths(value: float) -> float:
+    exponent = Decimal(str(value)).as_tuple().exponent
+    if not isinstance(exponent, int) or exponent < -4:
+        raise ValueError("a waiver fraction has at most 4 decimal places")
+    return value
+
+
+WaiverFraction = Annotated[
+    float,
+    Field(ge=0, le=1, description="Share of the fee waived: 0.5 is half, 1 is all."),
+    AfterValidator(_to_ten_thousandths),
+]
+Waivers = Annotated[dict[Priority, WaiverFraction], Field(max_length=4)]
+
+
+class FeesPolicy(BaseModel):
+    """How the school charges: free, per term or per month; waivers by priority flag."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mode: FeeMode = "free"
+    waivers: Waivers = Field(default_factory=dict)
+
 
 class Policy(BaseModel):
     """The effective policy: what is stored, with defaults for keys a school never set."""
@@ -29,10 +59,22 @@ class Policy(BaseModel):
     withdrawal_review: WithdrawalReview
     max_group_size: GroupSize
     late_pickup_grace_minutes: GraceMinutes
+    fees: FeesPolicy = Field(default_factory=FeesPolicy)
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any] | None) -> Policy:
         return cls.model_validate({**DEFAULT_POLICY, **(stored or {})})
+
+
+def merge(before: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """A PATCH of the policy: what it leaves out keeps its value, inside ``fees`` too."""
+    after = {**before, **patch}
+    if "fees" in patch:
+        fees = {**before.get("fees", {}), **patch["fees"]}
+        if "waivers" in patch["fees"]:
+            fees["waivers"] = {**before.get("fees", {}).get("waivers", {}), **fees["waivers"]}
+        after["fees"] = fees
+    return after
 
 
 async def school_policy(session: AsyncSession, school_id: uuid.UUID) -> Policy:

@@ -21,10 +21,19 @@ from pydantic import (
 
 from app.core.schemas import Input, Name, Output, ShortText
 from app.school import examples
-from app.school.policy import EnrollmentReview, GraceMinutes, GroupSize, Policy, WithdrawalReview
+from app.school.policy import (
+    EnrollmentReview,
+    FeeMode,
+    GraceMinutes,
+    GroupSize,
+    Policy,
+    Waivers,
+    WithdrawalReview,
+)
+from app.school.policy import (
+    Priority as Priority,
+)
 
-# Priority flags: children with any of them are served first from a waitlist.
-Priority = Literal["special_needs", "left_behind", "migrant", "low_income"]
 PRIORITIES: tuple[Priority, ...] = get_args(Priority)
 
 
@@ -68,6 +77,15 @@ Closures = Annotated[list[Day], Field(max_length=366), _AsSet]
 Grade = Annotated[int, Field(strict=True, ge=1, le=9)]
 Capacity = Annotated[int, Field(strict=True, ge=1, le=10_000)]
 AgreementText = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+FeeFen = Annotated[
+    int,
+    Field(
+        strict=True,
+        ge=0,
+        le=100_000_000,
+        description="Fee in fen (分) per term or per month, as the school's fee mode says.",
+    ),
+]
 StudentNo = Annotated[
     str, StringConstraints(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z_-]+$")
 ]
@@ -105,11 +123,19 @@ class SchoolOut(Output):
         return Policy.from_stored(stored) if isinstance(stored, dict) else stored
 
 
+class FeesPatch(Patch):
+    mode: FeeMode | None = None
+    waivers: Waivers | None = Field(
+        default=None, description="Merged into the current waivers; 0 takes a flag's waiver off."
+    )
+
+
 class PolicyPatch(Patch):
     enrollment_review: EnrollmentReview | None = None
     withdrawal_review: WithdrawalReview | None = None
     max_group_size: GroupSize | None = None
     late_pickup_grace_minutes: GraceMinutes | None = None
+    fees: FeesPatch | None = None
 
 
 class SchoolPatch(Patch):
@@ -171,6 +197,7 @@ class SlotIn(Input):
     start_time: ClockTime
     end_time: ClockTime
     capacity: Capacity | None = Field(default=None, description="Seats; null = no limit.")
+    fee_fen: FeeFen = 0
 
 
 class SlotPatch(Patch):
@@ -180,6 +207,7 @@ class SlotPatch(Patch):
     start_time: ClockTime | None = None
     end_time: ClockTime | None = None
     capacity: Capacity | None = Field(default=None, description="Seats; null = no limit.")
+    fee_fen: FeeFen | None = None
 
 
 class SlotOut(Output):
@@ -191,6 +219,7 @@ class SlotOut(Output):
     start_time: ClockTime
     end_time: ClockTime
     capacity: int | None
+    fee_fen: int
     created_at: datetime
 
 

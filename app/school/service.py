@@ -14,7 +14,7 @@ from app.core.errors import Invalid, NotFound
 from app.core.principal import Principal
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.models import School
-from app.school.policy import Policy
+from app.school.policy import Policy, merge
 from app.school.schemas import SchoolPatch
 
 
@@ -52,7 +52,7 @@ async def update_school(session: AsyncSession, admin: Principal, body: SchoolPat
         school.timezone = body.timezone
     if body.policy is not None:
         before = Policy.from_stored(school.policy).model_dump()
-        after = {**before, **body.policy.model_dump(exclude_unset=True)}
+        after = merge(before, body.policy.model_dump(exclude_unset=True))
         policy_changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
         if policy_changes:
             changes["policy"] = policy_changes

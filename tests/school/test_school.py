@@ -20,6 +20,7 @@ DEFAULTS = {
     "withdrawal_review": "none",
     "max_group_size": 45,
     "late_pickup_grace_minutes": 15,
+    "fees": {"mode": "free", "waivers": {}},
 }
 
 

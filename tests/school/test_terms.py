@@ -402,6 +402,7 @@ class TestSlots:
             "id": None,
             "created_at": None,
             "term_id": str(term.id),
+            "fee_fen": 0,
             **SLOT,
         }
         for who in ("admin", "teacher", "duty", "parent"):
