@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.errors import Invalid
+from app.core.schemas import Text
 from app.core.settings import get_settings
 
 DEFAULT_LIMIT = 50
@@ -43,7 +44,7 @@ async def page_params(
         int, Query(ge=1, le=MAX_LIMIT, description="Page size (1–200).")
     ] = DEFAULT_LIMIT,
     cursor: Annotated[
-        str | None, Query(max_length=512, description="Opaque cursor from `next_cursor`.")
+        Annotated[str, Text(512)] | None, Query(description="Opaque cursor from `next_cursor`.")
     ] = None,
 ) -> PageParams:
     return PageParams(limit=limit, cursor=cursor)
