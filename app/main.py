@@ -16,6 +16,7 @@ from app.attendance.router import router as attendance_router
 from app.audit.router import router as audit_router
 from app.auth import router as auth
 from app.core import health
+from app.core.body_limit import JSON_BODY_LIMIT, BodyLimitMiddleware
 from app.core.context import RequestContextMiddleware
 from app.core.database import dispose_engine, uses_embedded_database
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
@@ -153,6 +154,7 @@ def create_app() -> FastAPI:
     )
     app.openapi = lambda: _openapi_with_problem(app)  # type: ignore[method-assign]
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, routes=app.routes, default=JSON_BODY_LIMIT)
     app.add_middleware(RequestContextMiddleware)
     for router in _routers():
         include_operations(app.router, router, prefix=API_PREFIX)

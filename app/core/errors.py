@@ -147,11 +147,21 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = {404: "http.not_found", 405: "http.method_not_allowed", 401: "auth.unauthenticated"}
+    code = {
+        404: "http.not_found",
+        405: "http.method_not_allowed",
+        401: "auth.unauthenticated",
+        413: "request.too_large",
+    }
+    params = None
+    if exc.status_code == 413:  # ours carries its limit; FastAPI's own leaves it in the scope
+        limit = getattr(exc, "limit", None) or request.scope.get("starlette.max_body_size", 0)
+        params = {"limit_kb": limit // 1024}
     return problem(
         request,
         exc.status_code,
         code.get(exc.status_code, "http.error"),
+        params,
         headers=dict(exc.headers or {}),
     )
 

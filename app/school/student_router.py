@@ -25,7 +25,7 @@ from app.school.schemas import (
     StudentOut,
     StudentPatch,
 )
-from app.school.uploads import RAW_TYPES, read_upload
+from app.school.uploads import RAW_TYPES, read_upload, stream_limit
 
 # Included by the school router, which gives these routes their tag.
 router = APIRouter()
@@ -84,6 +84,7 @@ _IMPORT_BODY = {
         **problems(401, 403, 409, 413, 415),
     },
     openapi_extra={"requestBody": _IMPORT_BODY},
+    max_body_size=stream_limit(roster_file.MAX_BYTES),
 )
 async def import_students(
     request: Request,

@@ -28,6 +28,12 @@ RAW_TYPES = (
 )
 
 
+def stream_limit(limit: int) -> int:
+    """The route's ``max_body_size`` for a file of ``limit`` bytes: the hard stop on the
+    stream, set past the point where ``read_upload`` refuses with the file's own 413."""
+    return limit + 2 * _ENVELOPE
+
+
 @dataclass(frozen=True)
 class Upload:
     data: bytes
