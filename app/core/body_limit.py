@@ -1,7 +1,8 @@
 """Request body limits, enforced on the stream before anything parses the body.
 
-A route's limit is FastAPI's own ``max_body_size`` where the route sets one (uploads);
-every other route takes ``JSON_BODY_LIMIT``. A declared ``Content-Length`` over the limit
+A route that takes more than JSON (an upload) names its limit in the spec, as
+``openapi_extra={BODY_LIMIT_EXTENSION: bytes}``; every other route takes ``JSON_BODY_LIMIT``.
+(Not FastAPI's ``max_body_size``: Starlette's limiter behind it answers in plain text.) A declared ``Content-Length`` over the limit
 is refused before a byte is read; a body without one is counted as it arrives and cut off
 at the limit. Either way the answer is a 413 problem ``request.too_large``.
 """
@@ -20,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.errors import problem
 
 TOO_LARGE = "request.too_large"
+BODY_LIMIT_EXTENSION = "x-max-body-bytes"
 # The largest JSON body any endpoint needs (a 500-mark roll call) is ~40 KB.
 JSON_BODY_LIMIT = 64 * 1024
 
@@ -44,9 +46,10 @@ class BodyLimitMiddleware:
     def limit_for(self, path: str) -> int:
         if self._larger is None:
             self._larger = [
-                (route.path_regex, route.max_body_size)
+                (route.path_regex, int(route.openapi_extra[BODY_LIMIT_EXTENSION]))
                 for route in self.routes
-                if isinstance(route, APIRoute) and route.max_body_size is not None
+                if isinstance(route, APIRoute)
+                and BODY_LIMIT_EXTENSION in (route.openapi_extra or {})
             ]
         for pattern, limit in self._larger:
             if pattern.match(path):
@@ -59,14 +62,18 @@ class BodyLimitMiddleware:
             return
         limit = self.limit_for(scope["path"])
         declared = _content_length(scope)
-        if declared is not None and declared > limit:
+        if declared is not None and declared > limit and limit == self.default:
             response = problem(Request(scope), 413, TOO_LARGE, {"limit_kb": limit // 1024})
             await response(scope, receive, send)
             return
+        # A route with its own limit (an upload) may refuse a declared length in its own words
+        # (``import.too_large``) first; if it does not, the first read is refused here.
         received = 0
 
         async def counted() -> Message:
             nonlocal received
+            if declared is not None and declared > limit:
+                raise BodyTooLarge(limit)
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from app.auth.deps import SchoolAdmin, StaffUser
+from app.core.body_limit import BODY_LIMIT_EXTENSION
 from app.core.database import SessionDep
 from app.core.errors import problem
 from app.core.i18n import negotiate, translate
@@ -83,8 +84,10 @@ _IMPORT_BODY = {
         },
         **problems(401, 403, 409, 413, 415),
     },
-    openapi_extra={"requestBody": _IMPORT_BODY},
-    max_body_size=stream_limit(roster_file.MAX_BYTES),
+    openapi_extra={
+        "requestBody": _IMPORT_BODY,
+        BODY_LIMIT_EXTENSION: stream_limit(roster_file.MAX_BYTES),
+    },
 )
 async def import_students(
     request: Request,
