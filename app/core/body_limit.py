@@ -2,9 +2,10 @@
 
 A route that takes more than JSON (an upload) names its limit in the spec, as
 ``openapi_extra={BODY_LIMIT_EXTENSION: bytes}``; every other route takes ``JSON_BODY_LIMIT``.
-(Not FastAPI's ``max_body_size``: Starlette's limiter behind it answers in plain text.) A declared ``Content-Length`` over the limit
-is refused before a byte is read; a body without one is counted as it arrives and cut off
-at the limit. Either way the answer is a 413 problem ``request.too_large``.
+(Not FastAPI's ``max_body_size``: Starlette's limiter behind it answers in plain text.)
+A declared ``Content-Length`` over the limit is refused before a byte is read; a body
+without one is counted as it arrives and cut off at the limit. Either way the answer is a
+413 problem ``request.too_large``.
 """
 
 from __future__ import annotations
