@@ -50,7 +50,8 @@ class BodyLimitMiddleware:
                 (route.path_regex, int(route.openapi_extra[BODY_LIMIT_EXTENSION]))
                 for route in self.routes
                 if isinstance(route, APIRoute)
-                and BODY_LIMIT_EXTENSION in (route.openapi_extra or {})
+                and route.openapi_extra
+                and BODY_LIMIT_EXTENSION in route.openapi_extra
             ]
         for pattern, limit in self._larger:
             if pattern.match(path):

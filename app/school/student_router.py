@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Annotated, Any
 
@@ -102,8 +101,7 @@ async def import_students(
     separated by 、 or a comma). Every row is checked first; either all are imported, or
     none and the answer lists each row's problems."""
     upload = await read_upload(request, roster_file.MAX_BYTES)
-    # Parsing is CPU work (openpyxl especially): off the event loop.
-    rows = await asyncio.to_thread(roster_file.read_roster, upload.data, upload.filename)
+    rows = await roster_file.parse_roster(upload.data, upload.filename)
     outcome = await roster_import.import_roster(
         session, admin, rows, update_existing=update_existing, filename=upload.filename
     )
