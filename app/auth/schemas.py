@@ -79,7 +79,7 @@ class MeOut(Output):
     children: list[ChildOut]
 
 
-class MePatch(Input):
+class MePatch(Patch):
     name: Name
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.i18n import negotiate, translate
+from app.core.routing import allowed_methods
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,9 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         413: "request.too_large",
     }
     params = None
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.url.path))
     if exc.status_code == 413:  # ours carries its limit; FastAPI's own leaves it in the scope
         limit = getattr(exc, "limit", None) or request.scope.get("starlette.max_body_size", 0)
         params = {"limit_kb": limit // 1024}
@@ -162,7 +166,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         exc.status_code,
         code.get(exc.status_code, "http.error"),
         params,
-        headers=dict(exc.headers or {}),
+        headers=headers,
     )
 
 
