@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 import unicodedata
 import zipfile
@@ -66,9 +67,15 @@ class RosterRow:
     priority: str | None  # None when the file has no priority column
 
 
+# Control characters in a cell (a CSV's NUL, an Excel line break inside a name) are dropped:
+# PostgreSQL refuses NUL, and none belongs in a name, number or class.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def normalise(text: str) -> str:
-    """Full-width forms folded (１２３ → 123, （ → (), outer blanks dropped."""
-    return unicodedata.normalize("NFKC", text).strip()
+    """Full-width forms folded (１２３ → 123, （ → (), control characters and outer blanks
+    dropped."""
+    return _CONTROL.sub("", unicodedata.normalize("NFKC", text)).strip()
 
 
 def _header_key(cell: str) -> str | None:

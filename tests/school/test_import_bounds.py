@@ -137,3 +137,31 @@ async def test_logins_do_not_wait_behind_parses(client: httpx.AsyncClient, cast:
     finally:
         release.set()
         await asyncio.gather(*blockers)
+
+
+@pytest.mark.usefixtures("classes")
+async def test_control_characters_in_cells_and_the_filename_never_reach_the_database(
+    client: httpx.AsyncClient, cast: Cast
+) -> None:
+    content = "姓名,学号,班级\r\n王\x7f小明,2023\x1b001,三年级2班\r\n".encode()
+    # written by hand: httpx would percent-encode the NUL in the file name
+    body = (
+        b"--b\r\n"
+        b'Content-Disposition: form-data; name="file"; filename="'
+        + "名单\x00\x1b.csv".encode()
+        + b'"\r\nContent-Type: text/csv\r\n\r\n'
+        + content
+        + b"\r\n--b--\r\n"
+    )
+    response = await client.post(
+        "/students/import",
+        content=body,
+        headers={**cast.headers("admin"), "Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert response.status_code == 200, response.text
+    student = (await client.get("/students", headers=cast.headers("admin"))).json()["items"][0]
+    assert (student["name"], student["student_no"]) == ("王小明", "2023001")
+    events = await client.get(
+        "/audit-events", params={"action": "student.imported"}, headers=cast.headers("admin")
+    )
+    assert events.json()["items"][0]["data"]["file"] == "名单.csv"
