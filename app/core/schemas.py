@@ -106,8 +106,9 @@ def has_control_characters(value: str, *, multiline: bool = False) -> bool:
 class Text:
     """The one way a request takes text: ``Annotated[str, Text(64)]``.
 
-    Trimmed, then ``min_length``–``max_length`` characters, no control characters
-    (``multiline`` keeps tab and line breaks), and ``pattern`` when given.
+    As sent: ``min_length``–``max_length`` characters, no control characters (``multiline``
+    keeps tab and line breaks), ``pattern`` when given; free text (no pattern) is then
+    trimmed and must not be blank. The spec shows the same rule as a pattern.
     """
 
     max_length: int
@@ -115,22 +116,33 @@ class Text:
     multiline: bool = False
     pattern: str | None = None
 
-    def _check(self, value: str) -> str:
-        if has_control_characters(value, multiline=self.multiline):
+    def _check(self, value: Any) -> Any:
+        # On the text as sent, as the spec's pattern reads it: a tab or NEL at either end is
+        # refused too, not silently dropped.
+        if isinstance(value, str) and has_control_characters(value, multiline=self.multiline):
             raise ValueError("must not contain control characters")
+        return value
+
+    def _trim(self, value: str) -> str:
+        # Lengths and patterns hold for the text as sent; free text is then kept trimmed.
+        if self.pattern is not None:
+            return value
+        value = value.strip()
+        if len(value) < self.min_length:
+            raise ValueError("must not be blank")
         return value
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> cs.CoreSchema:
-        return cs.no_info_after_validator_function(
-            self._check,
-            cs.str_schema(
-                strip_whitespace=True,
-                min_length=self.min_length,
-                max_length=self.max_length,
-                pattern=self.pattern,
-            ),
+        sent = cs.str_schema(
+            strip_whitespace=False,
+            min_length=self.min_length,
+            max_length=self.max_length,
+            pattern=self.pattern,
+        )
+        return cs.no_info_before_validator_function(
+            self._check, cs.no_info_after_validator_function(self._trim, sent)
         )
 
     def __get_pydantic_json_schema__(

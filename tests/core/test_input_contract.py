@@ -4,16 +4,17 @@ cursors bound to their list."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role, User
-from app.core.schemas import Patch
+from app.core.schemas import LongText, Name, Password, Patch, Phone
 from app.main import create_app
 from app.school.models import School
 from tests.core.test_problems import assert_problem
@@ -313,3 +314,27 @@ async def test_a_cursor_belongs_to_its_list_and_filters(
     ):
         response = await client.get(path, params=params, headers=headers)
         assert_problem(response, 422, "pagination.cursor_invalid")
+
+
+@pytest.mark.parametrize("text", [Name, LongText, Phone, Password], ids=lambda t: str(t))
+def test_text_accepts_exactly_what_its_spec_allows(text: object) -> None:
+    """A client (or a fuzzer) reading the spec knows precisely which strings pass."""
+    adapter = TypeAdapter(text)
+    schema = adapter.json_schema()
+    pattern = re.compile(schema["pattern"])
+    samples = [
+        "王小明", " 王小明 ", "\u3000王小明", "\t王", "王\n明", "王\r\n明\n", "", "   ", "\n",
+        "王\x00", "王\x85明", "\x85王", "\x7f", "a" * 64, "a" * 64 + " ", "b" * 2001,
+        "13800000000", " 13800000000", "+8613800000000", "138-0000-0000",
+    ]  # fmt: skip
+    for sample in samples:
+        in_spec = (
+            schema.get("minLength", 0) <= len(sample) <= schema["maxLength"]
+            and pattern.search(sample) is not None
+        )
+        try:
+            adapter.validate_python(sample)
+            accepted = True
+        except ValidationError:
+            accepted = False
+        assert accepted == in_spec, (sample, schema)
