@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -93,3 +94,6 @@ def test_uploads_take_their_own_larger_limit() -> None:
     assert MAX_BYTES < limits.limit_for("/api/v1/students/import") < MAX_BYTES + 256 * 1024
     assert limits.limit_for("/api/v1/auth/register") == JSON_BODY_LIMIT
     assert limits.limit_for("/api/v1/students/import/extra") == JSON_BODY_LIMIT
+    # a 20,000-character safety agreement, escaped as \uXXXX, still fits
+    term = f"/api/v1/terms/{uuid.uuid4()}"
+    assert limits.limit_for(term) == limits.limit_for("/api/v1/terms") >= 6 * 20_000 + 4096
