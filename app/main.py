@@ -17,11 +17,12 @@ from app.attendance.router import router as attendance_router
 from app.audit.router import router as audit_router
 from app.auth import router as auth
 from app.core import health
+from app.core.body_limit import JSON_BODY_LIMIT, BodyLimitMiddleware
 from app.core.context import RequestContextMiddleware
 from app.core.database import dispose_engine, uses_embedded_database
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
 from app.core.memory import freeze_startup_heap
-from app.core.routing import include_operations
+from app.core.routing import guard_literal_paths, include_operations
 from app.core.settings import get_settings
 from app.enrollment.router import router as enrollment_router
 from app.fees.router import router as fees_router
@@ -159,9 +160,11 @@ def create_app() -> FastAPI:
     )
     app.openapi = lambda: _openapi_with_problem(app)  # type: ignore[method-assign]
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, routes=app.routes, default=JSON_BODY_LIMIT)
     app.add_middleware(RequestContextMiddleware)
     for router in _routers():
         include_operations(app.router, router, prefix=API_PREFIX)
+    guard_literal_paths(app.router)
     # Probes also answer at the root, where orchestrators look for them.
     app.add_api_route("/healthz", health.healthz, include_in_schema=False)
     app.add_api_route("/readyz", health.readyz, include_in_schema=False)

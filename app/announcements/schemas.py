@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field
 
-from app.core.schemas import Input, Output, ShortText
+from app.core.schemas import Input, Output, ShortText, Text
 
-Body = Annotated[str, StringConstraints(min_length=1, max_length=5000)]
+Body = Annotated[str, Text(5000, multiline=True)]
 Grade = Annotated[int, Field(ge=1, le=9)]
 
 _EXAMPLE_IN: dict[str, Any] = {

@@ -12,6 +12,7 @@ from app.attendance.deps import RosterGroup
 from app.attendance.schemas import RollCallIn, RosterItemOut, RosterOut
 from app.auth.deps import Idempotent, StaffUser, TeacherOrAdmin
 from app.core.database import SessionDep
+from app.core.schemas import Day
 from app.school import access
 from app.school.models import Group
 
@@ -34,7 +35,7 @@ async def get_roster(
     user: StaffUser,
     group: RosterGroup,
     day: Annotated[
-        dt.date | None, Query(alias="date", description="Defaults to today at the school.")
+        Day | None, Query(alias="date", description="Defaults to today at the school.")
     ] = None,
 ) -> RosterOut:
     """The children a group expects on a day, with each one's status (closures: empty)."""

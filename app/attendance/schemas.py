@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field
 
 from app.attendance import examples
 from app.attendance.models import MarkStatus, RosterStatus
-from app.core.schemas import Input, Output
+from app.core.schemas import Day, Input, Output
 
 
 class MarkIn(Input):
@@ -22,7 +22,7 @@ class RollCallIn(Input):
 
     group_id: uuid.UUID
     slot_id: uuid.UUID
-    date: dt.date
+    date: Day
     marks: list[MarkIn] = Field(min_length=1, max_length=500)
 
 

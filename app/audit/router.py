@@ -12,11 +12,11 @@ from app.audit.schemas import AuditEventOut
 from app.auth.deps import SchoolAdmin
 from app.core.database import SessionDep
 from app.core.pagination import PageDep
-from app.core.schemas import Page
+from app.core.schemas import Page, SearchText
 
 router = APIRouter(tags=["operations"])
 
-Filter = Annotated[str | None, Query(max_length=64)]
+Filter = Annotated[SearchText | None, Query()]
 
 
 @router.get("/audit-events", response_model=Page[AuditEventOut])

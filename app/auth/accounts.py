@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 from typing import Any
@@ -14,6 +13,7 @@ from app.auth import errors as _errors  # noqa: F401  (registers the messages)
 from app.auth.models import User
 from app.core import clock, security
 from app.core.errors import Invalid
+from app.core.executors import PASSWORD_HASHING, run_in
 
 MIN_PASSWORD_LENGTH = 8
 _USERNAME = re.compile(r"^[a-z0-9_.@+-]{3,64}$")
@@ -49,13 +49,14 @@ def check_password(password: str, *, username: str | None, field: str = "passwor
         raise Invalid("auth.password_weak", field=field)
 
 
-# argon2 takes tens of milliseconds of CPU on purpose; off the event loop it stalls no one.
+# argon2 takes tens of milliseconds of CPU on purpose: on its own pool, off the event loop,
+# so it stalls no one and nothing else (a spreadsheet parse) can make logins wait.
 async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(security.hash_password, password)
+    return await run_in(PASSWORD_HASHING, security.hash_password, password)
 
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
-    return await asyncio.to_thread(security.verify_password, password_hash, password)
+    return await run_in(PASSWORD_HASHING, security.verify_password, password_hash, password)
 
 
 async def insert_user(session: AsyncSession, **fields: Any) -> User | None:

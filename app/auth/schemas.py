@@ -6,23 +6,23 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from app.auth import examples
-from app.core.schemas import Input, Name, Output, Password, Phone
+from app.core.schemas import Input, Name, Output, Password, Patch, Phone, Text
 
-LoginName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+LoginName = Annotated[str, Text(64)]
 Relationship = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=32),
+    Text(32),
     Field(examples=["母亲"], description="Who the adult is to the child: 父亲, 母亲, 外婆…"),
 ]
 BindingCodeText = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=32),
+    Text(32),
     Field(examples=["K7QM-4XRP"], description="As printed; spaces, dashes and case are ignored."),
 ]
-OpaqueToken = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+OpaqueToken = Annotated[str, Text(512)]
 StaffRole = Literal["teacher", "duty", "school_admin"]
 
 
@@ -42,7 +42,7 @@ class RegisterIn(Input):
 
 
 class WeChatLoginIn(Input):
-    code: Annotated[str, StringConstraints(min_length=1, max_length=128)] = Field(
+    code: Annotated[str, Text(128)] = Field(
         description="The code from `wx.login()` in the mini-program (single use, 5 minutes)."
     )
 
@@ -79,7 +79,7 @@ class MeOut(Output):
     children: list[ChildOut]
 
 
-class MePatch(Input):
+class MePatch(Patch):
     name: Name
 
 
@@ -110,8 +110,10 @@ class StaffIn(Input):
         return sorted(set(roles))
 
 
-class StaffPatch(Input):
+class StaffPatch(Patch):
     """Only what the body names changes. ``roles`` replaces the staff roles as a whole."""
+
+    nullable = frozenset({"phone"})
 
     name: Name | None = None
     phone: Phone | None = None

@@ -10,9 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.i18n import negotiate, translate
+from app.core.routing import allowed_methods
 
 log = logging.getLogger(__name__)
 
@@ -146,12 +148,25 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = {404: "http.not_found", 405: "http.method_not_allowed", 401: "auth.unauthenticated"}
+    code = {
+        404: "http.not_found",
+        405: "http.method_not_allowed",
+        401: "auth.unauthenticated",
+        413: "request.too_large",
+    }
+    params = None
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.url.path))
+    if exc.status_code == 413:  # ours carries its limit; FastAPI's own leaves it in the scope
+        limit = getattr(exc, "limit", None) or request.scope.get("starlette.max_body_size", 0)
+        params = {"limit_kb": limit // 1024}
     return problem(
         request,
         exc.status_code,
         code.get(exc.status_code, "http.error"),
-        headers=dict(exc.headers or {}),
+        params,
+        headers=headers,
     )
 
 
@@ -159,21 +174,43 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 # emptied by then, and the retry connects afresh.
 DATABASE_RETRY_AFTER_SECONDS = 1
 
+# SQLSTATE classes that mean "no usable connection", not "this statement is wrong":
+# 08 connection exception, 28 authorisation refused, 3D no such database, 53 out of
+# resources (too many connections), 57P shutdown / starting up.
+_UNAVAILABLE_SQLSTATES = ("08", "28", "3D", "53", "57P")
 
-async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    """A lost database connection (PostgreSQL restarted) is 503; any other database error 500.
+
+def is_connection_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database could not be reached, as opposed to a bug.
+
+    Connecting raises the socket's own error (``FileNotFoundError`` for a missing Unix
+    socket, ``ConnectionRefusedError``, ``TimeoutError``: all ``OSError``) unwrapped; the
+    pool raises its own timeout when every connection is busy; a server that refuses or
+    drops the connection arrives as a ``DBAPIError``.
+    """
+    if isinstance(exc, OSError | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    return False
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """A database that cannot be reached (down, restarting, full) is 503; any other error 500.
 
     The pool keeps no pre-ping: the first request on a connection the server dropped fails
     here, SQLAlchemy has already discarded every pooled connection, and a retry succeeds.
     """
-    assert isinstance(exc, DBAPIError)
-    if not exc.connection_invalidated:
+    if not is_connection_failure(exc):
         raise exc  # a bug, not an outage: the 500 handler logs and answers it
     log.warning(
-        "database connection lost on %s %s: %s",
+        "database unavailable on %s %s: %s",
         request.method,
         request.url.path,
-        type(exc.orig).__name__,
+        type(getattr(exc, "orig", None) or exc).__name__,
     )
     return problem(
         request,
@@ -192,7 +229,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(DBAPIError, _database_unavailable)
+    app.add_exception_handler(OSError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)
 
 

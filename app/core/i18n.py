@@ -65,6 +65,10 @@ register(
             "The service is briefly unavailable; please retry.",
         ),
         "validation.invalid": ("请求参数有误。", "The request is invalid."),
+        "request.too_large": (
+            "请求内容过大（上限 {limit_kb} KB）。",
+            "The request body is too large (limit {limit_kb} KB).",
+        ),
         "http.not_found": ("请求的资源不存在。", "The requested resource does not exist."),
         "http.method_not_allowed": ("不支持该请求方法。", "This method is not allowed here."),
         "http.error": ("请求未能完成。", "The request could not be completed."),

@@ -1,9 +1,14 @@
-"""Routers joined by copying their operations, so each request searches one flat list."""
+"""Routers joined by copying their operations, so each request searches one flat list; and
+what a path allows when a method is not one of them (405)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Iterable
+
+from fastapi import APIRouter, Request
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Route
 
 
 def include_operations(target: APIRouter, source: APIRouter, *, prefix: str = "") -> None:
@@ -52,3 +57,56 @@ def include_operations(target: APIRouter, source: APIRouter, *, prefix: str = ""
             max_body_size=route.max_body_size,
             form_limits=route.form_limits or None,
         )
+
+
+def allowed_methods(routes: Iterable[BaseRoute], path: str) -> list[str]:
+    """Every method some operation answers at ``path``: the ``Allow`` of a 405.
+
+    Starlette names only the methods of the first route whose path matched, which is wrong
+    whenever one path's methods are spread over several operations. A path some operation
+    names literally is that operation's alone (see ``guard_literal_paths``).
+    """
+    literal: set[str] = set()
+    templated: set[str] = set()
+    for route in routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(path):
+            (templated if route.param_convertors else literal).update(route.methods or ())
+    return sorted(literal or templated)
+
+
+def _method_not_allowed(request: Request) -> None:
+    raise HTTPException(status_code=405)
+
+
+def guard_literal_paths(router: APIRouter) -> None:
+    """A path an operation names literally is that operation's, whatever the method.
+
+    ``GET /pickups/verify`` would otherwise be taken by ``GET /pickups/{handover_id}`` (a
+    full match beats the literal route's method mismatch) and answer 422 for a malformed
+    id. For each literal path a parameter route would take for some other method, a hidden
+    route ahead of them answers those methods 405 (its ``Allow`` is ``allowed_methods``').
+    """
+    literal: dict[str, set[str]] = {}
+    for route in router.routes:
+        if isinstance(route, APIRoute) and not route.param_convertors:
+            literal.setdefault(route.path, set()).update(route.methods or ())
+    guards: list[BaseRoute] = []
+    for path, own in literal.items():
+        shadowing: set[str] = set()
+        for route in router.routes:
+            if (
+                isinstance(route, APIRoute)
+                and route.param_convertors
+                and route.path_regex.match(path)
+            ):
+                shadowing |= (route.methods or set()) - own
+        if shadowing:
+            guards.append(
+                Route(
+                    path,
+                    _method_not_allowed,
+                    methods=sorted(shadowing),
+                    include_in_schema=False,
+                )
+            )
+    router.routes[:0] = guards

@@ -6,17 +6,17 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field
 
-from app.core.schemas import Input, Output
+from app.core.schemas import Day, Input, Output, Patch, Text
 from app.enrollment import examples
 from app.enrollment.models import EnrollmentStatus, ReviewStage
 
 Weekday = Annotated[int, Field(ge=1, le=7, description="ISO weekday, Monday = 1.")]
 Weekdays = Annotated[list[Weekday], Field(min_length=1, max_length=7)]
 SlotIds = Annotated[list[uuid.UUID], Field(min_length=1, max_length=20)]
-Comment = Annotated[str, StringConstraints(max_length=500)]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Comment = Annotated[str, Text(500, min_length=0, multiline=True)]
+Reason = Annotated[str, Text(500, multiline=True)]
 
 
 class EnrollmentIn(Input):
@@ -31,12 +31,12 @@ class EnrollmentIn(Input):
         description="The version of the term's safety agreement the parent accepted; "
         "anything but the current one is 422 `enrollment.agreement_required`.",
     )
-    start_date: date | None = Field(
+    start_date: Day | None = Field(
         default=None, description="Default: today in the school's zone, or the term's start."
     )
 
 
-class EnrollmentChange(Input):
+class EnrollmentChange(Patch):
     """New weekdays and/or slots of an active enrollment; what is left out stays."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [examples.ENROLLMENT_CHANGE]})
@@ -59,7 +59,7 @@ class WithdrawIn(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [examples.WITHDRAW_IN]})
 
     reason: Reason
-    effective_date: date | None = Field(
+    effective_date: Day | None = Field(
         default=None,
         description="First day the child no longer attends (default today, school zone).",
     )

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from app.auth.deps import ParentUser, SchoolAdmin
 from app.core.database import SessionDep
 from app.core.pagination import PageDep
-from app.core.schemas import Page
+from app.core.schemas import Month, Page
 from app.core.spreadsheet import EXPORT_RESPONSES, Format, attachment, render
 from app.fees import service
 from app.fees.deps import BillReader, FamilyBill, ReadableBill, SchoolBill
@@ -27,7 +27,7 @@ from app.school import service as school_service
 
 router = APIRouter(tags=["fees"])
 
-Month = Annotated[str, Query(description="The month, as YYYY-MM.", examples=["2026-10"])]
+MonthQuery = Annotated[Month, Query(description="The month, as YYYY-MM.", examples=["2026-10"])]
 
 
 @router.get("/bills", response_model=Page[BillOut])
@@ -73,7 +73,7 @@ async def wechat_pay_notify(request: Request, session: SessionDep) -> NotifyAck:
 
 
 @router.get("/fees/statement", response_model=StatementOut)
-async def fee_statement(session: SessionDep, admin: SchoolAdmin, month: Month) -> StatementOut:
+async def fee_statement(session: SessionDep, admin: SchoolAdmin, month: MonthQuery) -> StatementOut:
     """The month's fees by class and slot (收费公示): charged, waived, paid, refunded."""
     school = await school_service.get_school(session, admin)
     return await service.monthly_statement(session, school, month)
@@ -89,12 +89,14 @@ async def _statement_file(
 
 
 @router.get("/fees/statement.xlsx", response_class=Response, responses=EXPORT_RESPONSES)
-async def fee_statement_xlsx(session: SessionDep, admin: SchoolAdmin, month: Month) -> Response:
+async def fee_statement_xlsx(
+    session: SessionDep, admin: SchoolAdmin, month: MonthQuery
+) -> Response:
     """The statement as an Excel file: no family named."""
     return await _statement_file(session, admin, month, "xlsx")
 
 
 @router.get("/fees/statement.csv", response_class=Response, responses=EXPORT_RESPONSES)
-async def fee_statement_csv(session: SessionDep, admin: SchoolAdmin, month: Month) -> Response:
+async def fee_statement_csv(session: SessionDep, admin: SchoolAdmin, month: MonthQuery) -> Response:
     """The `.xlsx` file's twin: the same columns, UTF-8 with a BOM for Excel."""
     return await _statement_file(session, admin, month, "csv")

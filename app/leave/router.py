@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
@@ -11,7 +10,7 @@ from fastapi import APIRouter, Body, Query, Response
 from app.auth.deps import Idempotent, ParentUser, TeacherOrAdmin
 from app.core.database import SessionDep
 from app.core.pagination import PageDep
-from app.core.schemas import Page
+from app.core.schemas import Day, Page
 from app.leave import examples, service
 from app.leave.deps import GuardedLeave, LeaveReader, VisibleLeave
 from app.leave.models import LeaveStatus
@@ -37,7 +36,7 @@ async def list_leave_requests(
     page: PageDep,
     status: LeaveStatus | None = None,
     day: Annotated[
-        date | None, Query(alias="date", description="Requests covering this date.")
+        Day | None, Query(alias="date", description="Requests covering this date.")
     ] = None,
     student_id: uuid.UUID | None = None,
 ) -> Page[LeaveRequestOut]:

@@ -6,22 +6,22 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field
 
-from app.core.schemas import Input, Output
+from app.core.schemas import Day, Input, Output, Text
 from app.leave import examples
 from app.leave.models import LeaveChannel, LeaveKind, LeaveStatus
 
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-Comment = Annotated[str, StringConstraints(max_length=500)]
+Reason = Annotated[str, Text(500, multiline=True)]
+Comment = Annotated[str, Text(500, min_length=0, multiline=True)]
 
 
 class LeaveRequestIn(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [examples.LEAVE_REQUEST_IN]})
 
     student_id: uuid.UUID
-    start_date: date
-    end_date: date
+    start_date: Day
+    end_date: Day
     slot_ids: list[uuid.UUID] | None = Field(
         default=None,
         min_length=1,

@@ -6,17 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field
 
-from app.core.schemas import Input, Output, Page
+from app.core.schemas import Input, Output, Page, Text
 from app.notifications import examples
 from app.notifications.models import Platform
 
 # FCM registration tokens are ~160-200 characters today; the column allows for growth.
 # WeChat openids are 28 characters of [A-Za-z0-9_-].
-PushToken = Annotated[
-    str, StringConstraints(min_length=1, max_length=4096, pattern=r"^[\x21-\x7e]+$")
-]
+PushToken = Annotated[str, Text(4096, pattern=r"^[\x21-\x7e]+$")]
 
 
 class NotificationOut(Output):

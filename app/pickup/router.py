@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Response
@@ -11,7 +10,7 @@ from fastapi import APIRouter, Body, Path, Query, Response
 from app.auth.deps import CurrentUser, DutyOrAdmin, Idempotent, ParentUser, SchoolAdmin, StaffUser
 from app.core.database import SessionDep
 from app.core.pagination import PageDep
-from app.core.schemas import Page
+from app.core.schemas import Day, Page, Text
 from app.pickup import (
     examples,
     gate,
@@ -50,7 +49,7 @@ from app.pickup.schemas import (
 
 router = APIRouter(tags=["pickup"])
 
-DateQuery = Annotated[date | None, Query(description="School-local date; default today.")]
+DateQuery = Annotated[Day | None, Query(description="School-local date; default today.")]
 
 
 # Pickup persons --------------------------------------------------------------------------------
@@ -241,7 +240,7 @@ async def list_pickup_passes(
     response_class=Response,
 )
 async def revoke_pickup_pass(
-    pass_ref: Annotated[str, Path(max_length=64, description="The pass id or its code.")],
+    pass_ref: Annotated[str, Text(64), Path(description="The pass id or its code.")],
     session: SessionDep,
     user: ParentUser,
 ) -> None:

@@ -6,17 +6,17 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from app.core.schemas import Input, Name, Output, Phone
+from app.core.schemas import Day, Input, Name, Output, Patch, Phone, Text
 from app.pickup import examples
 from app.pickup.models import AdultKind, HandoverKind, LateOutcome, PickupLevel
 
-Relationship = Annotated[str, StringConstraints(min_length=1, max_length=32)]
-Note = Annotated[str, StringConstraints(max_length=500)]
-CaseNote = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-IdNumber = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z -]{4,32}$")]
-PassCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Relationship = Annotated[str, Text(32)]
+Note = Annotated[str, Text(500, min_length=0, multiline=True)]
+CaseNote = Annotated[str, Text(2000, multiline=True)]
+IdNumber = Annotated[str, Text(32, min_length=4, pattern=r"^[0-9A-Za-z -]{4,32}$")]
+PassCode = Annotated[str, Text(64)]
 Grade = Annotated[int, Field(ge=1, le=9)]
 
 # What the gate list calls a child: not yet collected, or gone and how.
@@ -30,19 +30,21 @@ class PickupPersonIn(Input):
     phone: Phone
     relationship: Relationship
     level: PickupLevel = PickupLevel.ALWAYS
-    valid_from: date | None = None
-    valid_until: date | None = None
+    valid_from: Day | None = None
+    valid_until: Day | None = None
 
 
-class PickupPersonPatch(Input):
+class PickupPersonPatch(Patch):
     """Fields left out keep their value; ``null`` clears a validity bound."""
+
+    nullable = frozenset({"valid_from", "valid_until"})
 
     name: Name | None = None
     phone: Phone | None = None
     relationship: Relationship | None = None
     level: PickupLevel | None = None
-    valid_from: date | None = None
-    valid_until: date | None = None
+    valid_from: Day | None = None
+    valid_until: Day | None = None
 
 
 class PickupPersonOut(Output):
@@ -151,7 +153,7 @@ class VerifyOut(Output):
 
 class HandoverIn(Input):
     student_id: uuid.UUID
-    date: date
+    date: Day
     pass_code: PassCode | None = None
     pickup_person_id: uuid.UUID | None = None
     adult_id_number: IdNumber | None = Field(
@@ -168,7 +170,7 @@ class HandoverIn(Input):
 
 class ReleaseIn(Input):
     student_id: uuid.UUID
-    date: date
+    date: Day
     note: Note | None = None
 
 
@@ -218,7 +220,9 @@ class PickupSettingsOut(Output):
     pass_ttl_minutes: int
 
 
-class PickupSettingsPatch(Input):
+class PickupSettingsPatch(Patch):
+    nullable = frozenset({"pass_ttl_minutes"})  # null returns to the default
+
     self_release_grades: list[Grade] | None = Field(default=None, max_length=9)
     pass_ttl_minutes: int | None = Field(default=None, ge=2, le=30)
 

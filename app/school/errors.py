@@ -122,8 +122,8 @@ register(
         ),
         "import.empty": ("上传的文件是空的。", "The uploaded file is empty."),
         "import.too_large": (
-            "文件过大，最大 {limit_mb} MB。",
-            "The file is too large; the limit is {limit_mb} MB.",
+            "文件过大或内容过多（上限 {limit_mb} MB）。",
+            "The file is too large or holds too much (limit {limit_mb} MB).",
         ),
         "import.unsupported_type": (
             "不支持的文件类型，请上传 CSV 或 Excel（.xlsx）文件。",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import time
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -16,14 +18,28 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from app.core.errors import DomainError, Invalid
+from app.core.executors import FILE_PARSING, run_in
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
-# An XLSX is a zip: its unpacked size is bounded too, or a small file could be a bomb.
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+# An XLSX is a zip: its unpacked size is bounded too, or a small file could be a bomb. The
+# members' declared sizes are checked before anything is parsed (zipfile never unpacks a
+# member past its declared size). Shared strings and styles are read whole into memory, so
+# each member but the worksheets (which are streamed) has a tighter bound: a 234 KB file
+# whose shared strings unpacked to 94 MB once cost 34 s of CPU and 760 MB.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_MEMBER_BYTES = 16 * 1024 * 1024
+# The work is bounded, not only the file: every row and cell scanned counts, blank ones
+# included (a 4.9 KB file declaring 1,048,576 rows once pinned the server).
+MAX_SCANNED_ROWS = 50_000
+MAX_SCANNED_CELLS = 1_000_000
+MAX_COLUMNS = 64  # cells past this in a row are counted, never read
+# A parse that has not finished this long after it was asked for is abandoned.
+PARSE_SECONDS = 30.0
 # A title line ("三年级学生名单") may sit above the header; it is looked for this far down.
 HEADER_SEARCH_ROWS = 10
 
@@ -51,9 +67,15 @@ class RosterRow:
     priority: str | None  # None when the file has no priority column
 
 
+# Control characters in a cell (a CSV's NUL, an Excel line break inside a name) are dropped:
+# PostgreSQL refuses NUL, and none belongs in a name, number or class.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def normalise(text: str) -> str:
-    """Full-width forms folded (１２３ → 123, （ → (), outer blanks dropped."""
-    return unicodedata.normalize("NFKC", text).strip()
+    """Full-width forms folded (１２３ → 123, （ → (), control characters and outer blanks
+    dropped."""
+    return _CONTROL.sub("", unicodedata.normalize("NFKC", text)).strip()
 
 
 def _header_key(cell: str) -> str | None:
@@ -68,22 +90,63 @@ def _unsupported() -> DomainError:
     return DomainError("import.unsupported_type", status=415)
 
 
-def read_roster(data: bytes, filename: str | None) -> list[RosterRow]:
+def _too_large(status: int) -> DomainError:
+    return DomainError(
+        "import.too_large",
+        status=status,
+        limit_mb=MAX_BYTES // (1024 * 1024),
+    )
+
+
+class Budget:
+    """The rows and cells a parse may scan, and when it must have finished."""
+
+    def __init__(self, deadline: float | None = None) -> None:
+        self.deadline = deadline
+        self.rows = 0
+        self.cells = 0
+
+    def scan(self, cells: int) -> None:
+        """Count one row of ``cells``; 422 ``import.too_large`` once past a bound."""
+        self.rows += 1
+        self.cells += cells
+        if self.rows > MAX_SCANNED_ROWS or self.cells > MAX_SCANNED_CELLS:
+            raise _too_large(422)
+        if self.deadline is not None and self.rows % 512 == 0:
+            self.check_time()
+
+    def check_time(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise _too_large(422)
+
+
+def read_roster(
+    data: bytes, filename: str | None, *, deadline: float | None = None
+) -> list[RosterRow]:
     """The data rows of a CSV or XLSX roster; refuses files that are not one (415), broken
-    (422), or too big (413)."""
+    (422), too big (413), or too much work to read (422), by ``deadline`` (monotonic) too."""
+    budget = Budget(deadline)
+    budget.check_time()  # waited for a free parser past the deadline: do not start
     if not data.strip():
         raise Invalid("import.empty", field="file")
     if len(data) > MAX_BYTES:
-        raise DomainError("import.too_large", status=413, limit_mb=MAX_BYTES // (1024 * 1024))
+        raise _too_large(413)
     if data.startswith(_XLSX_MAGIC):
-        return _rows(_xlsx_cells(data))
+        return _rows(_xlsx_cells(data, budget))
     if data.startswith(_OLE_MAGIC):
         raise DomainError("import.xls_unsupported", status=415)
     if data.startswith(_OTHER_BINARY):
         raise _unsupported()
     if (filename or "").lower().endswith((".xlsx", ".xlsm")):
         raise Invalid("import.unreadable", field="file")  # says XLSX, is not a zip: broken
-    return _rows(_csv_cells(data))
+    return _rows(_csv_cells(data, budget))
+
+
+async def parse_roster(data: bytes, filename: str | None) -> list[RosterRow]:
+    """``read_roster`` on the file-parsing pool (never the one logins hash on), with a
+    deadline counted from now, so a queue of heavy files cannot hold a request forever."""
+    deadline = time.monotonic() + PARSE_SECONDS
+    return await run_in(FILE_PARSING, read_roster, data, filename, deadline=deadline)
 
 
 def _decode(data: bytes) -> str:
@@ -102,32 +165,48 @@ def _decode(data: bytes) -> str:
         raise _unsupported() from None
 
 
-def _csv_cells(data: bytes) -> Iterator[list[str]]:
+def _csv_cells(data: bytes, budget: Budget) -> Iterator[list[str]]:
     text = _decode(data)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for values in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            budget.scan(len(values))
+            yield values[:MAX_COLUMNS]
     except csv.Error as exc:
         raise Invalid("import.unreadable", field="file") from exc
 
 
-def _xlsx_cells(data: bytes) -> Iterator[list[str]]:
+def _check_members(archive: zipfile.ZipFile) -> None:
+    """413 when the declared unpacked sizes pass the bounds, before any member is read."""
+    members = archive.infolist()
+    if sum(info.file_size for info in members) > MAX_UNPACKED_BYTES:
+        raise _too_large(413)
+    for info in members:
+        if info.file_size > MAX_MEMBER_BYTES and not info.filename.startswith("xl/worksheets/"):
+            raise _too_large(413)
+
+
+def _xlsx_cells(data: bytes, budget: Budget) -> Iterator[list[str]]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
+            if "xl/workbook.xml" not in names:
+                raise _unsupported()  # a .docx, .pptx or plain zip
+            _check_members(archive)
     except zipfile.BadZipFile as exc:
         raise Invalid("import.unreadable", field="file") from exc
-    if "xl/workbook.xml" not in names:
-        raise _unsupported()  # a .docx, .pptx or plain zip
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise DomainError("import.too_large", status=413, limit_mb=MAX_BYTES // (1024 * 1024))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        budget.check_time()  # shared strings and styles are read by now
         sheet = workbook.worksheets[0]
+        # The declared dimension is not believed: it would pad every row to its width and
+        # add rows up to its height (A1:XFD1048576 is a few bytes).
+        if isinstance(sheet, ReadOnlyWorksheet):
+            sheet.reset_dimensions()
         for values in sheet.iter_rows(values_only=True):
-            yield [_xlsx_text(v) for v in values]
+            budget.scan(len(values))
+            yield [_xlsx_text(v) for v in values[:MAX_COLUMNS]]
         workbook.close()
     except DomainError:
         raise

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response
 
 from app.auth.deps import SchoolAdmin, StaffUser
+from app.core.body_limit import BODY_LIMIT_EXTENSION
 from app.core.database import SessionDep
 from app.core.pagination import PageDep
 from app.core.routing import include_operations
@@ -71,7 +72,17 @@ async def update_school(body: SchoolPatch, session: SessionDep, admin: SchoolAdm
 # ---- terms ----
 
 
-@router.post("/terms", status_code=201, response_model=TermOut, responses=problems(401, 403))
+# The safety agreement may be 20,000 characters: 120 KB as \uXXXX escapes (ensure_ascii).
+_AGREEMENT_BODY = {BODY_LIMIT_EXTENSION: 256 * 1024}
+
+
+@router.post(
+    "/terms",
+    status_code=201,
+    response_model=TermOut,
+    responses=problems(401, 403),
+    openapi_extra=_AGREEMENT_BODY,
+)
 async def create_term(body: TermIn, session: SessionDep, admin: SchoolAdmin) -> Any:
     return await terms.create_term(session, admin, body)
 
@@ -89,7 +100,12 @@ async def get_term(term: ReadableTerm) -> Any:
     return term
 
 
-@router.patch("/terms/{term_id}", response_model=TermOut, responses=problems(401, 403, 404, 409))
+@router.patch(
+    "/terms/{term_id}",
+    response_model=TermOut,
+    responses=problems(401, 403, 404, 409),
+    openapi_extra=_AGREEMENT_BODY,
+)
 async def update_term(
     body: TermPatch, term: AdminTerm, session: SessionDep, admin: SchoolAdmin
 ) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime, time
-from typing import Annotated, Any, ClassVar, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -13,13 +13,11 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    StringConstraints,
-    ValidationInfo,
     WithJsonSchema,
     field_validator,
 )
 
-from app.core.schemas import Input, Name, Output, ShortText
+from app.core.schemas import Day, Input, Name, Output, Patch, ShortText, Text
 from app.school import examples
 from app.school.policy import (
     EnrollmentReview,
@@ -58,25 +56,13 @@ ClockTime = Annotated[
 ]
 # Lists that are sets: order and repeats carry no meaning, so they are stored sorted, once each.
 _AsSet = AfterValidator(lambda values: sorted(set(values)))
-_YYYY_MM_DD = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _parse_day(value: Any) -> Any:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if not isinstance(value, str) or not _YYYY_MM_DD.match(value):
-        raise ValueError("must be a date as YYYY-MM-DD")
-    return date.fromisoformat(value)
-
-
-# Dates arrive as "YYYY-MM-DD" only (no timestamps, no numbers).
-Day = Annotated[date, BeforeValidator(_parse_day)]
 Weekday = Annotated[int, Field(strict=True, ge=1, le=7, description="ISO weekday, Monday = 1.")]
 Weekdays = Annotated[list[Weekday], Field(min_length=1, max_length=7), _AsSet]
 Closures = Annotated[list[Day], Field(max_length=366), _AsSet]
 Grade = Annotated[int, Field(strict=True, ge=1, le=9)]
 Capacity = Annotated[int, Field(strict=True, ge=1, le=10_000)]
-AgreementText = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+AgreementText = Annotated[str, Text(20_000, multiline=True)]
+StudentNo = Annotated[str, Text(32, pattern=r"^[0-9A-Za-z_-]+$")]
 FeeFen = Annotated[
     int,
     Field(
@@ -86,23 +72,6 @@ FeeFen = Annotated[
         description="Fee in fen (分) per term or per month, as the school's fee mode says.",
     ),
 ]
-StudentNo = Annotated[
-    str, StringConstraints(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z_-]+$")
-]
-
-
-class Patch(Input):
-    """A partial update: what the body leaves out keeps its value; null only where it means
-    something (``nullable``), never as a way to blank a required field."""
-
-    nullable: ClassVar[frozenset[str]] = frozenset()
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _null_only_where_meaningful(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None and info.field_name not in cls.nullable:
-            raise ValueError("may not be null; leave the field out to keep its value")
-        return value
 
 
 # ---- school and policy ----
@@ -142,7 +111,7 @@ class SchoolPatch(Patch):
     model_config = ConfigDict(json_schema_extra={"examples": [examples.SCHOOL_PATCH]})
 
     name: ShortText | None = None
-    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
+    timezone: Annotated[str, Text(64)] | None = Field(
         default=None, description="An IANA time zone such as `Asia/Shanghai`."
     )
     policy: PolicyPatch | None = None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
 from app.auth.deps import SchoolAdmin, StaffUser
+from app.core.body_limit import BODY_LIMIT_EXTENSION
 from app.core.database import SessionDep
 from app.core.errors import problem
 from app.core.i18n import negotiate, translate
@@ -25,7 +25,7 @@ from app.school.schemas import (
     StudentOut,
     StudentPatch,
 )
-from app.school.uploads import RAW_TYPES, read_upload
+from app.school.uploads import RAW_TYPES, read_upload, stream_limit
 
 # Included by the school router, which gives these routes their tag.
 router = APIRouter()
@@ -83,7 +83,10 @@ _IMPORT_BODY = {
         },
         **problems(401, 403, 409, 413, 415),
     },
-    openapi_extra={"requestBody": _IMPORT_BODY},
+    openapi_extra={
+        "requestBody": _IMPORT_BODY,
+        BODY_LIMIT_EXTENSION: stream_limit(roster_file.MAX_BYTES),
+    },
 )
 async def import_students(
     request: Request,
@@ -98,8 +101,7 @@ async def import_students(
     separated by 、 or a comma). Every row is checked first; either all are imported, or
     none and the answer lists each row's problems."""
     upload = await read_upload(request, roster_file.MAX_BYTES)
-    # Parsing is CPU work (openpyxl especially): off the event loop.
-    rows = await asyncio.to_thread(roster_file.read_roster, upload.data, upload.filename)
+    rows = await roster_file.parse_roster(upload.data, upload.filename)
     outcome = await roster_import.import_roster(
         session, admin, rows, update_existing=update_existing, filename=upload.filename
     )

@@ -28,6 +28,19 @@ RAW_TYPES = (
 )
 
 
+def stream_limit(limit: int) -> int:
+    """The route's ``max_body_size`` for a file of ``limit`` bytes: the hard stop on the
+    stream, set past the point where ``read_upload`` refuses with the file's own 413."""
+    return limit + 2 * _ENVELOPE
+
+
+def _clean_filename(filename: str | None) -> str | None:
+    """The name as the audit trail may keep it: no control characters, at most 255 long."""
+    if filename is None:
+        return None
+    return "".join(c for c in filename if c.isprintable())[:255] or None
+
+
 @dataclass(frozen=True)
 class Upload:
     data: bytes
@@ -70,7 +83,7 @@ async def read_upload(request: Request, limit: int) -> Upload:
             if upload is None:
                 raise Invalid("import.file_missing", field="file")
             data = await upload.read(limit + 1)
-            filename = upload.filename
+            filename = _clean_filename(upload.filename)
         finally:
             await form.close()
     elif media_type in RAW_TYPES:

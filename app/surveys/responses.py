@@ -14,6 +14,7 @@ from app.auth.models import User
 from app.core import audit, clock
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.principal import Principal
+from app.core.schemas import has_control_characters
 from app.school.access import guarded_student
 from app.school.models import School, SchoolClass
 from app.surveys import audience
@@ -48,6 +49,8 @@ def _checked_answer(question: dict[str, Any], value: JsonValue, field: str) -> A
         raise Invalid("survey.answer_option_not_offered", field=field, option=text[:100])
     if kind == QuestionKind.TEXT and len(text) > MAX_TEXT_ANSWER:
         raise Invalid("survey.answer_too_long", field=field, max_length=MAX_TEXT_ANSWER)
+    if has_control_characters(text, multiline=True):
+        raise Invalid("validation.invalid", field=field)
     return text
 
 

@@ -7,9 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, ConfigDict, Field, JsonValue, StringConstraints
+from pydantic import ConfigDict, Field, JsonValue
 
-from app.core.schemas import Input, LongText, Output, ShortText
+from app.core.schemas import Input, LongText, Moment, Output, Patch, ShortText, Text
 from app.surveys import examples
 from app.surveys.models import SurveyStatus
 
@@ -17,9 +17,9 @@ MAX_QUESTIONS = 50
 MAX_OPTIONS = 50
 MAX_TEXT_ANSWER = 1000
 
-QuestionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
-Prompt = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-OptionText = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+QuestionId = Annotated[str, Text(40, pattern=r"^[A-Za-z0-9_-]{1,40}$")]
+Prompt = Annotated[str, Text(500)]
+OptionText = Annotated[str, Text(100)]
 Grade = Annotated[int, Field(ge=1, le=9)]
 
 
@@ -57,34 +57,34 @@ class SurveyIn(Input):
     term_id: uuid.UUID
     audience: Audience | None = Field(default=None, description="None: the whole school.")
     questions: Questions
-    opens_at: AwareDatetime
-    closes_at: AwareDatetime
+    opens_at: Moment
+    closes_at: Moment
 
 
-class SurveyPatch(Input):
+class SurveyPatch(Patch):
     """Changes to a draft; what the body leaves out keeps its value."""
+
+    nullable = frozenset({"description", "audience"})
 
     title: ShortText | None = None
     description: LongText | None = None
     term_id: uuid.UUID | None = None
     audience: Audience | None = None
     questions: Questions | None = None
-    opens_at: AwareDatetime | None = None
-    closes_at: AwareDatetime | None = None
+    opens_at: Moment | None = None
+    closes_at: Moment | None = None
 
 
 class FromTemplateIn(Input):
-    template: Annotated[str, StringConstraints(min_length=1, max_length=32)] = Field(
-        examples=["next_term_intent"]
-    )
+    template: Annotated[str, Text(32)] = Field(examples=["next_term_intent"])
     term_id: uuid.UUID
-    opens_at: AwareDatetime
-    closes_at: AwareDatetime
+    opens_at: Moment
+    closes_at: Moment
     title: ShortText | None = Field(default=None, description="Defaults to the template's.")
     audience: Audience | None = Field(default=None, description="None: the whole school.")
 
 
-AnswerKey = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+AnswerKey = Annotated[str, Text(40)]
 
 
 class ResponseIn(Input):

@@ -130,3 +130,42 @@ async def test_other_database_errors_stay_a_500(app_engine: AsyncEngine) -> None
     assert response.status_code == 500
     assert response.json()["code"] == "internal.error"
     assert "retry-after" not in response.headers
+
+
+@pytest.fixture
+async def unreachable(
+    engine: AsyncEngine, parent: User, request: pytest.FixtureRequest
+) -> AsyncIterator[None]:
+    """The API on a database that cannot be reached in the way ``request.param`` names."""
+    own = create_async_engine(request.param, connect_args={"timeout": 5})
+    database.use_engine(own)
+    yield
+    database.use_engine(engine)
+    await own.dispose()
+
+
+@pytest.mark.parametrize(
+    "unreachable",
+    [
+        # the Unix socket is gone (PostgreSQL stopped): FileNotFoundError
+        "postgresql+asyncpg://postgres@/kehou?host=/nonexistent/kehou-socket-dir",
+        # nothing listens on the port: ConnectionRefusedError
+        "postgresql+asyncpg://postgres@127.0.0.1:1/kehou",
+        # the server answers but refuses us: SQLSTATE 28000 / 3D000
+        "postgresql+asyncpg://kehou_no_such_role@127.0.0.1:5432/kehou",
+    ],
+    indirect=True,
+    ids=["socket-missing", "connection-refused", "login-refused"],
+)
+async def test_a_database_that_cannot_be_reached_answers_503(
+    unreachable: None, client: httpx.AsyncClient, parent: User
+) -> None:
+    for method, path in (("GET", "/me"), ("POST", "/auth/login")):
+        body = {"username": "someone", "password": "Secret-2026"} if method == "POST" else None
+        response = await client.request(
+            method, path, headers=auth(parent, language="en"), json=body
+        )
+        assert response.status_code == 503, (path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["retry-after"] == "1"
+        assert response.json()["code"] == "service.unavailable"
