@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from app.attendance.router import router as attendance_router
 from app.audit.router import router as audit_router
 from app.auth import router as auth
+from app.checkins.router import router as checkins_router
 from app.core import health
 from app.core.context import RequestContextMiddleware
 from app.core.database import dispose_engine, uses_embedded_database
@@ -24,6 +25,7 @@ from app.core.routing import include_operations
 from app.core.settings import get_settings
 from app.enrollment.router import router as enrollment_router
 from app.leave.router import router as leave_router
+from app.ledger.router import router as ledger_router
 from app.notifications.router import router as notifications_router
 from app.pickup.router import router as pickup_router
 from app.school.router import router as school_router
@@ -52,6 +54,8 @@ TAGS = [
     {"name": "attendance", "description": "名单与点名 / Rosters and roll call"},
     {"name": "pickup", "description": "接送交接 / Gate pickup"},
     {"name": "surveys", "description": "意愿征询 / Surveys"},
+    {"name": "checkins", "description": "教师签到 / Staff check-ins"},
+    {"name": "ledger", "description": "台账、看护记录与统计 / Ledger, care logs, statistics"},
     {"name": "notifications", "description": "通知 / Notifications"},
     {"name": "operations", "description": "运维 / Operations"},
 ]
@@ -93,6 +97,8 @@ def _routers() -> list[APIRouter]:
         attendance_router,
         pickup_router,
         surveys_router,
+        checkins_router,
+        ledger_router,
         notifications_router,
         audit_router,
         health.router,

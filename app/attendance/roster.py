@@ -36,22 +36,26 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Date,
     Select,
     SmallInteger,
     SQLColumnExpression,
+    Uuid,
     and_,
     any_,
     bindparam,
     case,
+    cast,
     exists,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, array
 
 from app.attendance.models import RollCallMark, RosterStatus
 from app.enrollment.models import ON_ROSTER, Enrollment, EnrollmentSlot
@@ -113,8 +117,28 @@ def status_of(student_id: StudentColumn, slot_id: SlotColumn, day: DayValue) -> 
     return func.coalesce(*answers, literal(RosterStatus.EXPECTED.value))
 
 
-def _on_rosters(stmt: Select[Any]) -> Select[Any]:
-    """``stmt`` over every (group, child) of the rosters on the day of ``day_params``."""
+def _term_runs(
+    day: DayValue,
+    day_as_array: SQLColumnExpression[Any],
+    weekday_as_array: SQLColumnExpression[Any],
+) -> tuple[ColumnElement[bool], ...]:
+    """``Term`` runs on ``day``: within its dates, one of its weekdays, no closure."""
+    return (
+        Term.start_date <= day,
+        Term.end_date >= day,
+        Term.weekdays.contains(weekday_as_array),
+        ~Term.closures.contains(day_as_array),
+    )
+
+
+def _on_rosters(
+    stmt: Select[Any],
+    day: DayValue = DAY,
+    day_as_array: SQLColumnExpression[Any] = DAY_AS_ARRAY,
+    weekday_as_array: SQLColumnExpression[Any] = WEEKDAY_AS_ARRAY,
+) -> Select[Any]:
+    """``stmt`` over every (group, child) of the rosters on the day of ``day_params`` (or on
+    ``day``, a column of a series of days, with its one-element arrays)."""
     return (
         stmt.select_from(Group)
         .join(Term, Term.id == Group.term_id)
@@ -136,14 +160,11 @@ def _on_rosters(stmt: Select[Any]) -> Select[Any]:
             ),
         )
         .where(
-            Term.start_date <= DAY,
-            Term.end_date >= DAY,
-            Term.weekdays.contains(WEEKDAY_AS_ARRAY),
-            ~Term.closures.contains(DAY_AS_ARRAY),
+            *_term_runs(day, day_as_array, weekday_as_array),
             Enrollment.status.in_(ON_ROSTER),
-            Enrollment.weekdays.contains(WEEKDAY_AS_ARRAY),
-            Enrollment.start_date <= DAY,
-            or_(Enrollment.end_date.is_(None), Enrollment.end_date > DAY),
+            Enrollment.weekdays.contains(weekday_as_array),
+            Enrollment.start_date <= day,
+            or_(Enrollment.end_date.is_(None), Enrollment.end_date > day),
         )
     )
 
@@ -179,3 +200,63 @@ def group_members_select() -> Select[uuid.UUID]:
 def group_roster_select() -> Select[Any]:
     """One group's roster: ``roster_select`` for ``group_id`` and ``day_params``."""
     return roster_select().where(Group.id == bindparam("group_id"))
+
+
+def _series_of_days() -> tuple[DayValue, SQLColumnExpression[Any], SQLColumnExpression[Any]]:
+    """Each day from ``first_day`` to ``last_day`` (bound at execution), with the
+    one-element arrays the term and enrollment rules compare with."""
+    series = func.generate_series(
+        bindparam("first_day", type_=Date),
+        bindparam("last_day", type_=Date),
+        literal_column("interval '1 day'"),
+    )
+    day = select(cast(series, Date).label("day")).subquery("days").c.day
+    return day, array([day]), array([cast(func.extract("isodow", day), SmallInteger)])
+
+
+@cache
+def group_days_select() -> Select[date, uuid.UUID]:
+    """Every (day, group) of ``school_id`` from ``first_day`` to ``last_day`` on which the
+    group's term runs: the service days a ledger has a line for, children or none."""
+    day, day_as_array, weekday_as_array = _series_of_days()
+    return (
+        select(day.label("day"), Group.id.label("group_id"))
+        .select_from(Group)
+        .join(Term, Term.id == Group.term_id)
+        .where(
+            Group.school_id == bindparam("school_id", type_=Uuid()),
+            *_term_runs(day, day_as_array, weekday_as_array),
+        )
+    )
+
+
+@cache
+def status_counts_select() -> Select[Any]:
+    """How many roster rows of each status every group of ``school_id`` has, per class and
+    day from ``first_day`` to ``last_day``: the roster above, as a set query over a series
+    of days grouped by (day, group, class, status). The ledger and the statistics read it,
+    so their counts are the roster's statuses by construction.
+
+    Computed at read time like the roster (past days are fixed facts, so nothing needs
+    storing ahead): every status rule stays an index lookup per child and day, and a
+    3,000-child school's month is one statement.
+    """
+    day, day_as_array, weekday_as_array = _series_of_days()
+    rows = (
+        _on_rosters(
+            select(
+                day.label("day"),
+                Group.id.label("group_id"),
+                SchoolClass.id.label("class_id"),
+                status_of(Student.id, Group.slot_id, day).label("status"),
+            ),
+            day,
+            day_as_array,
+            weekday_as_array,
+        )
+        .where(Group.school_id == bindparam("school_id", type_=Uuid()))
+        .subquery("roster_rows")
+    )
+    return select(
+        rows.c.day, rows.c.group_id, rows.c.class_id, rows.c.status, func.count().label("n")
+    ).group_by(rows.c.day, rows.c.group_id, rows.c.class_id, rows.c.status)

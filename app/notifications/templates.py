@@ -17,6 +17,7 @@ class Kind(StrEnum):
     ENROLLMENT_DECIDED = "enrollment.decided"
     ENROLLMENT_PROMOTED = "enrollment.promoted"
     SURVEY_PUBLISHED = "survey.published"
+    INCIDENT_REPORTED = "incident.reported"
 
 
 TEMPLATES: dict[str, tuple[str, str]] = {
@@ -66,6 +67,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     Kind.SURVEY_PUBLISHED: (
         "新的意愿征询：{title}",
         "学校发布了「{title}」，请在{closes_at}前为{student_name}填写。",
+    ),
+    Kind.INCIDENT_REPORTED: (
+        "{student_name}在课后服务中的情况说明",
+        "{date}{group_name}，{author_name}老师记录了{student_name}的情况：{text}"
+        "如有疑问请联系老师。",
     ),
 }
 

@@ -1,0 +1,127 @@
+"""Request and response bodies of care logs, ledgers and statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+
+from pydantic import Field
+
+from app.core.schemas import Input, LongText, Output
+from app.ledger.models import CareLogKind
+
+
+class CareLogIn(Input):
+    group_id: uuid.UUID
+    slot_id: uuid.UUID = Field(description="The group's slot.")
+    date: dt.date = Field(description="The session's day (today or before).")
+    kind: CareLogKind
+    text: LongText = Field(min_length=1)
+    student_id: uuid.UUID | None = Field(
+        default=None, description="The child concerned; an incident notifies their guardians."
+    )
+
+
+class CareLogOut(Output):
+    id: uuid.UUID
+    group_id: uuid.UUID
+    slot_id: uuid.UUID
+    date: dt.date
+    kind: CareLogKind
+    text: str
+    student_id: uuid.UUID | None
+    student_name: str | None
+    author_id: uuid.UUID | None
+    author_name: str | None
+    created_at: dt.datetime
+
+
+class StatusCountsOut(Output):
+    """How many children had each roster status (``expected``: not yet marked)."""
+
+    expected: int
+    present: int
+    absent: int
+    on_leave: int
+    picked_up: int
+    released: int
+    total: int = Field(description="Every child on the rosters: the sum of the statuses.")
+
+
+class LedgerLineOut(StatusCountsOut):
+    """One group's session on the day."""
+
+    group_id: uuid.UUID
+    group_name: str
+    kind: str
+    slot_id: uuid.UUID
+    slot_name: str
+    leader_name: str | None
+    staff_checked_in: list[str]
+    roll_call_taken_at: dt.datetime | None
+    care_log: list[CareLogOut]
+
+
+class DailyLedgerOut(Output):
+    """Every session of the day the caller may read; never paged (a school has dozens)."""
+
+    date: dt.date
+    items: list[LedgerLineOut]
+    next_cursor: None = None
+
+
+class MonthlyLineOut(StatusCountsOut):
+    date: dt.date
+    group_id: uuid.UUID
+    group_name: str
+    slot_id: uuid.UUID
+    slot_name: str
+
+
+class MonthlyLedgerOut(Output):
+    """Per group and service day of the month, with the month's totals; never paged."""
+
+    month: str
+    items: list[MonthlyLineOut]
+    totals: StatusCountsOut
+    next_cursor: None = None
+
+
+class ParticipationBy(StrEnum):
+    GRADE = "grade"
+    CLASS = "class"
+    SLOT = "slot"
+
+
+class AttendanceBy(StrEnum):
+    CLASS = "class"
+    GROUP = "group"
+
+
+class ParticipationItemOut(Output):
+    key: str
+    label: str
+    students: int
+    enrolled: int
+    rate: float | None = Field(description="enrolled / students (null without students).")
+
+
+class ParticipationOut(Output):
+    items: list[ParticipationItemOut]
+    next_cursor: None = None
+
+
+class AttendanceItemOut(Output):
+    key: str
+    label: str
+    expected: int = Field(description="Child-sessions on the rosters over the range.")
+    present: int = Field(description="Marked present, or handed over at the gate.")
+    absent: int
+    on_leave: int
+    rate: float | None = Field(description="present / (expected − on_leave); null when 0/0.")
+
+
+class AttendanceOut(Output):
+    items: list[AttendanceItemOut]
+    next_cursor: None = None
