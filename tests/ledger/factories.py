@@ -35,7 +35,12 @@ async def every_status(
     await create_leave(session, children["on_leave"], campus.term, TODAY, TODAY)
     await session.commit()
 
-    marks = {"present": "present", "absent": "absent", "picked_up": "present", "released": "present"}
+    marks = {
+        "present": "present",
+        "absent": "absent",
+        "picked_up": "present",
+        "released": "present",
+    }
     response = await client.post(
         "/attendance/roll-calls",
         json={
