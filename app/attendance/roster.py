@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
@@ -117,28 +118,60 @@ def status_of(student_id: StudentColumn, slot_id: SlotColumn, day: DayValue) -> 
     return func.coalesce(*answers, literal(RosterStatus.EXPECTED.value))
 
 
+@dataclass(frozen=True)
+class _Calendar:
+    """The columns that decide whether a roster row exists on a day: the term's calendar
+    and the enrollment's days. The models' own columns, or a subquery's copies of them."""
+
+    term_start: Any
+    term_end: Any
+    term_weekdays: Any
+    term_closures: Any
+    weekdays: Any
+    start_date: Any
+    end_date: Any
+
+
+_MODELS = _Calendar(
+    Term.start_date,
+    Term.end_date,
+    Term.weekdays,
+    Term.closures,
+    Enrollment.weekdays,
+    Enrollment.start_date,
+    Enrollment.end_date,
+)
+
+
 def _term_runs(
     day: DayValue,
     day_as_array: SQLColumnExpression[Any],
     weekday_as_array: SQLColumnExpression[Any],
+    c: _Calendar = _MODELS,
 ) -> tuple[ColumnElement[bool], ...]:
-    """``Term`` runs on ``day``: within its dates, one of its weekdays, no closure."""
+    """The term runs on ``day``: within its dates, one of its weekdays, no closure."""
     return (
-        Term.start_date <= day,
-        Term.end_date >= day,
-        Term.weekdays.contains(weekday_as_array),
-        ~Term.closures.contains(day_as_array),
+        c.term_start <= day,
+        c.term_end >= day,
+        c.term_weekdays.contains(weekday_as_array),
+        ~c.term_closures.contains(day_as_array),
     )
 
 
-def _on_rosters(
-    stmt: Select[Any],
-    day: DayValue = DAY,
-    day_as_array: SQLColumnExpression[Any] = DAY_AS_ARRAY,
-    weekday_as_array: SQLColumnExpression[Any] = WEEKDAY_AS_ARRAY,
-) -> Select[Any]:
-    """``stmt`` over every (group, child) of the rosters on the day of ``day_params`` (or on
-    ``day``, a column of a series of days, with its one-element arrays)."""
+def _enrollment_covers(
+    day: DayValue, weekday_as_array: SQLColumnExpression[Any], c: _Calendar = _MODELS
+) -> tuple[ColumnElement[bool], ...]:
+    """The enrollment puts its child on the roster on ``day`` (its status aside)."""
+    return (
+        c.weekdays.contains(weekday_as_array),
+        c.start_date <= day,
+        or_(c.end_date.is_(None), c.end_date > day),
+    )
+
+
+def _roster_joins(stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` over every (group, child) a group's classes and an enrollment on the
+    roster link, whatever the day."""
     return (
         stmt.select_from(Group)
         .join(Term, Term.id == Group.term_id)
@@ -159,13 +192,15 @@ def _on_rosters(
                 EnrollmentSlot.slot_id == Group.slot_id,
             ),
         )
-        .where(
-            *_term_runs(day, day_as_array, weekday_as_array),
-            Enrollment.status.in_(ON_ROSTER),
-            Enrollment.weekdays.contains(weekday_as_array),
-            Enrollment.start_date <= day,
-            or_(Enrollment.end_date.is_(None), Enrollment.end_date > day),
-        )
+        .where(Enrollment.status.in_(ON_ROSTER))
+    )
+
+
+def _on_rosters(stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` over every (group, child) of the rosters on the day of ``day_params``."""
+    return _roster_joins(stmt).where(
+        *_term_runs(DAY, DAY_AS_ARRAY, WEEKDAY_AS_ARRAY),
+        *_enrollment_covers(DAY, WEEKDAY_AS_ARRAY),
     )
 
 
@@ -237,24 +272,63 @@ def status_counts_select() -> Select[Any]:
     of days grouped by (day, group, class, status). The ledger and the statistics read it,
     so their counts are the roster's statuses by construction.
 
-    Computed at read time like the roster (past days are fixed facts, so nothing needs
-    storing ahead): every status rule stays an index lookup per child and day, and a
-    3,000-child school's month is one statement.
+    Computed at read time like the roster (past days are fixed facts, but a catch-up roll
+    call or a backdated withdrawal may still change them, so nothing is stored ahead).
+    The (group, child) links are joined once for the range, not once per day (a
+    MATERIALIZED CTE of a few thousand rows); each day then costs the calendar's
+    comparisons and the status rules' index lookups per child.
     """
+    first_day = bindparam("first_day", type_=Date)
+    last_day = bindparam("last_day", type_=Date)
+    linked: list[Any] = [
+        Group.id.label("group_id"),
+        Group.slot_id.label("slot_id"),
+        SchoolClass.id.label("class_id"),
+        Student.id.label("student_id"),
+        Term.start_date.label("term_start"),
+        Term.end_date.label("term_end"),
+        Term.weekdays.label("term_weekdays"),
+        Term.closures.label("term_closures"),
+        Enrollment.weekdays.label("weekdays"),
+        Enrollment.start_date.label("start_date"),
+        Enrollment.end_date.label("end_date"),
+    ]
+    links = (
+        _roster_joins(select(*linked))
+        .where(
+            Group.school_id == bindparam("school_id", type_=Uuid()),
+            # the range's terms and enrollments only (the calendar decides each day below)
+            Term.start_date <= last_day,
+            Term.end_date >= first_day,
+            Enrollment.start_date <= last_day,
+            or_(Enrollment.end_date.is_(None), Enrollment.end_date > first_day),
+        )
+        .cte("roster_links")
+        .prefix_with("MATERIALIZED")
+    )
+    link = links.c
+    calendar = _Calendar(
+        link.term_start,
+        link.term_end,
+        link.term_weekdays,
+        link.term_closures,
+        link.weekdays,
+        link.start_date,
+        link.end_date,
+    )
     day, day_as_array, weekday_as_array = _series_of_days()
     rows = (
-        _on_rosters(
-            select(
-                day.label("day"),
-                Group.id.label("group_id"),
-                SchoolClass.id.label("class_id"),
-                status_of(Student.id, Group.slot_id, day).label("status"),
-            ),
-            day,
-            day_as_array,
-            weekday_as_array,
+        select(
+            day.label("day"),
+            link.group_id,
+            link.class_id,
+            status_of(link.student_id, link.slot_id, day).label("status"),
         )
-        .where(Group.school_id == bindparam("school_id", type_=Uuid()))
+        .select_from(links)
+        .where(
+            *_term_runs(day, day_as_array, weekday_as_array, calendar),
+            *_enrollment_covers(day, weekday_as_array, calendar),
+        )
         .subquery("roster_rows")
     )
     return select(
