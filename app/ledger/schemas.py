@@ -6,13 +6,28 @@ import datetime as dt
 import uuid
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from app.core.schemas import Input, LongText, Output
 from app.ledger.models import CareLogKind
 
 
 class CareLogIn(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "group_id": "0b7e6c55-3f1e-4c2a-9d55-6f1f0c3a9b21",
+                    "slot_id": "5d0c1a7e-8a43-4c1b-b0f5-2f4a7d9e6c10",
+                    "date": "2026-11-26",
+                    "kind": "incident",
+                    "text": "课间游戏时摔倒，膝盖轻微擦伤，已由校医消毒包扎。",
+                    "student_id": "9f3b2c1d-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+                }
+            ]
+        }
+    )
+
     group_id: uuid.UUID
     slot_id: uuid.UUID = Field(description="The group's slot.")
     date: dt.date = Field(description="The session's day (today or before).")
