@@ -13,6 +13,14 @@ register(
             "该时段不是这个小组的时段。",
             "The slot is not this group's slot.",
         ),
+        "check_in.others_forbidden": (
+            "老师只能查看自己的签到记录。",
+            "A teacher reads only their own check-ins.",
+        ),
+        "check_in.range_invalid": (
+            "结束日期不能早于开始日期。",
+            "'to' may not be before 'from'.",
+        ),
         "check_in.not_today": (
             "只能在当天签到（今天是 {today}）。",
             "Check-ins are for the day itself (today is {today}).",

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
 from app.checkins.models import StaffCheckIn
+from app.core.pagination import PageParams, paginate
 from app.school.models import Group
 
 
@@ -84,3 +85,39 @@ async def between(
 ) -> list[tuple[StaffCheckIn, str]]:
     rows = await session.execute(_between(school_id, first, last))
     return [(check_in, name) for check_in, name in rows]
+
+
+async def page(
+    session: AsyncSession,
+    school_id: uuid.UUID,
+    params: PageParams,
+    *,
+    first: dt.date | None,
+    last: dt.date | None,
+    group_id: uuid.UUID | None,
+    user_id: uuid.UUID | None,
+) -> tuple[list[tuple[StaffCheckIn, str]], str | None]:
+    """One page of the school's check-ins, newest first, with the adults' names."""
+    stmt = select(StaffCheckIn).where(StaffCheckIn.school_id == school_id)
+    if first is not None:
+        stmt = stmt.where(StaffCheckIn.date >= first)
+    if last is not None:
+        stmt = stmt.where(StaffCheckIn.date <= last)
+    if group_id is not None:
+        stmt = stmt.where(StaffCheckIn.group_id == group_id)
+    if user_id is not None:
+        stmt = stmt.where(StaffCheckIn.user_id == user_id)
+    rows, cursor = await paginate(
+        session,
+        stmt,
+        params,
+        (StaffCheckIn.date, StaffCheckIn.checked_in_at, StaffCheckIn.id),
+        descending=True,
+    )
+    names: dict[uuid.UUID, str] = {}
+    if rows:
+        found = await session.execute(
+            select(User.id, User.name).where(User.id.in_({r.user_id for r in rows}))
+        )
+        names = {user_id: name for user_id, name in found}
+    return [(row, names.get(row.user_id, "")) for row in rows], cursor

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from app.auth.deps import TeacherOrAdmin
 from app.checkins import deps, service
 from app.checkins.schemas import CheckInIn, CheckInOut
 from app.core.database import SessionDep
+from app.core.pagination import PageDep
+from app.core.schemas import Page
 
 router = APIRouter(tags=["checkins"])
 
@@ -30,3 +36,20 @@ async def check_in(
     if not created:
         response.status_code = 200
     return CheckInOut.model_validate(check_in)
+
+
+@router.get("/staff-check-ins", response_model=Page[CheckInOut])
+async def list_check_ins(
+    session: SessionDep,
+    user: TeacherOrAdmin,
+    page: PageDep,
+    first: Annotated[dt.date | None, Query(alias="from")] = None,
+    last: Annotated[dt.date | None, Query(alias="to")] = None,
+    group_id: Annotated[uuid.UUID | None, Query()] = None,
+    user_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> Page[CheckInOut]:
+    """Who was with which group, newest first (admin: everyone; teacher: their own)."""
+    items, cursor = await service.listing(
+        session, user, page, first=first, last=last, group_id=group_id, user_id=user_id
+    )
+    return Page(items=[CheckInOut.model_validate(c) for c in items], next_cursor=cursor)

@@ -18,6 +18,7 @@ from app.checkins.models import CheckInSource, StaffCheckIn
 from app.checkins.schemas import CheckInIn
 from app.core import audit, clock
 from app.core.errors import Forbidden, Invalid, NotFound
+from app.core.pagination import PageParams
 from app.core.principal import Principal
 from app.school import access
 from app.school import service as school
@@ -120,6 +121,36 @@ async def _record(
             data={"group_id": str(group.id), "date": day.isoformat(), "source": source.value},
         )
     return created
+
+
+async def listing(
+    session: AsyncSession,
+    principal: Principal,
+    params: PageParams,
+    *,
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+    group_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None = None,
+) -> tuple[list[CheckIn], str | None]:
+    """The school's check-ins, newest first: an admin reads everyone's, a teacher their own
+    (asking for another adult's: 403)."""
+    if not principal.is_school_admin:
+        if user_id not in (None, principal.id):
+            raise Forbidden("check_in.others_forbidden")
+        user_id = principal.id
+    if first is not None and last is not None and last < first:
+        raise Invalid("check_in.range_invalid", field="to")
+    rows, cursor = await repository.page(
+        session,
+        principal.staff_school(),
+        params,
+        first=first,
+        last=last,
+        group_id=group_id,
+        user_id=user_id,
+    )
+    return [CheckIn.of(*row) for row in rows], cursor
 
 
 async def between(

@@ -30,11 +30,6 @@ from app.ledger.schemas import (
 
 router = APIRouter(tags=["ledger"])
 
-DayQuery = Annotated[dt.date, Query(alias="date", description="The day (school's calendar).")]
-MonthQuery = Annotated[
-    str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="The month, `YYYY-MM`.")
-]
-
 
 def _counts(counts: service.Counts) -> dict[str, int]:
     return {
@@ -59,7 +54,9 @@ async def create_care_log(body: CareLogIn, session: SessionDep, user: TeacherOrA
 
 
 @router.get("/ledger/daily", response_model=DailyLedgerOut)
-async def daily_ledger(session: SessionDep, user: TeacherOrAdmin, day: DayQuery) -> DailyLedgerOut:
+async def daily_ledger(
+    session: SessionDep, user: TeacherOrAdmin, day: deps.LedgerDay
+) -> DailyLedgerOut:
     """The day's sessions with the roster's counts (admin: every group; teacher: their own)."""
     lines = await service.daily(session, user, day)
     return DailyLedgerOut(
@@ -92,20 +89,24 @@ async def _daily_file(
 
 
 @router.get("/ledger/daily.xlsx", response_class=Response, responses=EXPORT_RESPONSES)
-async def daily_ledger_xlsx(session: SessionDep, user: TeacherOrAdmin, day: DayQuery) -> Response:
+async def daily_ledger_xlsx(
+    session: SessionDep, user: TeacherOrAdmin, day: deps.LedgerDay
+) -> Response:
     """The daily ledger as an Excel sheet (title row, totals)."""
     return await _daily_file(session, user, day, "xlsx")
 
 
 @router.get("/ledger/daily.csv", response_class=Response, responses=EXPORT_RESPONSES)
-async def daily_ledger_csv(session: SessionDep, user: TeacherOrAdmin, day: DayQuery) -> Response:
+async def daily_ledger_csv(
+    session: SessionDep, user: TeacherOrAdmin, day: deps.LedgerDay
+) -> Response:
     """The daily ledger's `.csv` twin (UTF-8 with BOM)."""
     return await _daily_file(session, user, day, "csv")
 
 
 @router.get("/ledger/monthly", response_model=MonthlyLedgerOut)
 async def monthly_ledger(
-    session: SessionDep, admin: SchoolAdmin, month: MonthQuery
+    session: SessionDep, admin: SchoolAdmin, month: deps.LedgerMonth
 ) -> MonthlyLedgerOut:
     """Per group and service day of the month, the roster's counts, with the totals."""
     lines, totals = await service.monthly(session, admin, month)
@@ -137,7 +138,7 @@ async def _monthly_file(
 
 @router.get("/ledger/monthly.xlsx", response_class=Response, responses=EXPORT_RESPONSES)
 async def monthly_ledger_xlsx(
-    session: SessionDep, admin: SchoolAdmin, month: MonthQuery
+    session: SessionDep, admin: SchoolAdmin, month: deps.LedgerMonth
 ) -> Response:
     """The monthly ledger as an Excel sheet (title row, totals)."""
     return await _monthly_file(session, admin, month, "xlsx")
@@ -145,7 +146,7 @@ async def monthly_ledger_xlsx(
 
 @router.get("/ledger/monthly.csv", response_class=Response, responses=EXPORT_RESPONSES)
 async def monthly_ledger_csv(
-    session: SessionDep, admin: SchoolAdmin, month: MonthQuery
+    session: SessionDep, admin: SchoolAdmin, month: deps.LedgerMonth
 ) -> Response:
     """The monthly ledger's `.csv` twin (UTF-8 with BOM)."""
     return await _monthly_file(session, admin, month, "csv")

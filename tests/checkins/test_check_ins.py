@@ -204,3 +204,101 @@ async def test_the_months_check_ins_for_workload(
     assert await checkins.month(session, campus.school.id, next_month) == []
     other, _ = await create_other_school(session)
     assert await checkins.month(session, other.id, TODAY) == []
+
+
+async def _check_in_both_days(
+    client: httpx.AsyncClient, session: AsyncSession, campus: Campus
+) -> None:
+    """The leader checks in by hand today; the admin took yesterday's evening roll."""
+    for group in (campus.activity_group, campus.evening_group):
+        response = await client.post(
+            "/staff-check-ins", json=body(group), headers=auth(campus.leader)
+        )
+        assert response.status_code == 201
+    response = await client.post(
+        "/attendance/roll-calls",
+        json={
+            "group_id": str(campus.evening_group.id),
+            "slot_id": str(campus.evening.id),
+            "date": (TODAY - timedelta(days=1)).isoformat(),
+            "marks": [{"student_id": str(campus.student.id), "status": "present"}],
+        },
+        headers=auth(campus.admin),
+    )
+    assert response.status_code == 200
+
+
+async def test_an_admin_lists_every_check_in_newest_first_in_pages(
+    client: httpx.AsyncClient, session: AsyncSession, campus: Campus
+) -> None:
+    await _check_in_both_days(client, session, campus)
+    seen: list[dict] = []
+    cursor = None
+    while True:
+        params: dict[str, str | int] = {"limit": 2}
+        if cursor:
+            params["cursor"] = cursor
+        response = await client.get("/staff-check-ins", params=params, headers=auth(campus.admin))
+        assert response.status_code == 200
+        seen += response.json()["items"]
+        cursor = response.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert [c["date"] for c in seen] == [TODAY.isoformat()] * 2 + [
+        (TODAY - timedelta(days=1)).isoformat()
+    ]
+    assert seen[-1]["user_name"] == campus.admin.name and seen[-1]["source"] == "roll_call"
+    yesterday = await client.get(
+        "/staff-check-ins",
+        params={"to": (TODAY - timedelta(days=1)).isoformat(), "user_id": str(campus.admin.id)},
+        headers=auth(campus.admin),
+    )
+    assert [c["user_id"] for c in yesterday.json()["items"]] == [str(campus.admin.id)]
+    evening = await client.get(
+        "/staff-check-ins",
+        params={"from": TODAY.isoformat(), "group_id": str(campus.evening_group.id)},
+        headers=auth(campus.admin),
+    )
+    assert [c["group_id"] for c in evening.json()["items"]] == [str(campus.evening_group.id)]
+
+
+async def test_a_teacher_lists_only_their_own(
+    client: httpx.AsyncClient, session: AsyncSession, campus: Campus
+) -> None:
+    await _check_in_both_days(client, session, campus)
+    mine = await client.get("/staff-check-ins", headers=auth(campus.leader))
+    assert {c["user_id"] for c in mine.json()["items"]} == {str(campus.leader.id)}
+    assert len(mine.json()["items"]) == 2
+    none = await client.get("/staff-check-ins", headers=auth(campus.other_teacher))
+    assert none.json()["items"] == []
+    others = await client.get(
+        "/staff-check-ins",
+        params={"user_id": str(campus.admin.id)},
+        headers=auth(campus.leader),
+    )
+    assert others.status_code == 403
+    for user in (campus.duty, campus.mother):
+        assert (await client.get("/staff-check-ins", headers=auth(user))).status_code == 403
+    _, stranger = await create_other_school(session)
+    await session.commit()
+    theirs = await client.get("/staff-check-ins", headers=auth(stranger))
+    assert theirs.status_code == 200
+    assert theirs.json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "2027-03-10", "to": "2027-03-09"},
+        {"from": "tomorrow"},
+        {"limit": 201},
+        {"cursor": "forged.cursor"},
+        {"group_id": "nope"},
+    ],
+)
+async def test_bad_listing_queries_are_422(
+    client: httpx.AsyncClient, campus: Campus, params: dict
+) -> None:
+    response = await client.get("/staff-check-ins", params=params, headers=auth(campus.admin))
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")

@@ -242,10 +242,8 @@ async def test_walls(
 @pytest.mark.parametrize(
     ("path", "params"),
     [
-        ("/ledger/daily", {}),
         ("/ledger/daily", {"date": "2027-02-30"}),
         ("/ledger/daily.xlsx", {"date": "today"}),
-        ("/ledger/monthly", {}),
         ("/ledger/monthly", {"month": "2027-13"}),
         ("/ledger/monthly.csv", {"month": "2027-3"}),
         ("/stats/attendance", {"from": "2027-03-10", "to": "2027-03-09"}),
@@ -350,3 +348,14 @@ async def test_district_admins_have_no_school_ledger(
         "/ledger/daily", params={"date": TODAY.isoformat()}, headers=auth(district)
     )
     assert response.status_code == 403
+
+
+async def test_the_day_and_month_default_to_the_schools_today(
+    client: httpx.AsyncClient, campus: Campus
+) -> None:
+    daily = await client.get("/ledger/daily", headers=auth(campus.admin))
+    assert daily.status_code == 200
+    assert daily.json()["date"] == TODAY.isoformat()
+    assert len(daily.json()["items"]) == 2
+    monthly = await client.get("/ledger/monthly", headers=auth(campus.admin))
+    assert monthly.json()["month"] == MONTH
