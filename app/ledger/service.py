@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +33,8 @@ from app.notifications.templates import Kind
 from app.school import access
 from app.school import service as school
 from app.school.models import Group
+
+K = TypeVar("K")
 
 # Statistics over longer ranges are a district's question, not one request's.
 MAX_RANGE_DAYS = 366
@@ -191,11 +194,13 @@ async def create_care_log(
 # Ledgers
 
 
-def _sum_by(counts: Iterable[attendance.StatusCount], key: str) -> dict[object, Counts]:
-    summed: dict[object, Counts] = defaultdict(Counts)
+def _sum_by(
+    counts: Iterable[attendance.StatusCount], key: Callable[[attendance.StatusCount], K]
+) -> dict[K, Counts]:
+    """The roster's counts summed over everything but ``key``."""
+    summed: dict[K, Counts] = defaultdict(Counts)
     for c in counts:
-        k = (c.day, c.group_id) if key == "day_group" else getattr(c, key)
-        summed[k].add(c.status, c.count)
+        summed[key(c)].add(c.status, c.count)
     return summed
 
 
@@ -209,7 +214,9 @@ async def daily(session: AsyncSession, principal: Principal, day: dt.date) -> li
     running = [g for _, g in await attendance.group_service_days(session, school_id, day, day)]
     staffed_by = None if principal.is_school_admin else principal.id
     groups = await repository.group_lines(session, school_id, running, staffed_by)
-    counts = _sum_by(await attendance.status_counts(session, school_id, day, day), "group_id")
+    counts = _sum_by(
+        await attendance.status_counts(session, school_id, day, day), lambda c: c.group_id
+    )
     names = await checkins.names_by_group(session, school_id, day)
     roll_calls = await attendance.roll_calls_taken(session, school_id, day)
     logs: dict[uuid.UUID, list[CareLogEntry]] = defaultdict(list)
@@ -246,7 +253,10 @@ async def monthly(
     first, last = month_range(month)
     days = await attendance.group_service_days(session, school_id, first, last)
     groups = await repository.group_lines(session, school_id, {g for _, g in days})
-    counts = _sum_by(await attendance.status_counts(session, school_id, first, last), "day_group")
+    counts = _sum_by(
+        await attendance.status_counts(session, school_id, first, last),
+        lambda c: (c.day, c.group_id),
+    )
     lines = _ordered(
         LedgerLine(group=groups[group_id], date=day, counts=counts.get((day, group_id), Counts()))
         for day, group_id in days
@@ -325,8 +335,10 @@ async def attendance_stats(
     if last < first or (last - first).days >= MAX_RANGE_DAYS:
         raise Invalid("ledger.range_invalid", field="to", max_days=MAX_RANGE_DAYS)
     school_id = principal.staff_school()
-    key = "class_id" if by is AttendanceBy.CLASS else "group_id"
-    counts = _sum_by(await attendance.status_counts(session, school_id, first, last), key)
+    counts = _sum_by(
+        await attendance.status_counts(session, school_id, first, last),
+        (lambda c: c.class_id) if by is AttendanceBy.CLASS else (lambda c: c.group_id),
+    )
     labels = await (
         repository.class_labels(session, school_id)
         if by is AttendanceBy.CLASS
