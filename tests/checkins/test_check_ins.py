@@ -302,3 +302,25 @@ async def test_bad_listing_queries_are_422(
     response = await client.get("/staff-check-ins", params=params, headers=auth(campus.admin))
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_refused_roll_call_checks_nobody_in(
+    client: httpx.AsyncClient, session: AsyncSession, campus: Campus
+) -> None:
+    stranger_child = await campus.add_child(session, slots=[])  # on no roster
+    await session.commit()
+    response = await client.post(
+        "/attendance/roll-calls",
+        json={
+            "group_id": str(campus.evening_group.id),
+            "slot_id": str(campus.evening.id),
+            "date": TODAY.isoformat(),
+            "marks": [
+                {"student_id": str(campus.student.id), "status": "present"},
+                {"student_id": str(stranger_child.id), "status": "present"},
+            ],
+        },
+        headers=auth(campus.leader),
+    )
+    assert response.status_code == 422
+    assert await count_check_ins(session) == 0
