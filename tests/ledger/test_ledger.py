@@ -7,14 +7,14 @@ roster, the daily and monthly ledgers and the statistics.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role
-from tests.attendance.factories import QINGMING, TODAY, Campus, build_campus
+from tests.attendance.factories import QINGMING, TODAY, Campus, build_campus, create_leave
 from tests.factories import (
     auth,
     create_class,
@@ -359,3 +359,41 @@ async def test_the_day_and_month_default_to_the_schools_today(
     assert len(daily.json()["items"]) == 2
     monthly = await client.get("/ledger/monthly", headers=auth(campus.admin))
     assert monthly.json()["month"] == MONTH
+
+
+async def test_the_months_counts_are_each_days_roster(
+    client: httpx.AsyncClient, session: AsyncSession, campus: Campus
+) -> None:
+    """Children joining and leaving within the month, one on Mondays only, leave on some
+    days: every day's line of the monthly ledger is that day's roster, counted."""
+    first = TODAY.replace(day=1)
+    await campus.add_child(session, start_date=TODAY)
+    await campus.add_child(session, end_date=TODAY + timedelta(days=1))
+    await campus.add_child(session, weekdays=[1])
+    leaving = await campus.add_child(session, slots=[campus.evening])
+    await create_leave(
+        session, leaving, campus.term, TODAY - timedelta(days=1), TODAY + timedelta(days=2)
+    )
+    await session.commit()
+    ledger = (
+        await client.get("/ledger/monthly", params={"month": MONTH}, headers=auth(campus.admin))
+    ).json()["items"]
+    checked = 0
+    for line in ledger:
+        day = line["date"]
+        if abs((date_of(day) - TODAY).days) > 3:
+            continue
+        roster = await client.get(
+            "/rosters",
+            params={"date": day, "group_id": line["group_id"]},
+            headers=auth(campus.admin),
+        )
+        statuses = Counter(item["status"] for item in roster.json()["items"])
+        assert counts_of(line) == {s: statuses[s] for s in COUNTED}, day
+        checked += 1
+    assert checked >= 6
+    assert first.isoformat() <= min(line["date"] for line in ledger)
+
+
+def date_of(text: str) -> date:
+    return date.fromisoformat(text)
