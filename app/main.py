@@ -16,6 +16,7 @@ from app.announcements.router import router as announcements_router
 from app.attendance.router import router as attendance_router
 from app.audit.router import router as audit_router
 from app.auth import router as auth
+from app.checkins.router import router as checkins_router
 from app.core import health
 from app.core.body_limit import JSON_BODY_LIMIT, BodyLimitMiddleware
 from app.core.context import RequestContextMiddleware
@@ -27,6 +28,7 @@ from app.core.settings import get_settings
 from app.enrollment.router import router as enrollment_router
 from app.fees.router import router as fees_router
 from app.leave.router import router as leave_router
+from app.ledger.router import router as ledger_router
 from app.notifications.router import router as notifications_router
 from app.pickup.router import router as pickup_router
 from app.school.router import router as school_router
@@ -57,6 +59,8 @@ TAGS = [
     {"name": "surveys", "description": "意愿征询 / Surveys"},
     {"name": "announcements", "description": "告家长书 / Announcements to families"},
     {"name": "fees", "description": "收费、减免、退费 / Fees"},
+    {"name": "checkins", "description": "教师签到 / Staff check-ins"},
+    {"name": "ledger", "description": "台账、看护记录与统计 / Ledger, care logs, statistics"},
     {"name": "notifications", "description": "通知 / Notifications"},
     {"name": "operations", "description": "运维 / Operations"},
 ]
@@ -100,6 +104,8 @@ def _routers() -> list[APIRouter]:
         surveys_router,
         announcements_router,
         fees_router,
+        checkins_router,
+        ledger_router,
         notifications_router,
         audit_router,
         health.router,

@@ -31,27 +31,32 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Date,
     Select,
     SmallInteger,
     SQLColumnExpression,
+    Uuid,
     and_,
     any_,
     bindparam,
     case,
+    cast,
     exists,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, array
 
 from app.attendance.models import RollCallMark, RosterStatus
 from app.enrollment.models import ON_ROSTER, Enrollment, EnrollmentSlot
@@ -113,8 +118,60 @@ def status_of(student_id: StudentColumn, slot_id: SlotColumn, day: DayValue) -> 
     return func.coalesce(*answers, literal(RosterStatus.EXPECTED.value))
 
 
-def _on_rosters(stmt: Select[Any]) -> Select[Any]:
-    """``stmt`` over every (group, child) of the rosters on the day of ``day_params``."""
+@dataclass(frozen=True)
+class _Calendar:
+    """The columns that decide whether a roster row exists on a day: the term's calendar
+    and the enrollment's days. The models' own columns, or a subquery's copies of them."""
+
+    term_start: Any
+    term_end: Any
+    term_weekdays: Any
+    term_closures: Any
+    weekdays: Any
+    start_date: Any
+    end_date: Any
+
+
+_MODELS = _Calendar(
+    Term.start_date,
+    Term.end_date,
+    Term.weekdays,
+    Term.closures,
+    Enrollment.weekdays,
+    Enrollment.start_date,
+    Enrollment.end_date,
+)
+
+
+def _term_runs(
+    day: DayValue,
+    day_as_array: SQLColumnExpression[Any],
+    weekday_as_array: SQLColumnExpression[Any],
+    c: _Calendar = _MODELS,
+) -> tuple[ColumnElement[bool], ...]:
+    """The term runs on ``day``: within its dates, one of its weekdays, no closure."""
+    return (
+        c.term_start <= day,
+        c.term_end >= day,
+        c.term_weekdays.contains(weekday_as_array),
+        ~c.term_closures.contains(day_as_array),
+    )
+
+
+def _enrollment_covers(
+    day: DayValue, weekday_as_array: SQLColumnExpression[Any], c: _Calendar = _MODELS
+) -> tuple[ColumnElement[bool], ...]:
+    """The enrollment puts its child on the roster on ``day`` (its status aside)."""
+    return (
+        c.weekdays.contains(weekday_as_array),
+        c.start_date <= day,
+        or_(c.end_date.is_(None), c.end_date > day),
+    )
+
+
+def _roster_joins(stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` over every (group, child) a group's classes and an enrollment on the
+    roster link, whatever the day."""
     return (
         stmt.select_from(Group)
         .join(Term, Term.id == Group.term_id)
@@ -135,16 +192,15 @@ def _on_rosters(stmt: Select[Any]) -> Select[Any]:
                 EnrollmentSlot.slot_id == Group.slot_id,
             ),
         )
-        .where(
-            Term.start_date <= DAY,
-            Term.end_date >= DAY,
-            Term.weekdays.contains(WEEKDAY_AS_ARRAY),
-            ~Term.closures.contains(DAY_AS_ARRAY),
-            Enrollment.status.in_(ON_ROSTER),
-            Enrollment.weekdays.contains(WEEKDAY_AS_ARRAY),
-            Enrollment.start_date <= DAY,
-            or_(Enrollment.end_date.is_(None), Enrollment.end_date > DAY),
-        )
+        .where(Enrollment.status.in_(ON_ROSTER))
+    )
+
+
+def _on_rosters(stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` over every (group, child) of the rosters on the day of ``day_params``."""
+    return _roster_joins(stmt).where(
+        *_term_runs(DAY, DAY_AS_ARRAY, WEEKDAY_AS_ARRAY),
+        *_enrollment_covers(DAY, WEEKDAY_AS_ARRAY),
     )
 
 
@@ -185,3 +241,102 @@ def groups_with_children_select() -> Select[uuid.UUID]:
     """The groups with at least one child on their roster on the day of ``day_params``
     (callers narrow it, e.g. to candidate group ids)."""
     return _on_rosters(select(Group.id).distinct())
+
+
+def _series_of_days() -> tuple[DayValue, SQLColumnExpression[Any], SQLColumnExpression[Any]]:
+    """Each day from ``first_day`` to ``last_day`` (bound at execution), with the
+    one-element arrays the term and enrollment rules compare with."""
+    series = func.generate_series(
+        bindparam("first_day", type_=Date),
+        bindparam("last_day", type_=Date),
+        literal_column("interval '1 day'"),
+    )
+    day = select(cast(series, Date).label("day")).subquery("days").c.day
+    return day, array([day]), array([cast(func.extract("isodow", day), SmallInteger)])
+
+
+@cache
+def group_days_select() -> Select[date, uuid.UUID]:
+    """Every (day, group) of ``school_id`` from ``first_day`` to ``last_day`` on which the
+    group's term runs: the service days a ledger has a line for, children or none."""
+    day, day_as_array, weekday_as_array = _series_of_days()
+    return (
+        select(day.label("day"), Group.id.label("group_id"))
+        .select_from(Group)
+        .join(Term, Term.id == Group.term_id)
+        .where(
+            Group.school_id == bindparam("school_id", type_=Uuid()),
+            *_term_runs(day, day_as_array, weekday_as_array),
+        )
+    )
+
+
+@cache
+def status_counts_select() -> Select[Any]:
+    """How many roster rows of each status every group of ``school_id`` has, per class and
+    day from ``first_day`` to ``last_day``: the roster above, as a set query over a series
+    of days grouped by (day, group, class, status). The ledger and the statistics read it,
+    so their counts are the roster's statuses by construction.
+
+    Computed at read time like the roster (past days are fixed facts, but a catch-up roll
+    call or a backdated withdrawal may still change them, so nothing is stored ahead).
+    The (group, child) links are joined once for the range, not once per day (a
+    MATERIALIZED CTE of a few thousand rows); each day then costs the calendar's
+    comparisons and the status rules' index lookups per child.
+    """
+    first_day = bindparam("first_day", type_=Date)
+    last_day = bindparam("last_day", type_=Date)
+    linked: list[Any] = [
+        Group.id.label("group_id"),
+        Group.slot_id.label("slot_id"),
+        SchoolClass.id.label("class_id"),
+        Student.id.label("student_id"),
+        Term.start_date.label("term_start"),
+        Term.end_date.label("term_end"),
+        Term.weekdays.label("term_weekdays"),
+        Term.closures.label("term_closures"),
+        Enrollment.weekdays.label("weekdays"),
+        Enrollment.start_date.label("start_date"),
+        Enrollment.end_date.label("end_date"),
+    ]
+    links = (
+        _roster_joins(select(*linked))
+        .where(
+            Group.school_id == bindparam("school_id", type_=Uuid()),
+            # the range's terms and enrollments only (the calendar decides each day below)
+            Term.start_date <= last_day,
+            Term.end_date >= first_day,
+            Enrollment.start_date <= last_day,
+            or_(Enrollment.end_date.is_(None), Enrollment.end_date > first_day),
+        )
+        .cte("roster_links")
+        .prefix_with("MATERIALIZED")
+    )
+    link = links.c
+    calendar = _Calendar(
+        link.term_start,
+        link.term_end,
+        link.term_weekdays,
+        link.term_closures,
+        link.weekdays,
+        link.start_date,
+        link.end_date,
+    )
+    day, day_as_array, weekday_as_array = _series_of_days()
+    rows = (
+        select(
+            day.label("day"),
+            link.group_id,
+            link.class_id,
+            status_of(link.student_id, link.slot_id, day).label("status"),
+        )
+        .select_from(links)
+        .where(
+            *_term_runs(day, day_as_array, weekday_as_array, calendar),
+            *_enrollment_covers(day, weekday_as_array, calendar),
+        )
+        .subquery("roster_rows")
+    )
+    return select(
+        rows.c.day, rows.c.group_id, rows.c.class_id, rows.c.status, func.count().label("n")
+    ).group_by(rows.c.day, rows.c.group_id, rows.c.class_id, rows.c.status)

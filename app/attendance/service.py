@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Date, Select, Table, Uuid, any_, bindparam, select
+from sqlalchemy import Date, Select, Table, Uuid, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,11 +22,14 @@ from app.attendance import errors as _errors  # noqa: F401  (registers the messa
 from app.attendance.models import MarkStatus, RollCallMark, RosterStatus
 from app.attendance.roster import (
     day_params,
+    group_days_select,
     group_members_select,
     group_roster_select,
     roster_select,
+    status_counts_select,
 )
 from app.attendance.schemas import RollCallIn
+from app.checkins import service as checkins
 from app.core import audit, clock
 from app.core.errors import Invalid
 from app.core.principal import Principal
@@ -97,6 +100,56 @@ async def expected_students(
         stmt = stmt.where(Student.id.in_(student_ids))
     rows = await session.execute(stmt, day_params(date))
     return [_entry(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    """How many children of one class had one roster status in one group on one day."""
+
+    day: dt.date
+    group_id: uuid.UUID
+    class_id: uuid.UUID
+    status: RosterStatus
+    count: int
+
+
+async def status_counts(
+    session: AsyncSession, school_id: uuid.UUID, first_day: dt.date, last_day: dt.date
+) -> list[StatusCount]:
+    """The roster's statuses counted per day, group and class, from ``first_day`` to
+    ``last_day``: one set query (the roster grouped), whatever the school's size."""
+    rows = await session.execute(
+        status_counts_select(),
+        {"school_id": school_id, "first_day": first_day, "last_day": last_day},
+    )
+    return [
+        StatusCount(day, group_id, class_id, RosterStatus(status), n)
+        for day, group_id, class_id, status, n in rows
+    ]
+
+
+async def group_service_days(
+    session: AsyncSession, school_id: uuid.UUID, first_day: dt.date, last_day: dt.date
+) -> list[tuple[dt.date, uuid.UUID]]:
+    """Each (day, group) of the school in the range on which the group's term runs."""
+    rows = await session.execute(
+        group_days_select(),
+        {"school_id": school_id, "first_day": first_day, "last_day": last_day},
+    )
+    return [(day, group_id) for day, group_id in rows]
+
+
+async def roll_calls_taken(
+    session: AsyncSession, school_id: uuid.UUID, day: dt.date
+) -> dict[uuid.UUID, dt.datetime]:
+    """When each group's roll was last taken on ``day`` (its latest mark)."""
+    rows = await session.execute(
+        select(RollCallMark.group_id, func.max(RollCallMark.marked_at))
+        .where(RollCallMark.school_id == school_id, RollCallMark.day == day)
+        .where(RollCallMark.group_id.is_not(None))
+        .group_by(RollCallMark.group_id)
+    )
+    return {group_id: at for group_id, at in rows if group_id is not None}
 
 
 async def take_roll_call(
@@ -175,6 +228,9 @@ async def take_roll_call(
             ],
         },
     )
+
+    # Whoever takes the roll was with the group: their check-in (once per group, slot, day).
+    await checkins.check_in_by_roll_call(session, group, body.date, principal.id)
 
     roster = await group_roster(session, group, body.date)
     marked_absent = {m.student_id for m in marks if m.status == MarkStatus.ABSENT}

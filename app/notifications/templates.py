@@ -23,6 +23,7 @@ class Kind(StrEnum):
     ANNOUNCEMENT_PUBLISHED = "announcement.published"
     FEE_DUE = "fee.due"
     FEE_REFUNDED = "fee.refunded"
+    INCIDENT_REPORTED = "incident.reported"
 
 
 TEMPLATES: dict[str, tuple[str, str]] = {
@@ -96,6 +97,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     Kind.FEE_REFUNDED: (
         "课后服务费退费{amount}元",
         "{student_name}{period}课后服务费因{reason}退还{amount}元，{channel}。",
+    ),
+    Kind.INCIDENT_REPORTED: (
+        "{student_name}在课后服务中的情况说明",
+        "{date}{group_name}，{author_name}老师记录了{student_name}的情况：{text}"
+        "如有疑问请联系老师。",
     ),
 }
 

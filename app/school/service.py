@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit
 from app.core.errors import Invalid, NotFound
 from app.core.principal import Principal
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
-from app.school.models import School
+from app.school.models import Group, School
 from app.school.policy import Policy, merge
 from app.school.schemas import SchoolPatch
 
@@ -69,3 +70,15 @@ async def update_school(session: AsyncSession, admin: Principal, body: SchoolPat
             data={"changes": changes},
         )
     return school
+
+
+# Who staffs a group: its leader (an assistant joins here when groups have one). Every wall
+# that says "the group's leader or assistant" asks these two, in Python or in SQL.
+def group_staff_ids(group: Group) -> frozenset[uuid.UUID]:
+    """The accounts that staff ``group``."""
+    return frozenset(user_id for user_id in (group.leader_id,) if user_id is not None)
+
+
+def staffed_by(user_id: uuid.UUID) -> ColumnElement[bool]:
+    """A condition on ``Group``: ``user_id`` staffs it (the SQL of ``group_staff_ids``)."""
+    return Group.leader_id == user_id
