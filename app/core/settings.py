@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     wechat_templates: dict[str, str] = {}
     fcm_credentials: Path | None = None
     fcm_endpoint: str | None = None
+    # Readiness requires a live worker (late-pickup alerts and every push depend on one).
+    # Unset: expected everywhere but under KEHOU_ENV=test (see README, "Running several").
+    expect_worker: bool | None = None
+    # A worker beats every 10 s; readiness fails once the newest beat is older than this.
+    worker_stale_seconds: float = 60.0
+    log_format: Literal["json", "plain"] = "json"
 
     @field_validator("database_url")
     @classmethod
@@ -51,6 +57,10 @@ class Settings(BaseSettings):
             if not self.database_url:
                 raise ValueError("KEHOU_DATABASE_URL is required in production")
         return self
+
+    @property
+    def worker_expected(self) -> bool:
+        return self.expect_worker if self.expect_worker is not None else self.env != "test"
 
     @property
     def wechat_configured(self) -> bool:
