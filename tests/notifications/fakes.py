@@ -141,7 +141,9 @@ class FakeWechat:
         self.calls: list[httpx.Request] = []
         self.token_fetches = 0
         self.valid_tokens: set[str] = set()
-        self.script: dict[str, deque[dict[str, Any] | httpx.Response]] = defaultdict(deque)
+        self.script: dict[str, deque[dict[str, Any] | httpx.Response | Exception]] = defaultdict(
+            deque
+        )
         self.down = False
 
     def transport(self) -> httpx.MockTransport:
@@ -171,6 +173,8 @@ class FakeWechat:
             scripted = self.script[message["touser"]]
             if scripted:
                 reply = scripted.popleft()
+                if isinstance(reply, Exception):  # e.g. httpx.ReadTimeout: no answer came
+                    raise reply
                 if isinstance(reply, httpx.Response):
                     return reply
                 if reply.get("errcode"):
