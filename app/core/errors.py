@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from http import HTTPStatus
 from typing import Any
 
@@ -160,20 +161,46 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 DATABASE_RETRY_AFTER_SECONDS = 1
 
 
+# What a database that is away raises where a connection is made, not a query run: the
+# port refuses, the unix socket is missing, the name does not resolve, the attempt times out.
+CONNECTION_FAILURES: tuple[type[Exception], ...] = (
+    ConnectionError,
+    FileNotFoundError,
+    TimeoutError,
+    socket.gaierror,
+)
+# SQLSTATEs of a server going away or not yet back: class 08 (connection exception) and
+# 57P01-03 (shutting down, crashed, "the database system is starting up").
+_OUTAGE_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """The database is unreachable, went away or is restarting (as opposed to a bug)."""
+    if isinstance(exc, DBAPIError):
+        sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+        return (
+            exc.connection_invalidated
+            or sqlstate.startswith("08")
+            or sqlstate in _OUTAGE_SQLSTATES
+            or isinstance(exc.orig, CONNECTION_FAILURES)
+        )
+    return isinstance(exc, CONNECTION_FAILURES)
+
+
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    """A lost database connection (PostgreSQL restarted) is 503; any other database error 500.
+    """A database that is away (restarting, unreachable) is 503; any other database error 500.
 
     The pool keeps no pre-ping: the first request on a connection the server dropped fails
     here, SQLAlchemy has already discarded every pooled connection, and a retry succeeds.
     """
-    assert isinstance(exc, DBAPIError)
-    if not exc.connection_invalidated:
+    if not is_database_outage(exc):
         raise exc  # a bug, not an outage: the 500 handler logs and answers it
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
     log.warning(
-        "database connection lost on %s %s: %s",
+        "database unavailable on %s %s: %s",
         request.method,
         request.url.path,
-        type(exc.orig).__name__,
+        type(cause).__name__,
     )
     return problem(
         request,
@@ -193,6 +220,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    for failure in CONNECTION_FAILURES:
+        app.add_exception_handler(failure, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
 

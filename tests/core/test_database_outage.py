@@ -130,3 +130,26 @@ async def test_other_database_errors_stay_a_500(app_engine: AsyncEngine) -> None
     assert response.status_code == 500
     assert response.json()["code"] == "internal.error"
     assert "retry-after" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+asyncpg://postgres@127.0.0.1:1/none",  # nothing listens: refused
+        "postgresql+asyncpg://postgres@/none?host=/nonexistent-kehou-socket-dir",  # no socket
+    ],
+    ids=["refused", "missing-socket"],
+)
+async def test_a_database_that_is_away_answers_503_not_500(
+    client: httpx.AsyncClient, engine: AsyncEngine, parent: User, url: str
+) -> None:
+    dead = create_async_engine(url, poolclass=NullPool)
+    database.use_engine(dead)
+    try:
+        response = await client.get("/me", headers=auth(parent))
+    finally:
+        database.use_engine(engine)
+        await dead.dispose()
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["code"] == "service.unavailable"
