@@ -100,7 +100,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         proxy_headers=True,
         log_level="info",
-        log_config=log_config(settings.log_format),
+        log_config=log_config(settings.log_format, access_log=settings.access_log),
         access_log=False,  # the app logs each request itself, with its id (core/context.py)
     )
     return 0
@@ -213,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        logging.config.dictConfig(log_config(get_settings().log_format))
+        settings = get_settings()
+        logging.config.dictConfig(log_config(settings.log_format, access_log=settings.access_log))
         return int(args.func(args))
     except SettingsError as exc:
         print(f"kehou: configuration error: {exc}", file=sys.stderr)

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     # A worker beats every 10 s; readiness fails once the newest beat is older than this.
     worker_stale_seconds: float = 60.0
     log_format: Literal["json", "plain"] = "json"
+    access_log: bool = True  # one log line per request (metrics count requests either way)
 
     @field_validator("database_url")
     @classmethod

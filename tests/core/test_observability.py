@@ -180,6 +180,10 @@ async def main() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         await c.get("/things/7", headers={"X-Request-ID": "req-77"})
     logging.getLogger("app.outside").info("no request here")
+    try:
+        1 / 0
+    except ZeroDivisionError:
+        logging.getLogger("app.outside").exception("broke")
 asyncio.run(main())
 """
     process = await asyncio.create_subprocess_exec(
@@ -189,7 +193,7 @@ asyncio.run(main())
     assert process.returncode == 0, err.decode()
     lines = [json.loads(line) for line in err.decode().splitlines()]
 
-    mine, access, outside = lines
+    mine, access, outside, broke = lines
     assert mine["message"] == "looking at 7"
     assert (mine["level"], mine["logger"], mine["request_id"]) == (
         "WARNING",
@@ -206,6 +210,8 @@ asyncio.run(main())
     )
     assert access["duration_ms"] >= 0
     assert outside["request_id"] is None
+    assert outside["time"].endswith("+00:00")
+    assert "ZeroDivisionError" in broke["exc_info"]
 
 
 class TestReadinessWaitsForAWorker:
