@@ -8,6 +8,7 @@ import json
 import logging
 import logging.config
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -89,20 +90,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"embedded PostgreSQL in {pg_dir}; the notification worker runs in-process")
     if demo:
         print(demo, flush=True)
+    metrics_dir = None
     if args.workers > 1 and not os.environ.get(MULTIPROCESS_DIR_ENV):
         # The server processes share one port, so a scrape reaches any one of them: they
         # keep their counters in files here, and /metrics adds them all up.
-        os.environ[MULTIPROCESS_DIR_ENV] = tempfile.mkdtemp(prefix="kehou-metrics-")
-    uvicorn.run(
-        "app.main:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=True,
-        log_level="info",
-        log_config=log_config(settings.log_format, access_log=settings.access_log),
-        access_log=False,  # the app logs each request itself, with its id (core/context.py)
-    )
+        metrics_dir = tempfile.mkdtemp(prefix="kehou-metrics-")
+        os.environ[MULTIPROCESS_DIR_ENV] = metrics_dir
+    try:
+        uvicorn.run(
+            "app.main:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=True,
+            log_level="info",
+            log_config=log_config(settings.log_format, access_log=settings.access_log),
+            access_log=False,  # the app logs each request itself, with its id (core/context.py)
+        )
+    finally:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
 
