@@ -28,8 +28,8 @@ _current: ContextVar[RequestContext | None] = ContextVar("kehou_request", defaul
 
 # An incoming X-Request-ID is kept when it looks like an id (a proxy's or the app's), so a
 # request can be followed through them; anything else (spaces, quotes, newlines that would
-# forge log lines, too long) is replaced by our own.
-_SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+# forge log lines, longer than the audit trail's column) is replaced by our own.
+_SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 
 
 def current() -> RequestContext | None:

@@ -143,7 +143,7 @@ class TestRequestId:
         assert response.headers["x-request-id"] == "edge-1f3a:42.b_c"
 
     @pytest.mark.parametrize(
-        "incoming", ["", "has space", 'quote"', "x" * 129, "line\\nforged", "-leading-dash"]
+        "incoming", ["", "has space", 'quote"', "x" * 65, "line\\nforged", "-leading-dash"]
     )
     async def test_anything_else_is_replaced_by_our_own(
         self, client: httpx.AsyncClient, incoming: str
@@ -153,6 +153,29 @@ class TestRequestId:
         assert request_id != incoming
         assert len(request_id) == 32
         int(request_id, 16)
+
+    async def test_the_longest_kept_id_reaches_the_audit_trail(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        student = await create_student(
+            session, await create_class(session, await create_school(session))
+        )
+        mother = await create_parent(session, student)
+        await session.commit()
+        request_id = "a" * 64
+
+        response = await client.post(
+            f"/students/{student.id}/pickup-persons",
+            json={"name": "外婆", "phone": "13711112222", "relationship": "外婆"},
+            headers={**auth(mother), "X-Request-ID": request_id},
+        )
+
+        assert response.status_code == 201, response.text
+        assert response.headers["x-request-id"] == request_id
+        stored = await session.scalar(
+            text("SELECT request_id FROM audit_events WHERE action = 'pickup_person.added'")
+        )
+        assert stored == request_id
 
     async def test_errors_carry_it_too(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/me", headers={"X-Request-ID": "abc123"})
