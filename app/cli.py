@@ -7,31 +7,19 @@ import asyncio
 import json
 import logging
 import logging.config
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
-from typing import Any
 
+from app.core.logs import log_config
+from app.core.metrics import MULTIPROCESS_DIR_ENV
 from app.core.settings import SettingsError, get_settings
 
 log = logging.getLogger("kehou")
 
 EXIT_REFUSED = 1  # the command understood the request and said no (weak password, taken name)
-
-# One logging set-up for the command and for uvicorn, which applies it again in every server
-# process. httpx logs each request's full URL at INFO, and WeChat's URLs carry the app
-# secret or an access token: it speaks from WARNING only. pgserver narrates initdb at INFO.
-LOG_CONFIG: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"level": "INFO", "handlers": ["stderr"]},
-    "loggers": {
-        "httpx": {"level": "WARNING"},
-        "alembic.runtime.plugins": {"level": "WARNING"},
-        "pgserver": {"level": "WARNING"},
-    },
-}
 
 
 def _migrate() -> None:
@@ -102,23 +90,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"embedded PostgreSQL in {pg_dir}; the notification worker runs in-process")
     if demo:
         print(demo, flush=True)
-    uvicorn.run(
-        "app.main:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=True,
-        log_level="info",
-        log_config=LOG_CONFIG,
-    )
+    metrics_dir = None
+    if args.workers > 1 and not os.environ.get(MULTIPROCESS_DIR_ENV):
+        # The server processes share one port, so a scrape reaches any one of them: they
+        # keep their counters in files here, and /metrics adds them all up.
+        metrics_dir = tempfile.mkdtemp(prefix="kehou-metrics-")
+        os.environ[MULTIPROCESS_DIR_ENV] = metrics_dir
+    try:
+        uvicorn.run(
+            "app.main:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=True,
+            log_level="info",
+            log_config=log_config(settings.log_format, access_log=settings.access_log),
+            access_log=False,  # the app logs each request itself, with its id (core/context.py)
+        )
+    finally:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
 
-def cmd_worker(_: argparse.Namespace) -> int:
+def cmd_worker(args: argparse.Namespace) -> int:
     from app.core.database import dispose_engine
     from app.core.memory import freeze_startup_heap
+    from app.core.metrics import serve_on_port
     from app.jobs import PERIODIC_JOBS
     from app.notifications.worker import run_forever
+
+    if args.metrics_port:
+        serve_on_port(args.metrics_port, args.metrics_host)
+        log.info("worker metrics on http://%s:%d/metrics", args.metrics_host, args.metrics_port)
 
     async def work() -> None:
         freeze_startup_heap()
@@ -190,7 +194,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
 
-    sub.add_parser("worker", help="deliver queued notifications").set_defaults(func=cmd_worker)
+    worker = sub.add_parser("worker", help="deliver queued notifications, run periodic jobs")
+    worker.add_argument(
+        "--metrics-port",
+        type=int,
+        default=0,
+        help="serve this worker's Prometheus metrics (pushes sent and failed) on this port",
+    )
+    worker.add_argument("--metrics-host", default="127.0.0.1")
+    worker.set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="upgrade the database to head").set_defaults(func=cmd_migrate)
 
     create = sub.add_parser("create-school", help="create a school and its first admin")
@@ -206,10 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.config.dictConfig(LOG_CONFIG)
     args = build_parser().parse_args(argv)
     try:
-        get_settings()
+        settings = get_settings()
+        logging.config.dictConfig(log_config(settings.log_format, access_log=settings.access_log))
         return int(args.func(args))
     except SettingsError as exc:
         print(f"kehou: configuration error: {exc}", file=sys.stderr)

@@ -29,6 +29,7 @@ from app.enrollment.router import router as enrollment_router
 from app.fees.router import router as fees_router
 from app.leave.router import router as leave_router
 from app.ledger.router import router as ledger_router
+from app.metrics import metrics
 from app.notifications.router import router as notifications_router
 from app.pickup.router import router as pickup_router
 from app.school.router import router as school_router
@@ -174,6 +175,8 @@ def create_app() -> FastAPI:
     # Probes also answer at the root, where orchestrators look for them.
     app.add_api_route("/healthz", health.healthz, include_in_schema=False)
     app.add_api_route("/readyz", health.readyz, include_in_schema=False)
+    # For Prometheus, beside the probes; not part of the API (README, "Running several").
+    app.add_api_route("/metrics", metrics, include_in_schema=False)
     return app
 
 

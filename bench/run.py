@@ -155,6 +155,9 @@ class Bench:
             "KEHOU_DATABASE_URL": url,
             "KEHOU_JWT_SECRET": BENCH_SECRET,
             "KEHOU_ENV": "production",
+            # The server is awaited on /readyz before its worker starts (and the one-school
+            # twin has none): readiness must not wait for a worker's heartbeat.
+            "KEHOU_EXPECT_WORKER": "false",
         }
 
     async def start(self, name: str, argv: list[str], env: dict[str, str], **kw: Any) -> Proc:

@@ -6,6 +6,7 @@ import asyncio
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -33,9 +34,15 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+# Replicas starting together each migrate (``kehou serve`` does, first): the first takes
+# this lock for its transaction, the others wait, then read the version it committed.
+MIGRATION_LOCK = 7_355_608_202_612  # any constant of our own; "kehou" had no digits
+
+
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
     with context.begin_transaction():
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

@@ -180,7 +180,7 @@ DATABASE_RETRY_AFTER_SECONDS = 1
 _UNAVAILABLE_SQLSTATES = ("08", "28", "3D", "53", "57P")
 
 
-def is_connection_failure(exc: BaseException) -> bool:
+def is_database_outage(exc: BaseException) -> bool:
     """Whether ``exc`` says the database could not be reached, as opposed to a bug.
 
     Connecting raises the socket's own error (``FileNotFoundError`` for a missing Unix
@@ -191,7 +191,7 @@ def is_connection_failure(exc: BaseException) -> bool:
     if isinstance(exc, OSError | PoolTimeout):
         return True
     if isinstance(exc, DBAPIError):
-        if exc.connection_invalidated:
+        if exc.connection_invalidated or isinstance(exc.orig, OSError):
             return True
         sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
         return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
@@ -204,7 +204,7 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     The pool keeps no pre-ping: the first request on a connection the server dropped fails
     here, SQLAlchemy has already discarded every pooled connection, and a retry succeeds.
     """
-    if not is_connection_failure(exc):
+    if not is_database_outage(exc):
         raise exc  # a bug, not an outage: the 500 handler logs and answers it
     log.warning(
         "database unavailable on %s %s: %s",

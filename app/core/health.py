@@ -1,4 +1,4 @@
-"""Liveness (``/healthz``) and readiness (``/readyz``: database reachable, migrations at head)."""
+"""Liveness (``/healthz``) and readiness (``/readyz``: database, migrations, a live worker)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from app.core.database import get_engine
+from app.core.heartbeat import workers_seen
 from app.core.migrations import current_revisions, head_revisions
+from app.core.settings import get_settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["operations"])
@@ -28,6 +30,8 @@ class Readiness(BaseModel):
     status: Literal["ready", "not_ready"]
     database: Literal["ok", "unreachable"]
     migrations: Literal["at_head", "behind", "unknown"]
+    # "not_expected" where no worker is (KEHOU_EXPECT_WORKER=false, or under tests)
+    worker: Literal["ok", "stale", "unknown", "not_expected"]
 
 
 @router.get("/healthz", response_model=Health)
@@ -36,20 +40,29 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-async def _current_revisions() -> set[str]:
-    """The database's migration heads, asked again once if the pooled connection was dropped.
+async def _database_state() -> tuple[set[str], bool | None]:
+    """The database's migration heads and whether a worker beat lately (None: not expected).
 
-    The pool keeps no pre-ping (database.py): after a PostgreSQL restart the first use of a
-    pooled connection fails and empties the pool; the database itself may well be back.
+    Asked again once if the pooled connection was dropped: the pool keeps no pre-ping
+    (database.py), so after a PostgreSQL restart the first use of a pooled connection fails
+    and empties the pool; the database itself may well be back.
     """
     try:
-        async with get_engine().connect() as connection:
-            return await current_revisions(connection)
+        return await _ask_database()
     except DBAPIError as exc:
         if not exc.connection_invalidated:
             raise
+    return await _ask_database()
+
+
+async def _ask_database() -> tuple[set[str], bool | None]:
+    settings = get_settings()
     async with get_engine().connect() as connection:
-        return await current_revisions(connection)
+        revisions = await current_revisions(connection)
+        if not settings.worker_expected:
+            return revisions, None
+        seen = await workers_seen(connection, settings.worker_stale_seconds)
+    return revisions, seen.alive > 0
 
 
 @router.get(
@@ -58,18 +71,25 @@ async def _current_revisions() -> set[str]:
     responses={503: {"model": Readiness, "description": "Not ready to serve."}},
 )
 async def readyz() -> JSONResponse:
-    """Ready when the database answers and its schema is at the newest migration."""
+    """Ready when the database answers, its schema is at the newest migration and, where a
+    worker is expected, some worker beat within ``KEHOU_WORKER_STALE_SECONDS``."""
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS):
-            current = await _current_revisions()
+            current, worker_alive = await _database_state()
     except (TimeoutError, OSError, SQLAlchemyError, DBAPIError) as exc:
         log.warning("readiness: database unreachable: %s", exc.__class__.__name__)
-        body = Readiness(status="not_ready", database="unreachable", migrations="unknown")
+        body = Readiness(
+            status="not_ready", database="unreachable", migrations="unknown", worker="unknown"
+        )
         return JSONResponse(body.model_dump(), status_code=503)
     at_head = current == head_revisions()
+    ready = at_head and worker_alive is not False
+    if not ready:
+        log.warning("readiness: not ready: at_head=%s worker_alive=%s", at_head, worker_alive)
     body = Readiness(
-        status="ready" if at_head else "not_ready",
+        status="ready" if ready else "not_ready",
         database="ok",
         migrations="at_head" if at_head else "behind",
+        worker="not_expected" if worker_alive is None else "ok" if worker_alive else "stale",
     )
-    return JSONResponse(body.model_dump(), status_code=200 if at_head else 503)
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

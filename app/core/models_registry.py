@@ -4,7 +4,7 @@ from app.announcements import models as announcements_models  # noqa: F401
 from app.attendance import models as attendance_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401
 from app.checkins import models as checkins_models  # noqa: F401
-from app.core import audit, idempotency  # noqa: F401
+from app.core import audit, heartbeat, idempotency  # noqa: F401
 from app.core.models import Base
 from app.enrollment import models as enrollment_models  # noqa: F401
 from app.fees import models as fees_models  # noqa: F401

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     wechatpay_public_key_id: str | None = None
     wechatpay_api_base: str = "https://api.mch.weixin.qq.com"
     wechatpay_notify_url: str | None = None
+    # Readiness requires a live worker (late-pickup alerts and every push depend on one).
+    # Unset: expected everywhere but under KEHOU_ENV=test (see README, "Running several").
+    expect_worker: bool | None = None
+    # A worker beats every 10 s; readiness fails once the newest beat is older than this.
+    worker_stale_seconds: float = 60.0
+    log_format: Literal["json", "plain"] = "json"
+    access_log: bool = True  # one log line per request (metrics count requests either way)
 
     @field_validator("database_url")
     @classmethod
@@ -61,6 +68,10 @@ class Settings(BaseSettings):
             if not self.database_url:
                 raise ValueError("KEHOU_DATABASE_URL is required in production")
         return self
+
+    @property
+    def worker_expected(self) -> bool:
+        return self.expect_worker if self.expect_worker is not None else self.env != "test"
 
     @property
     def wechat_configured(self) -> bool:

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy import DateTime, String, Uuid, bindparam, delete, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -46,6 +47,20 @@ SEND_TIMEOUT_SECONDS = 120.0
 SHUTDOWN_FLUSH_TRIES = 3
 # Finished rows are kept this long for operators, then purged.
 FINISHED_RETENTION = timedelta(days=30)
+
+
+# What became of each push, per process (the worker's own /metrics: kehou worker --metrics-port).
+PUSHES_SENT = Counter("kehou_pushes_sent", "Pushes a provider accepted.", ["channel"])
+PUSHES_FAILED = Counter(
+    "kehou_pushes_failed",
+    "Pushes that did not go out, by reason: transient (tried again later: 5xx, 429, timeout,"
+    " unreachable), rejected (this message, never again), dead_address (device deactivated),"
+    " out_of_tries.",
+    ["channel", "reason"],
+)
+PUSHES_SKIPPED = Counter(
+    "kehou_pushes_skipped", "Pushes with nothing to send (device gone, channel off).", ["channel"]
+)
 
 
 # Every outcome of a batch in one statement, each only where the claim is still ours and
@@ -140,6 +155,7 @@ class _Result:
     error: str | None
     finished_at: datetime | None
     deactivate: bool = False
+    reason: str = ""  # why it did not go out (the failure counter's label)
 
 
 SessionFactory = Callable[[], async_sessionmaker[AsyncSession]]
@@ -333,7 +349,7 @@ class Worker:
     def _result(self, row: _Claimed, outcome: Outcome) -> _Result:
         now = clock.now()
 
-        def finished(status: PushStatus, *, deactivate: bool = False) -> _Result:
+        def finished(status: PushStatus, reason: str = "", *, deactivate: bool = False) -> _Result:
             return _Result(
                 outbox_id=row.push.id,
                 claim_id=row.claim_id,
@@ -345,6 +361,7 @@ class Worker:
                 error=outcome.error,
                 finished_at=now,
                 deactivate=deactivate,
+                reason=reason,
             )
 
         if outcome.result is Result.SENT:
@@ -352,9 +369,12 @@ class Worker:
         if outcome.result is Result.SKIPPED:
             return finished(PushStatus.SKIPPED)
         if outcome.result is Result.DEAD_ADDRESS:
-            return finished(PushStatus.DEAD, deactivate=True)
-        if outcome.result is Result.FAILED or row.attempts >= self.retry.max_attempts:
-            return finished(PushStatus.DEAD)
+            return finished(PushStatus.DEAD, "dead_address", deactivate=True)
+        if outcome.result is Result.FAILED:
+            out_of_tries = row.attempts > self.retry.max_attempts  # see _send
+            return finished(PushStatus.DEAD, "out_of_tries" if out_of_tries else "rejected")
+        if row.attempts >= self.retry.max_attempts:
+            return finished(PushStatus.DEAD, "out_of_tries")
         return _Result(
             outbox_id=row.push.id,
             claim_id=row.claim_id,
@@ -365,6 +385,7 @@ class Worker:
             next_attempt_at=now + self.retry.delay(row.attempts, outcome.retry_after, self.rng),
             error=outcome.error,
             finished_at=None,
+            reason="transient",
         )
 
     async def _record(self) -> None:
@@ -401,11 +422,16 @@ class Worker:
             fields = f"id={r.outbox_id} platform={r.platform} attempt={r.attempts}"
             if r.status is PushStatus.SENT:
                 m.sent += 1
+                PUSHES_SENT.labels(r.platform).inc()
                 log.debug("notify.sent %s", fields)
-            elif r.status is PushStatus.SKIPPED:
+                continue
+            if r.status is PushStatus.SKIPPED:
                 m.skipped += 1
+                PUSHES_SKIPPED.labels(r.platform).inc()
                 log.debug("notify.skipped %s reason=%r", fields, r.error)
-            elif r.status is PushStatus.DEAD:
+                continue
+            PUSHES_FAILED.labels(r.platform, r.reason).inc()
+            if r.status is PushStatus.DEAD:
                 m.dead += 1
                 log.warning("notify.dead %s error=%r", fields, r.error)
                 if r.deactivate:

@@ -220,3 +220,17 @@ async def mark_all_read(session: AsyncSession, user_id: uuid.UUID) -> int:
         .values(read_at=clock.now())
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# Pending pushes and the oldest one's age: a walk of the partial "due" index, as long as
+# the backlog (a handful of rows normally; /metrics asks once per scrape).
+_BACKLOG = text(
+    "SELECT count(*), extract(epoch FROM now() - min(created_at))"
+    " FROM notification_outbox WHERE status = 'pending'"
+)
+
+
+async def outbox_backlog(session: AsyncSession) -> tuple[int, float]:
+    """How many pushes are waiting, and the oldest one's age in seconds (0 when none)."""
+    depth, oldest = (await session.execute(_BACKLOG)).one()
+    return int(depth), max(0.0, float(oldest or 0.0))

@@ -19,7 +19,8 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import clock, database
+from app.core import clock, database, heartbeat
+from app.core.metrics import record_heartbeat
 from app.notifications.delivery import Worker, is_database_outage
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,8 @@ async def run_forever(
     # Jobs run beside delivery, never in its way: a district's late-pickup sweep can take
     # seconds, and a handover's push must not wait for it.
     jobs_task = asyncio.create_task(_run_jobs(jobs, stop), name="periodic-jobs")
+    # Its own task too: a long batch or a slow job must not make a live worker look dead.
+    beat_task = asyncio.create_task(_beat(worker.name, stop), name="worker-heartbeat")
     try:
         while not stop.is_set():
             if loop.time() >= next_housekeeping:
@@ -134,6 +137,10 @@ async def run_forever(
         except asyncio.CancelledError:
             jobs_task.cancel()  # told twice to stop: roll the job back instead
             raise
+        finally:
+            beat_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat_task
         await worker.flush_on_shutdown()
         await worker.aclose()
         log.info("notify.worker stopped worker=%s %s", worker.name, worker.metrics.line())
@@ -161,6 +168,18 @@ async def _run_jobs(jobs: Sequence[Periodic], stop: asyncio.Event) -> None:
                     "job.slow name=%s seconds=%.1f every=%.0f", job.name, took, job.every_seconds
                 )
         await _sleep_until(stop, max(0.0, min(next_run.values()) - loop.time()))
+
+
+async def _beat(worker: str, stop: asyncio.Event) -> None:
+    """Stamp this worker's heartbeat every ``BEAT_EVERY_SECONDS`` until ``stop``."""
+    while not stop.is_set():
+        try:
+            async with database.sessionmaker()() as session, session.begin():
+                await heartbeat.beat(session, worker)
+            record_heartbeat()
+        except Exception as exc:  # the delivery loop reports outages; one line here
+            log.warning("worker.heartbeat_failed error=%s", type(exc).__name__)
+        await _sleep_until(stop, heartbeat.BEAT_EVERY_SECONDS)
 
 
 async def _sleep_until(stop: asyncio.Event, seconds: float) -> None:

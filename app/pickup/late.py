@@ -302,3 +302,16 @@ async def acknowledge(
         data={"outcome": body.outcome, "note": body.note},
     )
     return (await _cases_out(session, [case]))[0]
+
+
+async def count_open(session: AsyncSession, within: timedelta = timedelta(hours=24)) -> int:
+    """Late cases detected within ``within`` that nobody has acknowledged yet (/metrics)."""
+    return int(
+        await session.scalar(
+            select(func.count()).where(
+                LateCase.acknowledged_at.is_(None),
+                LateCase.detected_at > func.now() - within,
+            )
+        )
+        or 0
+    )

@@ -30,7 +30,12 @@ async def test_healthz_answers_without_the_database(client: httpx.AsyncClient) -
 async def test_readyz_when_database_is_at_head(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "database": "ok", "migrations": "at_head"}
+    assert response.json() == {
+        "status": "ready",
+        "database": "ok",
+        "migrations": "at_head",
+        "worker": "not_expected",
+    }
 
 
 async def test_probes_also_answer_at_the_root(client: httpx.AsyncClient) -> None:

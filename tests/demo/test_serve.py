@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import sys
@@ -87,10 +88,14 @@ async def test_serve_demo_seeds_prints_the_logins_and_serves_the_docs(
     for login_row in cast.LOGINS:
         assert login_row.username in printed
     # The app's own INFO lines get through (after Alembic's logging set-up and uvicorn's),
-    # in one format, uvicorn's included.
-    assert " INFO app.demo.seed demo.seeded school_id=" in logged
-    assert " INFO uvicorn.error Application startup complete." in logged
-    assert " INFO uvicorn.access " in logged
+    # in one format, uvicorn's included: one JSON object a line.
+    lines = [json.loads(line) for line in logged.splitlines()]
+    said = {(line["level"], line["logger"], line["message"].split(" ")[0]) for line in lines}
+    assert ("INFO", "app.demo.seed", "demo.seeded") in said
+    assert ("INFO", "uvicorn.error", "Application") in said
+    [access] = [line for line in lines if line.get("route") == "/api/v1/me"]
+    assert (access["logger"], access["status"]) == ("kehou.access", 200)
+    assert access["request_id"] == me.headers["x-request-id"]
 
 
 async def test_a_demo_that_cannot_be_seeded_stops_the_start_with_the_reason(
@@ -155,7 +160,7 @@ async def test_the_command_logs_httpx_only_from_warning() -> None:
     # with the configuration ``kehou`` applies.
     program = (
         "import logging, logging.config, app.cli as cli;"
-        "logging.config.dictConfig(cli.LOG_CONFIG);"
+        "logging.config.dictConfig(cli.log_config('json'));"
         "print(logging.getLogger('httpx').getEffectiveLevel(),"
         " logging.getLogger('app.anything').getEffectiveLevel())"
     )

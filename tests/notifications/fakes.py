@@ -9,6 +9,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -79,7 +80,11 @@ class FakeFcm:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
+                if self.path == "/token":  # a service account's OAuth token (worker processes)
+                    self._reply(Reply(200, {"access_token": "fake", "expires_in": 3600}))
+                    return
+                body = json.loads(raw or b"{}")
                 token = body.get("message", {}).get("token", "")
                 with fake._lock:
                     fake.requests.append(
@@ -97,6 +102,9 @@ class FakeFcm:
                     reply = Reply(
                         200, {"name": f"projects/{PROJECT_ID}/messages/{next(fake._ids)}"}
                     )
+                self._reply(reply)
+
+            def _reply(self, reply: Reply) -> None:
                 payload = json.dumps(reply.body or {}).encode()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
@@ -128,6 +136,30 @@ class FakeFcm:
         self._server.shutdown()
         self._server.server_close()
 
+    def write_service_account(self, path: Path) -> Path:
+        """A service-account file whose OAuth token endpoint is this fake (fresh key)."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+        host, port = self._server.server_address[:2]
+        account = {
+            "type": "service_account",
+            "project_id": PROJECT_ID,
+            "private_key_id": "k1",
+            "private_key": pem,
+            "client_email": f"push@{PROJECT_ID}.iam.gserviceaccount.com",
+            "client_id": "1",
+            "token_uri": f"http://{host}:{port}/token",
+        }
+        path.write_text(json.dumps(account))
+        return path
+
     def tokens(self) -> list[str]:
         """The token of every message received, in order."""
         return [r["body"]["message"]["token"] for r in self.requests]
@@ -141,7 +173,9 @@ class FakeWechat:
         self.calls: list[httpx.Request] = []
         self.token_fetches = 0
         self.valid_tokens: set[str] = set()
-        self.script: dict[str, deque[dict[str, Any] | httpx.Response]] = defaultdict(deque)
+        self.script: dict[str, deque[dict[str, Any] | httpx.Response | Exception]] = defaultdict(
+            deque
+        )
         self.down = False
 
     def transport(self) -> httpx.MockTransport:
@@ -171,6 +205,8 @@ class FakeWechat:
             scripted = self.script[message["touser"]]
             if scripted:
                 reply = scripted.popleft()
+                if isinstance(reply, Exception):  # e.g. httpx.ReadTimeout: no answer came
+                    raise reply
                 if isinstance(reply, httpx.Response):
                     return reply
                 if reply.get("errcode"):

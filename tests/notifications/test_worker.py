@@ -672,3 +672,34 @@ async def _until(condition: Callable[[], bool], within: float = 10.0) -> None:
     async with asyncio.timeout(within):
         while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.01)
+
+
+class TestHeartbeat:
+    async def test_a_running_worker_beats_and_stops_beating_when_stopped(
+        self, engine: AsyncEngine, worker: Worker
+    ) -> None:
+        from prometheus_client import REGISTRY
+
+        from app.core.heartbeat import workers_seen
+
+        before = REGISTRY.get_sample_value("kehou_worker_last_heartbeat_timestamp_seconds")
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_forever(stop=stop, handle_signals=False, worker=worker))
+        try:
+            async with asyncio.timeout(10):
+                while True:
+                    async with engine.connect() as connection:
+                        seen = await workers_seen(connection, 60)
+                    if seen.alive:
+                        break
+                    await asyncio.sleep(0.05)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=10)
+
+        async with engine.connect() as connection:
+            names = (await connection.execute(text("SELECT worker FROM worker_heartbeats"))).all()
+        assert names == [(worker.name,)]
+        assert seen.last_beat_age is not None and seen.last_beat_age < 5
+        after = REGISTRY.get_sample_value("kehou_worker_last_heartbeat_timestamp_seconds")
+        assert after is not None and after != before

@@ -125,9 +125,14 @@ def _message(push: Push) -> messaging.Message:
             token=push.address,
             notification=messaging.Notification(title=push.title, body=push.body),
             data=data,
+            # A send that timed out may still have reached FCM, and its retry then arrives
+            # too: tagged with the notification, the second replaces the first on the phone
+            # instead of showing twice (Android's notification tag, APNs' collapse id).
             android=messaging.AndroidConfig(
                 priority="high" if push.kind in URGENT_KINDS else "normal",
+                notification=messaging.AndroidNotification(tag=str(push.notification_id)),
             ),
+            apns=messaging.APNSConfig(headers={"apns-collapse-id": str(push.notification_id)}),
         )
 
 
