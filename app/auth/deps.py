@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.errors import Refused
 from app.core.database import SessionDep, sessionmaker
-from app.core.errors import Forbidden, Unauthorized
+from app.core.errors import Forbidden, NotFound, Unauthorized
 from app.core.idempotency import Idempotency, request_fingerprint
 from app.core.principal import STAFF_ROLES, Principal, Role
 from app.core.security import decode_access_token
@@ -31,10 +31,18 @@ async def current_principal(
     claims = decode_access_token(credentials.credentials)
     if claims is None:
         raise Unauthorized("auth.token_invalid")
-    return Principal(id=claims.sub, roles=claims.roles, school_id=claims.school_id)
+    return Principal(
+        id=claims.sub,
+        roles=claims.roles,
+        school_id=claims.school_id,
+        district_id=claims.district_id,
+    )
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+_DISTRICT_ONLY = frozenset({Role.DISTRICT_ADMIN.value})
 
 
 def require_roles(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
@@ -44,6 +52,10 @@ def require_roles(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Pri
         held = {r for r in roles if r.value in principal.roles}
         # staff roles only count inside a school; a token without one cannot use them
         if not held or (principal.school_id is None and held <= STAFF_ROLES):
+            if principal.roles == _DISTRICT_ONLY:
+                # The district reads counts, never a school's or a family's records: to a
+                # district admin those endpoints hold nothing (404), as another school's do.
+                raise NotFound()
             raise Forbidden()
         return principal
 

@@ -52,7 +52,7 @@ async def _new_refresh_token(session: AsyncSession, family_id: uuid.UUID) -> str
 
 
 def _access_token(user: User) -> tuple[str, int]:
-    return create_access_token(user.id, list(user.roles), user.school_id)
+    return create_access_token(user.id, list(user.roles), user.school_id, user.district_id)
 
 
 async def start_session(session: AsyncSession, user: User) -> TokenPair:

@@ -4,6 +4,7 @@ from app.attendance import models as attendance_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401
 from app.core import audit, idempotency  # noqa: F401
 from app.core.models import Base
+from app.district import models as district_models  # noqa: F401
 from app.enrollment import models as enrollment_models  # noqa: F401
 from app.leave import models as leave_models  # noqa: F401
 from app.notifications import models as notifications_models  # noqa: F401

@@ -48,10 +48,14 @@ class Claims:
     roles: frozenset[str]
     school_id: uuid.UUID | None
     jti: str
+    district_id: uuid.UUID | None = None
 
 
 def create_access_token(
-    user_id: uuid.UUID, roles: list[str], school_id: uuid.UUID | None
+    user_id: uuid.UUID,
+    roles: list[str],
+    school_id: uuid.UUID | None,
+    district_id: uuid.UUID | None = None,
 ) -> tuple[str, int]:
     """A signed access token and its lifetime in seconds."""
     issued = clock.now()
@@ -59,6 +63,7 @@ def create_access_token(
         "sub": str(user_id),
         "roles": sorted(roles),
         "school_id": str(school_id) if school_id else None,
+        "district_id": str(district_id) if district_id else None,
         "iat": int(issued.timestamp()),
         "exp": int((issued + ACCESS_TOKEN_TTL).timestamp()),
         "jti": uuid.uuid4().hex,
@@ -106,6 +111,7 @@ def _verified_token(token: str, secret: str) -> tuple[Claims, int] | None:
         if payload.get("typ") != "access":
             return None
         school = payload.get("school_id")
+        district = payload.get("district_id")
         roles = payload.get("roles")
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             return None
@@ -114,6 +120,7 @@ def _verified_token(token: str, secret: str) -> tuple[Claims, int] | None:
             roles=frozenset(roles),
             school_id=uuid.UUID(school) if school else None,
             jti=str(payload.get("jti", "")),
+            district_id=uuid.UUID(district) if district else None,
         )
         return claims, int(payload["exp"])
     except (JWTError, KeyError, ValueError, TypeError, AttributeError):
