@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import throttle, tokens
+from app.district import complaints
 from app.pickup import jobs as pickup_jobs
 
 
@@ -40,4 +41,6 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     ),
     PeriodicJob("auth.purge_refresh_tokens", 3600.0, _purge_refresh_tokens),
     PeriodicJob("auth.purge_throttle", 3600.0, _purge_login_throttle),
+    # A complaint unresolved for 7 days reaches the district within the hour.
+    PeriodicJob("district.escalate_complaints", 3600.0, complaints.escalate_overdue),
 )

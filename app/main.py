@@ -22,6 +22,7 @@ from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
 from app.core.memory import freeze_startup_heap
 from app.core.routing import include_operations
 from app.core.settings import get_settings
+from app.district.router import router as district_router
 from app.enrollment.router import router as enrollment_router
 from app.leave.router import router as leave_router
 from app.notifications.router import router as notifications_router
@@ -53,6 +54,10 @@ TAGS = [
     {"name": "pickup", "description": "接送交接 / Gate pickup"},
     {"name": "surveys", "description": "意愿征询 / Surveys"},
     {"name": "notifications", "description": "通知 / Notifications"},
+    {
+        "name": "district",
+        "description": "教育局：学校统计、方案备案、监督举报 / District: counts, plans, complaints",
+    },
     {"name": "operations", "description": "运维 / Operations"},
 ]
 
@@ -94,6 +99,7 @@ def _routers() -> list[APIRouter]:
         pickup_router,
         surveys_router,
         notifications_router,
+        district_router,
         audit_router,
         health.router,
     ]

@@ -17,6 +17,9 @@ class Kind(StrEnum):
     ENROLLMENT_DECIDED = "enrollment.decided"
     ENROLLMENT_PROMOTED = "enrollment.promoted"
     SURVEY_PUBLISHED = "survey.published"
+    PLAN_DECIDED = "plan.decided"
+    COMPLAINT_ANSWERED = "complaint.answered"
+    COMPLAINT_ESCALATED = "complaint.escalated"
 
 
 TEMPLATES: dict[str, tuple[str, str]] = {
@@ -66,6 +69,18 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     Kind.SURVEY_PUBLISHED: (
         "新的意愿征询：{title}",
         "学校发布了「{title}」，请在{closes_at}前为{student_name}填写。",
+    ),
+    Kind.PLAN_DECIDED: (
+        "课后服务实施方案{outcome}",
+        "{term_name}课后服务实施方案{outcome}。{comment}",
+    ),
+    Kind.COMPLAINT_ANSWERED: (
+        "您的投诉有了回复",
+        "{school_name}回复了您的投诉（{status}）：{text}",
+    ),
+    Kind.COMPLAINT_ESCALATED: (
+        "投诉超期未办结：{school_name}",
+        "{school_name}的一件投诉提交已超过{days}天仍未办结，已转教育局督办。",
     ),
 }
 

@@ -1,0 +1,395 @@
+"""The district's entry points: its account and schools, their figures, the plans schools
+file and the gate those keep on enrollment. Complaints are in ``complaints.py``."""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import accounts
+from app.auth.models import Role
+from app.core import audit, clock
+from app.core.database import sessionmaker
+from app.core.errors import Conflict, NotFound
+from app.core.pagination import PageParams, paginate
+from app.core.principal import Principal
+from app.district import errors as _errors  # noqa: F401  (registers the messages)
+from app.district import repository as repo
+from app.district.models import District, PlanStatus, SchoolPlan
+from app.district.schemas import (
+    DistrictOut,
+    DistrictPatch,
+    DistrictSchoolOut,
+    PlanDecisionIn,
+    PlanOut,
+    SchoolMonthOut,
+)
+from app.notifications import service as notifications
+from app.notifications.templates import Kind
+from app.school.models import School, Term
+
+EDITABLE = (PlanStatus.DRAFT, PlanStatus.RETURNED)
+
+
+# ---- the district ----
+
+
+async def create_district(
+    *, name: str, admin_username: str, admin_password: str
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """A district and its first admin (``kehou create-district``), in one transaction.
+
+    Raises ``Invalid`` (weak password, malformed username) or ``Conflict`` (username taken).
+    """
+    async with sessionmaker()() as session, session.begin():
+        district, admin_id = await add_district(
+            session, name=name, admin_username=admin_username, admin_password=admin_password
+        )
+        return district.id, admin_id
+
+
+async def add_district(
+    session: AsyncSession, *, name: str, admin_username: str, admin_password: str
+) -> tuple[District, uuid.UUID]:
+    """A district and its admin, in the caller's transaction (the command, the demo)."""
+    district = District(id=uuid.uuid4(), name=name, created_at=clock.now())
+    session.add(district)
+    await session.flush()
+    login = accounts.normalize_username(admin_username)
+    accounts.check_password(admin_password, username=login)
+    admin = await accounts.insert_user(
+        session,
+        district_id=district.id,
+        username=login,
+        name=name,
+        password_hash=await accounts.hash_password(admin_password),
+        roles=[Role.DISTRICT_ADMIN.value],
+    )
+    if admin is None:
+        raise Conflict("auth.username_taken")
+    await audit.record(
+        session,
+        action="district.created",
+        object_type="district",
+        object_id=district.id,
+        actor_id=None,
+        school_id=None,
+        data={"name": name, "admin_user_id": str(admin.id), "username": login},
+    )
+    return district, admin.id
+
+
+async def place_school(session: AsyncSession, school: School, district_id: uuid.UUID) -> None:
+    """Put ``school`` in a district (``kehou create-school --district-id``)."""
+    if await repo.district_of(session, district_id) is None:
+        raise NotFound("district.not_found")
+    school.district_id = district_id
+    await session.flush()
+    await audit.record(
+        session,
+        action="school.placed_in_district",
+        object_type="school",
+        object_id=school.id,
+        actor_id=None,
+        school_id=school.id,
+        data={"district_id": str(district_id)},
+    )
+
+
+def _district_id(principal: Principal) -> uuid.UUID:
+    assert principal.district_id is not None  # the DistrictAdmin wall guarantees it
+    return principal.district_id
+
+
+async def _own_district(session: AsyncSession, principal: Principal) -> District:
+    district = await repo.district_of(session, _district_id(principal))
+    if district is None:
+        raise NotFound("district.not_found")
+    return district
+
+
+async def _describe(session: AsyncSession, district: District) -> DistrictOut:
+    return DistrictOut(
+        id=district.id,
+        name=district.name,
+        require_plan_approval=district.require_plan_approval,
+        schools=await repo.school_count(session, district.id),
+    )
+
+
+async def get_district(session: AsyncSession, principal: Principal) -> DistrictOut:
+    return await _describe(session, await _own_district(session, principal))
+
+
+async def update_district(
+    session: AsyncSession, principal: Principal, body: DistrictPatch
+) -> DistrictOut:
+    district = await _own_district(session, principal)
+    changes: dict[str, list[object]] = {}
+    for field in body.model_fields_set:
+        value = getattr(body, field)
+        if value is not None and value != getattr(district, field):
+            changes[field] = [getattr(district, field), value]
+            setattr(district, field, value)
+    if changes:
+        await session.flush()
+        await audit.record(
+            session,
+            action="district.updated",
+            object_type="district",
+            object_id=district.id,
+            actor_id=principal.id,
+            school_id=None,
+            data=changes,
+        )
+    return await _describe(session, district)
+
+
+# ---- the schools and their figures (counts only) ----
+
+
+def _rate(present_and_marked: tuple[int, int] | None) -> float | None:
+    if not present_and_marked or not present_and_marked[1]:
+        return None
+    present, marked = present_and_marked
+    return round(present / marked, 4)
+
+
+async def list_schools(
+    session: AsyncSession, principal: Principal, page: PageParams
+) -> tuple[list[DistrictSchoolOut], str | None]:
+    schools, cursor = await paginate(
+        session, repo.schools_of(_district_id(principal)), page, (School.name, School.id)
+    )
+    ids = [s.id for s in schools]
+    now = clock.now()
+    students = await repo.students_by_school(session, ids)
+    enrolled = await repo.enrolled_now_by_school(session, ids, now)
+    marks = await repo.marks_last_30_days(session, ids, now)
+    plans = await repo.plan_status_by_school(session, ids, now)
+    complaints = await repo.open_complaints_by_school(session, ids)
+    items = []
+    for school in schools:
+        n, e = students.get(school.id, 0), enrolled.get(school.id, 0)
+        items.append(
+            DistrictSchoolOut(
+                id=school.id,
+                name=school.name,
+                students=n,
+                enrolled=e,
+                participation_rate=round(e / n, 4) if n else 0.0,
+                attendance_rate_30d=_rate(marks.get(school.id)),
+                plan_status=plans.get(school.id) or "none",
+                open_complaints=complaints.get(school.id, 0),
+            )
+        )
+    return items, cursor
+
+
+@dataclass(frozen=True)
+class Month:
+    label: str  # YYYY-MM
+    first: date
+    last: date
+
+    @classmethod
+    def parse(cls, value: str) -> Month:
+        """``YYYY-MM`` (the router's pattern has checked the shape)."""
+        year, month = int(value[:4]), int(value[5:7])
+        last_day = calendar.monthrange(year, month)[1]
+        return cls(value, date(year, month, 1), date(year, month, last_day))
+
+
+async def month_figures(
+    session: AsyncSession, schools: list[School], month: Month
+) -> list[SchoolMonthOut]:
+    """Each school's figures of the month: one grouped statement per figure, not per school."""
+    ids = [s.id for s in schools]
+    args = (session, ids, month.first, month.last)
+    enrolled = await repo.enrolled_in_month(*args)
+    service_days = await repo.service_days_in_month(*args)
+    sessions = await repo.sessions_in_month(*args)
+    marks = await repo.marks_in_month(*args)
+    staff_minutes = await repo.staff_minutes_in_month(*args)
+    overtime = await repo.overtime_minutes_in_month(*args)
+    charged = await repo.fees_charged_in_month(*args)
+    refunded = await repo.fees_refunded_in_month(*args)
+    return [
+        SchoolMonthOut(
+            school_id=s.id,
+            school_name=s.name,
+            enrolled=enrolled.get(s.id, 0),
+            service_days=service_days.get(s.id, 0),
+            sessions=sessions.get(s.id, 0),
+            attendance_rate=_rate(marks.get(s.id)),
+            staff_minutes=staff_minutes.get(s.id, 0),
+            overtime_minutes=overtime.get(s.id, 0),
+            fees_charged_fen=charged.get(s.id, 0),
+            fees_refunded_fen=refunded.get(s.id, 0),
+        )
+        for s in schools
+    ]
+
+
+async def month_stats(
+    session: AsyncSession, principal: Principal, month: Month, page: PageParams
+) -> tuple[list[SchoolMonthOut], str | None]:
+    schools, cursor = await paginate(
+        session, repo.schools_of(_district_id(principal)), page, (School.name, School.id)
+    )
+    return await month_figures(session, schools, month), cursor
+
+
+async def month_stats_all(
+    session: AsyncSession, principal: Principal, month: Month
+) -> tuple[District, list[SchoolMonthOut]]:
+    """Every school's figures of the month, for the export."""
+    district = await _own_district(session, principal)
+    schools = await repo.all_schools_of(session, district.id)
+    return district, await month_figures(session, schools, month)
+
+
+# ---- school plans (方案备案) ----
+
+
+async def describe_plans(session: AsyncSession, plans: list[SchoolPlan]) -> list[PlanOut]:
+    schools = await repo.names(session, School, {p.school_id for p in plans})
+    terms = await repo.names(session, Term, {p.term_id for p in plans})
+    return [
+        PlanOut(
+            id=p.id,
+            school_id=p.school_id,
+            school_name=schools[p.school_id],
+            term_id=p.term_id,
+            term_name=terms[p.term_id],
+            text=p.text,
+            status=PlanStatus(p.status),
+            comment=p.comment,
+            submitted_at=p.submitted_at,
+            decided_at=p.decided_at,
+            updated_at=p.updated_at,
+        )
+        for p in plans
+    ]
+
+
+async def _record_plan(
+    session: AsyncSession, plan: SchoolPlan, action: str, actor: Principal, **data: object
+) -> None:
+    await audit.record(
+        session,
+        action=action,
+        object_type="school_plan",
+        object_id=plan.id,
+        actor_id=actor.id,
+        school_id=plan.school_id,
+        data={"term_id": str(plan.term_id), "status": plan.status, **data},
+    )
+
+
+async def save_plan(session: AsyncSession, admin: Principal, term: Term, text: str) -> PlanOut:
+    """Write the term's plan as a draft (a returned plan becomes a draft again)."""
+    now = clock.now()
+    await repo.insert_plan_if_missing(
+        session,
+        school_id=term.school_id,
+        term_id=term.id,
+        text=text,
+        status=PlanStatus.DRAFT,
+        updated_by=admin.id,
+        now=now,
+    )
+    plan = await repo.plan_for_update(session, term.id)
+    assert plan is not None  # inserted above or already there
+    if plan.status not in EDITABLE:
+        raise Conflict("plan.not_editable")
+    plan.text, plan.status, plan.updated_by, plan.updated_at = text, PlanStatus.DRAFT, admin.id, now
+    await session.flush()
+    await _record_plan(session, plan, "plan.saved", admin, length=len(text))
+    return (await describe_plans(session, [plan]))[0]
+
+
+async def _plan_of(session: AsyncSession, term: Term) -> SchoolPlan:
+    plan = await repo.plan_for_update(session, term.id)
+    if plan is None:
+        raise NotFound("plan.not_found")
+    return plan
+
+
+async def get_plan(session: AsyncSession, term: Term) -> PlanOut:
+    return (await describe_plans(session, [await _plan_of(session, term)]))[0]
+
+
+async def submit_plan(session: AsyncSession, admin: Principal, term: Term) -> PlanOut:
+    plan = await _plan_of(session, term)
+    if plan.status not in EDITABLE:
+        raise Conflict("plan.not_submittable")
+    school = await session.get_one(School, plan.school_id)
+    if school.district_id is None:
+        raise Conflict("plan.no_district")
+    plan.status, plan.submitted_at = PlanStatus.SUBMITTED, clock.now()
+    await session.flush()
+    await _record_plan(session, plan, "plan.submitted", admin)
+    return (await describe_plans(session, [plan]))[0]
+
+
+async def visible_plan(
+    session: AsyncSession, principal: Principal, plan_id: uuid.UUID
+) -> SchoolPlan:
+    """A plan of one of the district's schools, else 404."""
+    plan = await repo.district_plan(session, _district_id(principal), plan_id)
+    if plan is None:
+        raise NotFound("plan.not_found")
+    return plan
+
+
+async def decide_plan(
+    session: AsyncSession, principal: Principal, plan: SchoolPlan, body: PlanDecisionIn
+) -> PlanOut:
+    """Approve or return a submitted plan; the school's admins are told (``plan.decided``)."""
+    locked = await repo.district_plan(session, _district_id(principal), plan.id, lock=True)
+    assert locked is not None
+    if locked.status != PlanStatus.SUBMITTED:
+        raise Conflict("plan.not_submitted")
+    approved = body.decision == "approve"
+    locked.status = PlanStatus.APPROVED if approved else PlanStatus.RETURNED
+    locked.comment, locked.decided_at, locked.decided_by = body.comment, clock.now(), principal.id
+    await session.flush()
+    await _record_plan(session, locked, "plan.decided", principal, comment=body.comment)
+    described = (await describe_plans(session, [locked]))[0]
+    await notifications.notify(
+        session,
+        recipients=await repo.school_admin_ids(session, locked.school_id),
+        kind=Kind.PLAN_DECIDED,
+        params={
+            "term_name": described.term_name,
+            "outcome": "已审核同意" if approved else "被退回修改",
+            "comment": body.comment or "",
+        },
+        data={"plan_id": locked.id, "term_id": locked.term_id, "status": locked.status},
+    )
+    return described
+
+
+async def list_plans(
+    session: AsyncSession, principal: Principal, status: PlanStatus | None, page: PageParams
+) -> tuple[list[PlanOut], str | None]:
+    stmt = repo.district_plans(_district_id(principal))
+    if status is not None:
+        stmt = stmt.where(SchoolPlan.status == status)
+    plans, cursor = await paginate(
+        session, stmt, page, (SchoolPlan.updated_at, SchoolPlan.id), descending=True
+    )
+    return await describe_plans(session, plans), cursor
+
+
+async def ensure_enrollment_open(session: AsyncSession, term_id: uuid.UUID) -> None:
+    """409 ``term.plan_not_approved`` while the district requires approval and the term's
+    plan is not approved (called by the enrollment service before a family applies)."""
+    required, status = await repo.plan_gate(session, term_id)
+    if required and status != PlanStatus.APPROVED:
+        raise Conflict("term.plan_not_approved")
