@@ -31,7 +31,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -170,7 +170,7 @@ async def plan_status_by_school(
         .outerjoin(SchoolPlan, SchoolPlan.term_id == Term.id)
         .where(Term.school_id.in_(ids), Term.end_date >= _local_today(now))
         .order_by(Term.school_id, Term.start_date, Term.id)
-        .distinct(Term.school_id)
+        .ext(distinct_on(Term.school_id))
     )
     return {school_id: status for school_id, status in (await session.execute(stmt)).all()}
 
