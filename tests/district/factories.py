@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,12 +57,12 @@ class DistrictWorld:
     school_class: SchoolClass
     group: Group
     evening_group: Group
-    students: list[Student] = field(default_factory=list)
-    parent: User | None = None  # the guardian of students[0]
-    other_district: District | None = None
-    other_district_admin: User | None = None
-    other_school: School | None = None  # in the other district
-    other_school_admin: User | None = None
+    students: list[Student]
+    parent: User  # the guardian of students[0]
+    other_district: District
+    other_district_admin: User
+    other_school: School  # in the other district
+    other_school_admin: User
 
 
 async def build_district_world(session: AsyncSession) -> DistrictWorld:

@@ -153,7 +153,7 @@ async def test_two_decisions_at_once_one_wins(
 async def test_another_schools_term_and_another_districts_plan_are_404(
     client: httpx.AsyncClient, world: DistrictWorld
 ) -> None:
-    other_admin = auth(world.other_school_admin)  # type: ignore[arg-type]
+    other_admin = auth(world.other_school_admin)
     for method, path in (
         ("PUT", f"/school/plans/{world.term.id}"),
         ("GET", f"/school/plans/{world.term.id}"),
@@ -167,13 +167,13 @@ async def test_another_schools_term_and_another_districts_plan_are_404(
     await _submit(client, world)
     r = await client.post(
         f"/district/plans/{plan['id']}/decision",
-        headers=auth(world.other_district_admin),  # type: ignore[arg-type]
+        headers=auth(world.other_district_admin),
         json={"decision": "approve"},
     )
     assert r.status_code == 404 and r.json()["code"] == "plan.not_found"
     listed = await client.get(
         "/district/plans",
-        headers=auth(world.other_district_admin),  # type: ignore[arg-type]
+        headers=auth(world.other_district_admin),
     )
     assert listed.json()["items"] == []
     r = await _decide(client, world, random_id(), "approve")
@@ -188,14 +188,14 @@ async def test_roles_that_may_not(
     for user in (world.teacher, duty, world.parent):
         r = await client.put(
             f"/school/plans/{world.term.id}", headers=auth(user), json={"text": PLAN}
-        )  # type: ignore[arg-type]
+        )
         assert r.status_code == 403
     plan = (await _save(client, world)).json()
     await _submit(client, world)
     for user in (world.school_admin, world.teacher, world.parent):
         r = await client.post(
             f"/district/plans/{plan['id']}/decision",
-            headers=auth(user),  # type: ignore[arg-type]
+            headers=auth(user),
             json={"decision": "approve"},
         )
         assert r.status_code == 403
