@@ -292,3 +292,10 @@ async def test_lists_page_and_refuse_bad_filters(
         "/district/complaints", headers=auth(world.district_admin), params={"limit": 500}
     )
     assert r.status_code == 422
+
+
+def test_the_worker_runs_the_escalation() -> None:
+    from app.jobs import PERIODIC_JOBS
+
+    [job] = [j for j in PERIODIC_JOBS if j.run is complaints.escalate_overdue]
+    assert job.every_seconds <= 3600
