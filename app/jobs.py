@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import throttle, tokens
 from app.district import complaints
+from app.district import service as district
 from app.pickup import jobs as pickup_jobs
 
 
@@ -43,4 +44,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("auth.purge_throttle", 3600.0, _purge_login_throttle),
     # A complaint unresolved for 7 days reaches the district within the hour.
     PeriodicJob("district.escalate_complaints", 3600.0, complaints.escalate_overdue),
+    # The district's statistics read these day counts: their freshness is stated in README.
+    PeriodicJob("district.count_recent_days", 600.0, district.count_recent_days),
+    PeriodicJob("district.recount_week", 3600.0, district.recount_week),
 )

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
@@ -31,7 +31,11 @@ class RollCallMark(Base):
     """The current mark; earlier marks live in the audit trail (``attendance.roll_call``)."""
 
     __tablename__ = "roll_call_marks"
-    __table_args__ = (CheckConstraint("status IN ('present', 'absent')", name="status_known"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('present', 'absent')", name="status_known"),
+        # The district's day counts read one day's marks of every school (``app.district``).
+        Index("ix_roll_call_marks_day", "day"),
+    )
 
     # The key is also the roster's lookup path: (child, slot, day).
     student_id: Mapped[uuid.UUID] = mapped_column(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
@@ -125,3 +125,25 @@ class ComplaintResponse(IdMixin, Base):
     text: Mapped[str] = mapped_column(Text)
     resolve: Mapped[bool]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class SchoolDay(Base):
+    """One school's roll-call figures of one day, counted by the worker.
+
+    The district's statistics read these (a few thousand rows for 200 schools and a month)
+    instead of the month's roll-call marks (millions). ``district.count_days`` recounts the
+    last ``RECOUNT_DAYS`` days every few minutes and fills in older days once.
+    """
+
+    __tablename__ = "district_school_days"
+
+    school_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    sessions: Mapped[int]  # group × slot with a roll call
+    present: Mapped[int]
+    marked: Mapped[int]
+    staff_minutes: Mapped[int]
+    overtime_minutes: Mapped[int]
+    counted_at: Mapped[datetime]

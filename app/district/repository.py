@@ -3,6 +3,8 @@ complaints, and who is told about them.
 
 The figures take a list of school ids and answer ``{school_id: value}`` in one statement
 whatever the number of schools (``GET /district/stats`` over 200 schools runs 8 of them).
+Roll-call figures read the worker's day counts (``district_school_days``), not the marks:
+a month of marks of 200 schools is millions of rows (``bench/district_stats.py``).
 A school missing from an answer has nothing to count (0). Staff minutes, overtime and fees
 are each read through one function below, named for the figure: its docstring says where
 the figure comes from today and which domain's service supplies it once that domain exists.
@@ -19,11 +21,12 @@ from sqlalchemy import (
     Date,
     DateTime,
     Select,
-    Time,
     Uuid,
     bindparam,
     cast,
+    delete,
     distinct,
+    exists,
     func,
     literal,
     or_,
@@ -35,7 +38,7 @@ from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.attendance.models import MarkStatus, RollCallMark
+from app.attendance.models import RollCallMark
 from app.auth.models import Role, User
 from app.district.models import (
     ESCALATE_AFTER_DAYS,
@@ -43,10 +46,11 @@ from app.district.models import (
     ComplaintResponse,
     ComplaintStatus,
     District,
+    SchoolDay,
     SchoolPlan,
 )
 from app.enrollment.models import ON_ROSTER, Enrollment, EnrollmentStatus
-from app.school.models import School, Slot, Student, Term
+from app.school.models import School, Student, Term
 
 Counts = dict[uuid.UUID, int]
 # Present marks and all marks, for a rate.
@@ -55,8 +59,6 @@ Marks = dict[uuid.UUID, tuple[int, int]]
 # Enrolled now: an enrollment that still holds its child's place.
 ENROLLED_NOW = (EnrollmentStatus.ACTIVE, EnrollmentStatus.WITHDRAWAL_PENDING)
 ATTENDANCE_WINDOW_DAYS = 30
-# The school policy's ``overtime_after`` when the school has not set one (API.md, workload).
-DEFAULT_OVERTIME_AFTER = "16:30"
 
 
 def _local_today(now: datetime) -> ColumnElement[date]:
@@ -71,11 +73,6 @@ async def _counts(session: AsyncSession, stmt: Select[uuid.UUID, int]) -> Counts
 async def _marks(session: AsyncSession, stmt: Select[uuid.UUID, int, int]) -> Marks:
     rows = (await session.execute(stmt)).all()
     return {school_id: (int(present), int(marked)) for school_id, present, marked in rows}
-
-
-def _marks_by_school() -> Select[uuid.UUID, int, int]:
-    present = func.count().filter(RollCallMark.status == MarkStatus.PRESENT)
-    return select(RollCallMark.school_id, present, func.count()).group_by(RollCallMark.school_id)
 
 
 # ---- the district and its schools ----
@@ -150,12 +147,12 @@ async def marks_last_30_days(session: AsyncSession, ids: list[uuid.UUID], now: d
     today = _local_today(now)
     return await _marks(
         session,
-        _marks_by_school()
-        .join(School, School.id == RollCallMark.school_id)
+        _day_marks()
+        .join(School, School.id == SchoolDay.school_id)
         .where(
-            RollCallMark.school_id.in_(ids),
-            RollCallMark.day <= today,
-            RollCallMark.day > today - ATTENDANCE_WINDOW_DAYS,
+            SchoolDay.school_id.in_(ids),
+            SchoolDay.day <= today,
+            SchoolDay.day > today - ATTENDANCE_WINDOW_DAYS,
         ),
     )
 
@@ -235,25 +232,24 @@ async def service_days_in_month(
     return {school_id: int(n) for school_id, n in rows.all()}
 
 
-def _sessions(ids: list[uuid.UUID], first: date, last: date) -> Any:
-    """Group × slot × day with a roll call taken in the month (the roll call's marks)."""
+def _day_marks() -> Select[uuid.UUID, int, int]:
+    present, marked = func.sum(SchoolDay.present), func.sum(SchoolDay.marked)
+    return select(SchoolDay.school_id, present, marked).group_by(SchoolDay.school_id)
+
+
+def _day_sum(column: Any, ids: list[uuid.UUID], first: date, last: date) -> Select[uuid.UUID, int]:
     return (
-        select(
-            RollCallMark.school_id, RollCallMark.group_id, RollCallMark.slot_id, RollCallMark.day
-        )
-        .where(RollCallMark.school_id.in_(ids), RollCallMark.day.between(first, last))
-        .distinct()
-        .subquery()
+        select(SchoolDay.school_id, func.sum(column))
+        .where(SchoolDay.school_id.in_(ids), SchoolDay.day.between(first, last))
+        .group_by(SchoolDay.school_id)
     )
 
 
 async def sessions_in_month(
     session: AsyncSession, ids: list[uuid.UUID], first: date, last: date
 ) -> Counts:
-    sessions = _sessions(ids, first, last)
-    return await _counts(
-        session, select(sessions.c.school_id, func.count()).group_by(sessions.c.school_id)
-    )
+    """Group × slot × day with a roll call taken (from the worker's day counts)."""
+    return await _counts(session, _day_sum(SchoolDay.sessions, ids, first, last))
 
 
 async def marks_in_month(
@@ -261,14 +257,8 @@ async def marks_in_month(
 ) -> Marks:
     return await _marks(
         session,
-        _marks_by_school().where(
-            RollCallMark.school_id.in_(ids), RollCallMark.day.between(first, last)
-        ),
+        _day_marks().where(SchoolDay.school_id.in_(ids), SchoolDay.day.between(first, last)),
     )
-
-
-def _minutes(interval: Any) -> Any:
-    return func.coalesce(func.sum(func.extract("epoch", interval) / 60), 0)
 
 
 async def staff_minutes_in_month(
@@ -276,17 +266,12 @@ async def staff_minutes_in_month(
 ) -> Counts:
     """Staff minutes: each session's slot length, once per session.
 
-    Source today: the sessions with a roll call (taking a roll call checks its caller in,
-    API.md "The daily ledger"). Once staff check-ins exist, the ledger's service supplies
-    the minutes of every check-in, leaders and assistants alike, in place of this one.
+    Source today: the worker's day counts of the sessions with a roll call (taking a roll
+    call checks its caller in, API.md "The daily ledger"). Once staff check-ins exist, the
+    ledger's service supplies the month's minutes of every check-in per school, leaders and
+    assistants alike, in place of this one.
     """
-    sessions = _sessions(ids, first, last)
-    stmt = (
-        select(sessions.c.school_id, _minutes(Slot.end_time - Slot.start_time))
-        .join(Slot, Slot.id == sessions.c.slot_id)
-        .group_by(sessions.c.school_id)
-    )
-    return await _counts(session, stmt)
+    return await _counts(session, _day_sum(SchoolDay.staff_minutes, ids, first, last))
 
 
 async def overtime_minutes_in_month(
@@ -294,22 +279,76 @@ async def overtime_minutes_in_month(
 ) -> Counts:
     """Overtime minutes: the minutes of each session after the school's ``overtime_after``.
 
-    Source today: the sessions with a roll call, as ``staff_minutes_in_month``. Once the
-    workload domain exists, its service supplies the month's overtime per school (the sum
-    of ``GET /workload``'s ``overtime_minutes``) in place of this one.
+    Source today: the worker's day counts, as ``staff_minutes_in_month``. Once the workload
+    domain exists, its service supplies the month's overtime per school (the sum of
+    ``GET /workload``'s ``overtime_minutes``) in place of this one.
     """
-    sessions = _sessions(ids, first, last)
-    after = cast(
-        func.coalesce(School.policy["overtime_after"].astext, DEFAULT_OVERTIME_AFTER), Time
+    return await _counts(session, _day_sum(SchoolDay.overtime_minutes, ids, first, last))
+
+
+# ---- the worker's day counts ----
+
+# Every school's figures of each day in [first, last] from its roll-call marks, in one pass:
+# the marks by session (group × slot × day), then the sessions by school and day with their
+# slot's minutes. Written over the day's rows (``ix_roll_call_marks_day``).
+_COUNT_DAYS = text(
+    """
+INSERT INTO district_school_days
+    (school_id, day, sessions, present, marked, staff_minutes, overtime_minutes, counted_at)
+SELECT s.school_id, s.day, count(*), sum(s.present), sum(s.marked),
+       coalesce(sum(extract(epoch FROM sl.end_time - sl.start_time) / 60), 0)::int,
+       coalesce(sum(extract(epoch FROM greatest(
+           sl.end_time - greatest(
+               sl.start_time,
+               -- the policy's default (API.md, "Staff, workload and duty")
+               coalesce((sc.policy ->> 'overtime_after')::time, time '16:30')
+           ),
+           interval '0'
+       )) / 60), 0)::int,
+       :now
+FROM (
+    SELECT school_id, group_id, slot_id, day,
+           count(*) FILTER (WHERE status = 'present') AS present, count(*) AS marked
+    FROM roll_call_marks
+    WHERE day BETWEEN :first AND :last
+    GROUP BY school_id, group_id, slot_id, day
+) s
+JOIN slots sl ON sl.id = s.slot_id
+JOIN schools sc ON sc.id = s.school_id
+GROUP BY s.school_id, s.day
+ON CONFLICT (school_id, day) DO UPDATE SET
+    sessions = excluded.sessions, present = excluded.present, marked = excluded.marked,
+    staff_minutes = excluded.staff_minutes, overtime_minutes = excluded.overtime_minutes,
+    counted_at = excluded.counted_at
+"""
+).bindparams(
+    bindparam("first", type_=Date),
+    bindparam("last", type_=Date),
+    bindparam("now", type_=DateTime(timezone=True)),
+)
+
+
+async def count_days(session: AsyncSession, first: date, last: date, now: datetime) -> None:
+    """Recount every school's days in [first, last]; a day whose marks are gone loses its row."""
+    await session.execute(
+        delete(SchoolDay).where(
+            SchoolDay.day.between(first, last),
+            ~exists().where(
+                RollCallMark.school_id == SchoolDay.school_id, RollCallMark.day == SchoolDay.day
+            ),
+        )
     )
-    late = Slot.end_time - func.greatest(Slot.start_time, after)
-    stmt = (
-        select(sessions.c.school_id, _minutes(func.greatest(late, text("interval '0'"))))
-        .join(Slot, Slot.id == sessions.c.slot_id)
-        .join(School, School.id == sessions.c.school_id)
-        .group_by(sessions.c.school_id)
+    await session.execute(_COUNT_DAYS, {"first": first, "last": last, "now": now})
+
+
+async def last_uncounted_day(session: AsyncSession) -> date | None:
+    """The latest day with marks before the earliest counted day (older history to count)."""
+    earliest = select(func.min(SchoolDay.day)).scalar_subquery()
+    return await session.scalar(
+        select(func.max(RollCallMark.day)).where(
+            or_(earliest.is_(None), RollCallMark.day < earliest)
+        )
     )
-    return await _counts(session, stmt)
 
 
 async def fees_charged_in_month(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,12 @@ from app.notifications.templates import Kind
 from app.school.models import School, Term
 
 EDITABLE = (PlanStatus.DRAFT, PlanStatus.RETURNED)
+# The worker's day counts: today and yesterday every 10 minutes (``count_recent_days``), the
+# last week every hour (roll calls caught up late), older history once (``count_days``).
+RECENT_DAYS = 2
+WEEK_DAYS = 8
+BACKFILL_DAYS = 31
+BACKFILL_STEPS = 12
 
 
 # ---- the district ----
@@ -393,3 +399,27 @@ async def ensure_enrollment_open(session: AsyncSession, term_id: uuid.UUID) -> N
     required, status = await repo.plan_gate(session, term_id)
     if required and status != PlanStatus.APPROVED:
         raise Conflict("term.plan_not_approved")
+
+
+# ---- the worker's day counts (the statistics' roll-call figures) ----
+
+
+async def _count_back(session: AsyncSession, now: datetime, days: int) -> None:
+    # The UTC date and the day after it cover "today" in every school's zone.
+    last = now.date() + timedelta(days=1)
+    await repo.count_days(session, last - timedelta(days=days), last, now)
+
+
+async def count_recent_days(session: AsyncSession, now: datetime) -> None:
+    """Recount today and yesterday, then count any older history not counted yet."""
+    await _count_back(session, now, RECENT_DAYS)
+    for _ in range(BACKFILL_STEPS):
+        last = await repo.last_uncounted_day(session)
+        if last is None:
+            break
+        await repo.count_days(session, last - timedelta(days=BACKFILL_DAYS - 1), last, now)
+
+
+async def recount_week(session: AsyncSession, now: datetime) -> None:
+    """Recount the last week: roll calls caught up a few days late."""
+    await _count_back(session, now, WEEK_DAYS)

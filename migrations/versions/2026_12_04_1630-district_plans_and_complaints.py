@@ -1,4 +1,5 @@
-"""districts, schools and district admins placed in them, school plans, complaints
+"""districts, schools and district admins placed in them, school plans, complaints, the
+district's day counts (and the index on roll-call marks by day they are counted from)
 
 Revision ID: 0015_district
 Revises: 0009_last_slot
@@ -164,8 +165,30 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.create_table(
+        "district_school_days",
+        sa.Column("school_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("sessions", sa.Integer(), nullable=False),
+        sa.Column("present", sa.Integer(), nullable=False),
+        sa.Column("marked", sa.Integer(), nullable=False),
+        sa.Column("staff_minutes", sa.Integer(), nullable=False),
+        sa.Column("overtime_minutes", sa.Integer(), nullable=False),
+        sa.Column("counted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["school_id"],
+            ["schools.id"],
+            name=op.f("fk_district_school_days_school_id_schools"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("school_id", "day", name=op.f("pk_district_school_days")),
+    )
+    op.create_index("ix_roll_call_marks_day", "roll_call_marks", ["day"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_index("ix_roll_call_marks_day", table_name="roll_call_marks")
+    op.drop_table("district_school_days")
     op.drop_table("complaint_responses")
     op.drop_table("complaints")
     op.drop_table("school_plans")

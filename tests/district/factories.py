@@ -137,3 +137,13 @@ async def mark(
         )
     )
     await session.flush()
+
+
+async def count_days() -> None:
+    """What the worker does every 10 minutes: the district's day counts, history included."""
+    from app.core import clock
+    from app.core.database import sessionmaker
+    from app.district import service
+
+    async with sessionmaker()() as session, session.begin():
+        await service.count_recent_days(session, clock.now())

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.auth.models import Role
 from app.school.models import School
-from tests.district.factories import MONTH, DistrictWorld, mark
+from tests.district.factories import MONTH, DistrictWorld, count_days, mark
 from tests.factories import auth, create_class, create_school, create_student, create_user
 
 
@@ -29,6 +29,7 @@ async def _marks(session: AsyncSession, world: DistrictWorld) -> None:
     await mark(session, world, a, date(2026, 11, 10), "present")
     await mark(session, world, b, date(2026, 10, 30), "present")  # October: not in the month
     await session.commit()
+    await count_days()
 
 
 # ---- GET|PATCH /district ----
@@ -200,10 +201,10 @@ async def test_month_statistics_per_school(
 async def test_overtime_follows_the_schools_overtime_after(
     client: httpx.AsyncClient, session: AsyncSession, world: DistrictWorld
 ) -> None:
-    await _marks(session, world)
     school = await session.get_one(School, world.school.id)
     school.policy = {**school.policy, "overtime_after": "17:00"}
     await session.commit()
+    await _marks(session, world)
     r = await client.get(
         "/district/stats", headers=auth(world.district_admin), params={"month": MONTH}
     )
@@ -320,3 +321,42 @@ async def test_stats_cost_the_same_statements_for_one_school_or_many(
         assert (await client.get("/district/schools", headers=headers)).is_success
     assert len(many) == len(one)
     assert len(one) <= 16
+
+
+async def test_figures_are_the_workers_day_counts_and_a_late_roll_call_counts_within_the_hour(
+    client: httpx.AsyncClient, session: AsyncSession, world: DistrictWorld
+) -> None:
+    from app.core import clock
+    from app.core.database import sessionmaker
+    from app.district import service
+
+    headers = auth(world.district_admin)
+    a, b, *_ = world.students
+    await mark(session, world, a, date(2026, 11, 9), "present")
+    await session.commit()
+    before = await client.get(f"/district/stats?month={MONTH}", headers=headers)
+    assert before.json()["items"][0]["sessions"] == 0  # not counted yet: the worker's figures
+    await count_days()
+    counted = await client.get(f"/district/stats?month={MONTH}", headers=headers)
+    assert counted.json()["items"][0]["sessions"] == 1
+
+    # a roll call caught up a few days late: the 10-minute count leaves that day alone...
+    await mark(session, world, b, date(2026, 11, 10), "absent")
+    await session.commit()
+    await count_days()
+    item = (await client.get(f"/district/stats?month={MONTH}", headers=headers)).json()["items"][0]
+    assert item["sessions"] == 1
+    # ...the hourly recount of the week takes it in
+    async with sessionmaker()() as db, db.begin():
+        await service.recount_week(db, clock.now())
+    item = (await client.get(f"/district/stats?month={MONTH}", headers=headers)).json()["items"][0]
+    assert (item["sessions"], item["attendance_rate"]) == (2, 0.5)
+
+
+def test_the_worker_counts_the_days() -> None:
+    from app.district import service
+    from app.jobs import PERIODIC_JOBS
+
+    every = {job.run: job.every_seconds for job in PERIODIC_JOBS}
+    assert every[service.count_recent_days] <= 600
+    assert every[service.recount_week] <= 3600
