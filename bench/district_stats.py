@@ -5,7 +5,12 @@ set-returning SQL with foreign-key checks off (only the rows the figures read): 
 term, two slots (15:30–16:30, 16:30–18:00), ``--groups`` groups per slot, ``--enrolled``
 enrollments, and a roll-call mark per enrolled child, slot and school day of the month. Then
 it times the service calls the endpoints make, a few times each, and prints the best and the
-median. Run: ``.venv/bin/python -m bench.district_stats --schools 200 --enrolled 700``.
+median. Run: ``.venv/bin/python -m bench.district_stats --fresh --schools 200 --enrolled 700``.
+
+2026-12-04, 200 schools × 700 enrolled × 2 slots × 20 days = 5.6 million marks, 2 cores at a
+load of 12 (other work): counting the marks per request, stats 18.0 s and schools 6.6 s; from
+the worker's day counts, stats 0.37 s and schools 0.66 s; the worker's 10-minute count 9 s,
+the hourly week 26 s, the month's history once 14 s.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import statistics
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -92,6 +98,11 @@ async def _timed(label: str, runs: int, call: object) -> None:
     print(f"{label:<40} best {best:8.0f} ms   median {median:8.0f} ms")
 
 
+async def _commit(session: Any, job: Any) -> None:
+    await job(session, clock.now())
+    await session.commit()
+
+
 async def main(args: argparse.Namespace) -> None:
     url = SERVER.rsplit("/", 1)[0] + "/" + NAME
     if args.fresh:
@@ -123,6 +134,13 @@ async def main(args: argparse.Namespace) -> None:
     print(f"{schools} schools, {marks} roll-call marks in {MONTH}")
     who = Principal(uuid.uuid4(), frozenset({Role.DISTRICT_ADMIN.value}), None, row[0])
     clock.freeze(datetime(2026, 11, 27, 8, 0, tzinfo=UTC))
+    if args.fresh:
+        await _timed("worker: first count (the month's history)", 1,
+                     lambda s: _commit(s, service.count_recent_days))  # fmt: skip
+    await _timed("worker: count today and yesterday", args.runs,
+                 lambda s: _commit(s, service.count_recent_days))  # fmt: skip
+    await _timed("worker: recount the week", 1,
+                 lambda s: _commit(s, service.recount_week))  # fmt: skip
     month = service.Month.parse(MONTH)
     page = PageParams(limit=200, cursor=None)
     await _timed("GET /district/stats (200 per page)", args.runs,
