@@ -21,7 +21,7 @@ from app.core.principal import Principal
 from app.demo import cast
 from app.demo.school import AGREEMENT_TEXT
 from app.demo.world import DemoWorld
-from app.district import complaints
+from app.district import complaints, plans
 from app.district import service as district
 from app.district.models import Complaint
 from app.district.schemas import ComplaintIn, ComplaintResponseIn, DistrictPatch, PlanDecisionIn
@@ -87,10 +87,10 @@ async def seed(session: AsyncSession, world: DemoWorld) -> uuid.UUID:
 
     # The demo school's plan is approved; 城南小学's waits for the district.
     demo_plan = await _file_plan(session, world.admin, world.current_term, cast.SCHOOL_NAME)
-    await district.decide_plan(
+    await plans.decide_plan(
         session,
         bureau_admin,
-        await district.visible_plan(session, bureau_admin, demo_plan),
+        await plans.visible_plan(session, bureau_admin, demo_plan),
         PlanDecisionIn(decision="approve", comment="方案完整，同意备案。"),
     )
     await _file_plan(session, second, second_term, SECOND_SCHOOL)
@@ -103,8 +103,8 @@ async def _file_plan(
     session: AsyncSession, admin: Principal, term: Term, school_name: str
 ) -> uuid.UUID:
     text = PLAN_TEXT.format(school=school_name, term=term.name)
-    plan = await district.save_plan(session, admin, term, text)
-    await district.submit_plan(session, admin, term)
+    plan = await plans.save_plan(session, admin, term, text)
+    await plans.submit_plan(session, admin, term)
     return plan.id
 
 

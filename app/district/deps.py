@@ -11,7 +11,7 @@ from app.auth.deps import SchoolAdmin, require_roles
 from app.core.database import SessionDep
 from app.core.errors import Forbidden, NotFound
 from app.core.principal import Principal, Role
-from app.district import service
+from app.district import plans
 from app.district.models import SchoolPlan
 from app.school.models import Term
 
@@ -35,7 +35,7 @@ async def _plan_of_district(
     principal: DistrictAdmin,
     plan_id: Annotated[uuid.UUID, Path()],
 ) -> SchoolPlan:
-    return await service.visible_plan(session, principal, plan_id)
+    return await plans.visible_plan(session, principal, plan_id)
 
 
 # A plan one of the district's schools has submitted.

@@ -18,7 +18,7 @@ from app.core.database import SessionDep
 from app.core.pagination import PageDep
 from app.core.schemas import Page
 from app.core.spreadsheet import EXPORT_RESPONSES, Format, attachment, render
-from app.district import complaints, service
+from app.district import complaints, plans, service
 from app.district.deps import AdminTerm, ComplaintReader, DistrictAdmin, DistrictPlan
 from app.district.exports import stats_sheet
 from app.district.models import ComplaintStatus, PlanStatus
@@ -113,7 +113,7 @@ async def list_district_plans(
     session: SessionDep, admin: DistrictAdmin, page: PageDep, status: PlanStatusQuery = None
 ) -> Any:
     """Plans the district's schools have submitted, most recently changed first."""
-    items, cursor = await service.list_plans(session, admin, status, page)
+    items, cursor = await plans.list_plans(session, admin, status, page)
     return Page(items=items, next_cursor=cursor)
 
 
@@ -123,7 +123,7 @@ async def decide_plan(
 ) -> Any:
     """Approve a submitted plan, or return it to the school to edit; its admins are notified
     (`plan.decided`)."""
-    return await service.decide_plan(session, admin, plan, body)
+    return await plans.decide_plan(session, admin, plan, body)
 
 
 @router.put("/school/plans/{term_id}", response_model=PlanOut)
@@ -131,18 +131,18 @@ async def save_school_plan(
     body: PlanIn, session: SessionDep, admin: SchoolAdmin, term: AdminTerm
 ) -> Any:
     """Write the term's plan (实施方案) as a draft; a returned plan is a draft again."""
-    return await service.save_plan(session, admin, term, body.text)
+    return await plans.save_plan(session, admin, term, body.text)
 
 
 @router.get("/school/plans/{term_id}", response_model=PlanOut)
 async def get_school_plan(session: SessionDep, admin: SchoolAdmin, term: AdminTerm) -> Any:
-    return await service.get_plan(session, term)
+    return await plans.get_plan(session, term)
 
 
 @router.post("/school/plans/{term_id}/submit", response_model=PlanOut)
 async def submit_school_plan(session: SessionDep, admin: SchoolAdmin, term: AdminTerm) -> Any:
     """File the draft with the district (备案) for its decision."""
-    return await service.submit_plan(session, admin, term)
+    return await plans.submit_plan(session, admin, term)
 
 
 # ---- complaints (监督举报) ----
