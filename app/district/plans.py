@@ -16,16 +16,12 @@ from app.district import errors as _errors  # noqa: F401  (registers the message
 from app.district import repository as repo
 from app.district.models import PlanStatus, SchoolPlan
 from app.district.schemas import PlanDecisionIn, PlanOut
+from app.district.service import district_id_of
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.school.models import School, Term
 
 EDITABLE = (PlanStatus.DRAFT, PlanStatus.RETURNED)
-
-
-def _district_id(principal: Principal) -> uuid.UUID:
-    assert principal.district_id is not None  # the DistrictAdmin wall guarantees it
-    return principal.district_id
 
 
 async def describe_plans(session: AsyncSession, plans: list[SchoolPlan]) -> list[PlanOut]:
@@ -113,7 +109,7 @@ async def visible_plan(
     session: AsyncSession, principal: Principal, plan_id: uuid.UUID
 ) -> SchoolPlan:
     """A plan of one of the district's schools, else 404."""
-    plan = await repo.district_plan(session, _district_id(principal), plan_id)
+    plan = await repo.district_plan(session, district_id_of(principal), plan_id)
     if plan is None:
         raise NotFound("plan.not_found")
     return plan
@@ -123,7 +119,7 @@ async def decide_plan(
     session: AsyncSession, principal: Principal, plan: SchoolPlan, body: PlanDecisionIn
 ) -> PlanOut:
     """Approve or return a submitted plan; the school's admins are told (``plan.decided``)."""
-    locked = await repo.district_plan(session, _district_id(principal), plan.id, lock=True)
+    locked = await repo.district_plan(session, district_id_of(principal), plan.id, lock=True)
     assert locked is not None
     if locked.status != PlanStatus.SUBMITTED:
         raise Conflict("plan.not_submitted")
@@ -150,7 +146,7 @@ async def decide_plan(
 async def list_plans(
     session: AsyncSession, principal: Principal, status: PlanStatus | None, page: PageParams
 ) -> tuple[list[PlanOut], str | None]:
-    stmt = repo.district_plans(_district_id(principal))
+    stmt = repo.district_plans(district_id_of(principal))
     if status is not None:
         stmt = stmt.where(SchoolPlan.status == status)
     plans, cursor = await paginate(

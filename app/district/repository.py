@@ -78,8 +78,12 @@ async def _marks(session: AsyncSession, stmt: Select[uuid.UUID, int, int]) -> Ma
 # ---- the district and its schools ----
 
 
-async def district_of(session: AsyncSession, district_id: uuid.UUID) -> District | None:
-    return await session.get(District, district_id)
+async def district_of(
+    session: AsyncSession, district_id: uuid.UUID, *, lock: bool = False
+) -> District | None:
+    return await session.get(
+        District, district_id, with_for_update=lock or None, populate_existing=lock
+    )
 
 
 async def school_count(session: AsyncSession, district_id: uuid.UUID) -> int:

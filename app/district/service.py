@@ -102,13 +102,16 @@ async def place_school(session: AsyncSession, school: School, district_id: uuid.
     )
 
 
-def _district_id(principal: Principal) -> uuid.UUID:
-    assert principal.district_id is not None  # the DistrictAdmin wall guarantees it
+def district_id_of(principal: Principal) -> uuid.UUID:
+    """The district a district admin acts in (the ``DistrictAdmin`` wall guarantees one)."""
+    assert principal.district_id is not None
     return principal.district_id
 
 
-async def _own_district(session: AsyncSession, principal: Principal) -> District:
-    district = await repo.district_of(session, _district_id(principal))
+async def _own_district(
+    session: AsyncSession, principal: Principal, *, lock: bool = False
+) -> District:
+    district = await repo.district_of(session, district_id_of(principal), lock=lock)
     if district is None:
         raise NotFound("district.not_found")
     return district
@@ -130,7 +133,8 @@ async def get_district(session: AsyncSession, principal: Principal) -> DistrictO
 async def update_district(
     session: AsyncSession, principal: Principal, body: DistrictPatch
 ) -> DistrictOut:
-    district = await _own_district(session, principal)
+    # locked, so two changes at once apply one after the other
+    district = await _own_district(session, principal, lock=True)
     changes: dict[str, list[object]] = {}
     for field in body.model_fields_set:
         value = getattr(body, field)
@@ -165,7 +169,7 @@ async def list_schools(
     session: AsyncSession, principal: Principal, page: PageParams
 ) -> tuple[list[DistrictSchoolOut], str | None]:
     schools, cursor = await paginate(
-        session, repo.schools_of(_district_id(principal)), page, (School.name, School.id)
+        session, repo.schools_of(district_id_of(principal)), page, (School.name, School.id)
     )
     ids = [s.id for s in schools]
     now = clock.now()
@@ -241,7 +245,7 @@ async def month_stats(
     session: AsyncSession, principal: Principal, month: Month, page: PageParams
 ) -> tuple[list[SchoolMonthOut], str | None]:
     schools, cursor = await paginate(
-        session, repo.schools_of(_district_id(principal)), page, (School.name, School.id)
+        session, repo.schools_of(district_id_of(principal)), page, (School.name, School.id)
     )
     return await month_figures(session, schools, month), cursor
 

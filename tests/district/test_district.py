@@ -360,3 +360,18 @@ def test_the_worker_counts_the_days() -> None:
     every = {job.run: job.every_seconds for job in PERIODIC_JOBS}
     assert every[service.count_recent_days] <= 600
     assert every[service.recount_week] <= 3600
+
+
+async def test_two_changes_at_once_both_apply(
+    client: httpx.AsyncClient, world: DistrictWorld
+) -> None:
+    import asyncio
+
+    headers = auth(world.district_admin)
+    answers = await asyncio.gather(
+        client.patch("/district", headers=headers, json={"name": "新区教育局"}),
+        client.patch("/district", headers=headers, json={"require_plan_approval": True}),
+    )
+    assert [a.status_code for a in answers] == [200, 200]
+    now = (await client.get("/district", headers=headers)).json()
+    assert (now["name"], now["require_plan_approval"]) == ("新区教育局", True)
