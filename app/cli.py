@@ -1,4 +1,4 @@
-"""The ``kehou`` command: serve, worker, migrate, create-school, openapi."""
+"""The ``kehou`` command: serve, worker, migrate, create-school, create-district, openapi."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 from app.core.logs import log_config
@@ -147,6 +148,7 @@ def cmd_create_school(args: argparse.Namespace) -> int:
                 name=args.name,
                 admin_username=args.admin_username,
                 admin_password=args.admin_password,
+                district_id=args.district_id,
             )
         finally:
             await dispose_engine()
@@ -161,6 +163,35 @@ def cmd_create_school(args: argparse.Namespace) -> int:
         )
         return EXIT_REFUSED
     print(json.dumps({"school_id": school_id, "admin_user_id": admin_id}))
+    return 0
+
+
+def cmd_create_district(args: argparse.Namespace) -> int:
+    from app.core.database import dispose_engine
+    from app.core.errors import DomainError
+    from app.core.i18n import translate
+    from app.district.service import create_district
+
+    async def run() -> tuple[str, str]:
+        try:
+            district_id, admin_id = await create_district(
+                name=args.name,
+                admin_username=args.admin_username,
+                admin_password=args.admin_password,
+            )
+        finally:
+            await dispose_engine()
+        return str(district_id), str(admin_id)
+
+    try:
+        district_id, admin_id = asyncio.run(run())
+    except DomainError as exc:
+        print(
+            f"kehou create-district: {translate(exc.code, 'en', exc.params)} ({exc.code})",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
+    print(json.dumps({"district_id": district_id, "admin_user_id": admin_id}))
     return 0
 
 
@@ -209,7 +240,16 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True, type=_school_name)
     create.add_argument("--admin-username", required=True)
     create.add_argument("--admin-password", required=True)
+    create.add_argument(
+        "--district-id", type=uuid.UUID, default=None, help="place the school in this district"
+    )
     create.set_defaults(func=cmd_create_school)
+
+    district = sub.add_parser("create-district", help="create a district and its first admin")
+    district.add_argument("--name", required=True, type=_school_name)
+    district.add_argument("--admin-username", required=True)
+    district.add_argument("--admin-password", required=True)
+    district.set_defaults(func=cmd_create_district)
 
     openapi = sub.add_parser("openapi", help="write openapi/openapi.json from the code")
     openapi.add_argument("--output", default="openapi/openapi.json")

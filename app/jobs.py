@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attendance import missing as attendance_missing
 from app.auth import throttle, tokens
+from app.district import complaints
+from app.district import service as district
 from app.fees import service as fees
 from app.notifications import service as notifications
 from app.pickup import jobs as pickup_jobs
@@ -51,4 +53,9 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("fees.make_monthly_bills", 3600.0, fees.make_monthly_bills),
     PeriodicJob("fees.send_refunds", 60.0, fees.send_refunds),
     PeriodicJob("fees.forget_notify_nonces", 3600.0, fees.forget_notify_nonces),
+    # A complaint unresolved for 7 days reaches the district within the hour.
+    PeriodicJob("district.escalate_complaints", 3600.0, complaints.escalate_overdue),
+    # The district's statistics read these day counts: their freshness is stated in README.
+    PeriodicJob("district.count_recent_days", 600.0, district.count_recent_days),
+    PeriodicJob("district.recount_week", 3600.0, district.recount_week),
 )

@@ -25,6 +25,7 @@ from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
 from app.core.memory import freeze_startup_heap
 from app.core.routing import guard_literal_paths, include_operations
 from app.core.settings import get_settings
+from app.district.router import router as district_router
 from app.enrollment.router import router as enrollment_router
 from app.fees.router import router as fees_router
 from app.leave.router import router as leave_router
@@ -63,6 +64,10 @@ TAGS = [
     {"name": "checkins", "description": "教师签到 / Staff check-ins"},
     {"name": "ledger", "description": "台账、看护记录与统计 / Ledger, care logs, statistics"},
     {"name": "notifications", "description": "通知 / Notifications"},
+    {
+        "name": "district",
+        "description": "教育局：学校统计、方案备案、监督举报 / District: counts, plans, complaints",
+    },
     {"name": "operations", "description": "运维 / Operations"},
 ]
 
@@ -108,6 +113,7 @@ def _routers() -> list[APIRouter]:
         checkins_router,
         ledger_router,
         notifications_router,
+        district_router,
         audit_router,
         health.router,
     ]

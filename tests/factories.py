@@ -64,7 +64,7 @@ async def create_user(
 
 def auth(user: User, *, language: str | None = None) -> dict[str, str]:
     """Headers carrying a fresh access token for ``user`` (claims as at issue time)."""
-    token, _ = create_access_token(user.id, list(user.roles), user.school_id)
+    token, _ = create_access_token(user.id, list(user.roles), user.school_id, user.district_id)
     headers = {"Authorization": f"Bearer {token}"}
     if language:
         headers["Accept-Language"] = language

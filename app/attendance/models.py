@@ -35,6 +35,8 @@ class RollCallMark(Base):
         CheckConstraint("status IN ('present', 'absent')", name="status_known"),
         # The ledger's "when was each group's roll taken that day", for the whole school.
         Index("ix_roll_call_marks_school_day", "school_id", "day"),
+        # The district's day counts read one day's marks of every school (``app.district``).
+        Index("ix_roll_call_marks_day", "day"),
     )
 
     # The key is also the roster's lookup path: (child, slot, day).

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import tokens
 from app.auth.errors import Refused
 from app.core.database import SessionDep, sessionmaker
-from app.core.errors import Forbidden, Unauthorized
+from app.core.errors import Forbidden, NotFound, Unauthorized
 from app.core.idempotency import Idempotency, request_fingerprint
 from app.core.principal import STAFF_ROLES, Principal, Role
 from app.core.security import decode_access_token
@@ -47,6 +47,9 @@ async def current_principal(
 CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 
+_DISTRICT_ONLY = frozenset({Role.DISTRICT_ADMIN.value})
+
+
 def require_roles(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     """A dependency admitting callers holding any of ``roles`` (403 otherwise)."""
 
@@ -54,6 +57,10 @@ def require_roles(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Pri
         held = {r for r in roles if r.value in principal.roles}
         # staff roles only count inside a school; a token without one cannot use them
         if not held or (principal.school_id is None and held <= STAFF_ROLES):
+            if principal.roles == _DISTRICT_ONLY:
+                # The district reads counts, never a school's or a family's records: to a
+                # district admin those endpoints hold nothing (404), as another school's do.
+                raise NotFound()
             raise Forbidden()
         return principal
 

@@ -74,5 +74,6 @@ LOGINS: dict[str, JsonDict] = {
         ("duty", "值班老师 马春燕（duty）"),
         ("13800000001", "家长 林静（parent，用手机号登录）"),
         ("13800000002", "家长 刘洋（parent，用手机号登录）"),
+        ("district", "区教育局（district_admin）"),
     )
 }

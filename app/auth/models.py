@@ -24,6 +24,10 @@ class User(IdMixin, Base):
     school_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("schools.id", ondelete="RESTRICT"), index=True
     )
+    # A district admin's district (``app.district``); ``None`` for everyone else.
+    district_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("districts.id", ondelete="RESTRICT"), index=True
+    )
     username: Mapped[str | None] = mapped_column(String(64), unique=True)
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     name: Mapped[str] = mapped_column(String(64))

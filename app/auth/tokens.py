@@ -67,6 +67,7 @@ def _access_token(user: User, family_id: uuid.UUID) -> tuple[str, int]:
         user.id,
         list(user.roles),
         user.school_id,
+        user.district_id,
         family_id=family_id,
         version=user.token_version,
     )
@@ -88,7 +89,12 @@ async def principal_for(session: AsyncSession, claims: Claims) -> Principal | No
         return None
     if signed_in and row.revoked_at is not None:
         return None
-    return Principal(id=claims.sub, roles=frozenset(row.roles), school_id=row.school_id)
+    return Principal(
+        id=claims.sub,
+        roles=frozenset(row.roles),
+        school_id=row.school_id,
+        district_id=row.district_id,
+    )
 
 
 def end_access_tokens(user: User) -> None:

@@ -6,6 +6,7 @@ from app.auth import models as auth_models  # noqa: F401
 from app.checkins import models as checkins_models  # noqa: F401
 from app.core import audit, heartbeat, idempotency  # noqa: F401
 from app.core.models import Base
+from app.district import models as district_models  # noqa: F401
 from app.enrollment import models as enrollment_models  # noqa: F401
 from app.fees import models as fees_models  # noqa: F401
 from app.leave import models as leave_models  # noqa: F401

@@ -53,12 +53,14 @@ class Claims:
     family_id: uuid.UUID | None = None
     # The account's ``token_version`` at issue; a role, activation or password change bumps it.
     version: int = 0
+    district_id: uuid.UUID | None = None
 
 
 def create_access_token(
     user_id: uuid.UUID,
     roles: list[str],
     school_id: uuid.UUID | None,
+    district_id: uuid.UUID | None = None,
     *,
     family_id: uuid.UUID | None = None,
     version: int = 0,
@@ -69,6 +71,7 @@ def create_access_token(
         "sub": str(user_id),
         "roles": sorted(roles),
         "school_id": str(school_id) if school_id else None,
+        "district_id": str(district_id) if district_id else None,
         "iat": int(issued.timestamp()),
         "exp": int((issued + ACCESS_TOKEN_TTL).timestamp()),
         "jti": uuid.uuid4().hex,
@@ -119,6 +122,7 @@ def _verified_token(token: str, secret: str) -> tuple[Claims, int] | None:
         if payload.get("typ") != "access":
             return None
         school = payload.get("school_id")
+        district = payload.get("district_id")
         roles = payload.get("roles")
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             return None
@@ -133,6 +137,7 @@ def _verified_token(token: str, secret: str) -> tuple[Claims, int] | None:
             jti=str(payload.get("jti", "")),
             family_id=uuid.UUID(family) if family is not None else None,
             version=version,
+            district_id=uuid.UUID(district) if district else None,
         )
         return claims, int(payload["exp"])
     except (JWTError, KeyError, ValueError, TypeError, AttributeError):

@@ -69,6 +69,14 @@ def banner(demo: DemoSchool, docs_url: str, *, reset_hint: str) -> str:
         f"  {demo.term_name}: {demo.term_start} – {demo.term_end}, "
         f"{_weekdays(demo.term_weekdays)}; {today}",
         f"  {demo.students} students in {demo.classes} classes; enrollments: {enrollments}",
+        *(
+            [
+                f"  District {demo.district_name} (login `district`): this school and "
+                f"{demo.second_school_name} ({demo.second_school_id})"
+            ]
+            if demo.district_name
+            else []
+        ),
         f"  API docs: {docs_url}  (Authorize: paste the access_token of POST /api/v1/auth/login)",
         '  A school day step by step with curl: README.md, "A school day, step by step"',
         "",

@@ -307,4 +307,10 @@ LOGINS = (
         "刘洋（刘子涵的父亲）",
         "GET /leave-requests, answer the survey (GET /surveys)",
     ),
+    Login(
+        "district",
+        "district_admin",
+        "课后演示区教育局",
+        "GET /district/schools, GET /district/stats.xlsx?month=, GET /district/complaints",
+    ),
 )

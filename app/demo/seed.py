@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core import audit, clock, database
 from app.core.audit import AuditEvent
 from app.demo import activity, school
+from app.demo import district as demo_district
 from app.demo import ledger as history
+from app.district.models import District
 from app.enrollment.models import Enrollment
 from app.school.models import School, SchoolClass, Student, Term
 
@@ -47,6 +49,10 @@ class DemoSchool:
     students: int
     classes: int
     enrollments: dict[str, int]  # by status
+    # The demo district holding the demo school and a second, smaller school.
+    district_name: str | None = None
+    second_school_id: uuid.UUID | None = None
+    second_school_name: str | None = None
 
 
 async def seed_demo() -> DemoSchool:
@@ -62,6 +68,7 @@ async def seed_demo() -> DemoSchool:
             world = await school.set_up(session, clock.today(clock.DEFAULT_TIMEZONE))
             await activity.play(session, world)
             await history.play(session, world)
+            await demo_district.seed(session, world)
             school_id = world.school_id
             await audit.record(
                 session,
@@ -123,7 +130,26 @@ async def describe(session: AsyncSession, school_id: uuid.UUID, *, created: bool
         students=await _count(session, Student, school_id),
         classes=await _count(session, SchoolClass, school_id),
         enrollments={status: n for status, n in sorted(counted.all())},
+        **await _district(session, demo),
     )
+
+
+async def _district(session: AsyncSession, demo: School) -> dict[str, Any]:
+    """The demo school's district and the other school in it (the first placed there)."""
+    if demo.district_id is None:
+        return {}
+    district = await session.get_one(District, demo.district_id)
+    second = await session.scalar(
+        select(School)
+        .where(School.district_id == demo.district_id, School.id != demo.id)
+        .order_by(School.created_at, School.id)
+        .limit(1)
+    )
+    return {
+        "district_name": district.name,
+        "second_school_id": second.id if second else None,
+        "second_school_name": second.name if second else None,
+    }
 
 
 async def _count(session: AsyncSession, model: Any, school_id: uuid.UUID) -> int:

@@ -24,6 +24,9 @@ class Kind(StrEnum):
     FEE_DUE = "fee.due"
     FEE_REFUNDED = "fee.refunded"
     INCIDENT_REPORTED = "incident.reported"
+    PLAN_DECIDED = "plan.decided"
+    COMPLAINT_ANSWERED = "complaint.answered"
+    COMPLAINT_ESCALATED = "complaint.escalated"
 
 
 TEMPLATES: dict[str, tuple[str, str]] = {
@@ -102,6 +105,18 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{student_name}在课后服务中的情况说明",
         "{date}{group_name}，{author_name}老师记录了{student_name}的情况：{text}"
         "如有疑问请联系老师。",
+    ),
+    Kind.PLAN_DECIDED: (
+        "课后服务实施方案{outcome}",
+        "{term_name}课后服务实施方案{outcome}。{comment}",
+    ),
+    Kind.COMPLAINT_ANSWERED: (
+        "您的投诉有了回复",
+        "{school_name}回复了您的投诉（{status}）：{text}",
+    ),
+    Kind.COMPLAINT_ESCALATED: (
+        "投诉超期未办结：{school_name}",
+        "{school_name}的一件投诉提交已超过{days}天仍未办结，已转教育局督办。",
     ),
 }
 

@@ -8,20 +8,28 @@ from app.auth import staff
 from app.auth.models import Role
 from app.core import audit
 from app.core.database import sessionmaker
+from app.district import service as district
 from app.school.models import School
 
 
 async def create_school(
-    *, name: str, admin_username: str, admin_password: str
+    *,
+    name: str,
+    admin_username: str,
+    admin_password: str,
+    district_id: uuid.UUID | None = None,
 ) -> tuple[uuid.UUID, uuid.UUID]:
     """The new school's id and its admin's; nothing is created when the admin is refused.
 
-    Raises ``Invalid`` (weak password, malformed username) or ``Conflict`` (username taken).
+    Raises ``Invalid`` (weak password, malformed username), ``Conflict`` (username taken)
+    or ``NotFound`` (no such district).
     """
     async with sessionmaker()() as session, session.begin():
         school = School(name=name)
         session.add(school)
         await session.flush()
+        if district_id is not None:
+            await district.place_school(session, school, district_id)
         admin = await staff.create_account(
             session,
             school_id=school.id,

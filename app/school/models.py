@@ -36,6 +36,10 @@ class School(IdMixin, Base):
     name: Mapped[str] = mapped_column(String(100))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     policy: Mapped[dict[str, Any]] = mapped_column(JSONB, default=lambda: dict(DEFAULT_POLICY))
+    # The district (区教育局) the school reports to, if any (``app.district``).
+    district_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("districts.id", ondelete="RESTRICT"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 

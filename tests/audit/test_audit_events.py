@@ -91,17 +91,25 @@ async def test_another_schools_admin_sees_none_of_it(
     assert response.json()["items"] == []
 
 
-@pytest.mark.parametrize("role", [Role.TEACHER, Role.DUTY, Role.PARENT, Role.DISTRICT_ADMIN])
+@pytest.mark.parametrize("role", [Role.TEACHER, Role.DUTY, Role.PARENT])
 async def test_other_roles_are_refused(
     client: httpx.AsyncClient, session: AsyncSession, school: School, role: Role
 ) -> None:
-    user = await create_user(
-        session, roles=[role], school=None if role in (Role.PARENT, Role.DISTRICT_ADMIN) else school
-    )
+    user = await create_user(session, roles=[role], school=None if role is Role.PARENT else school)
     await session.commit()
     response = await client.get("/audit-events", headers=auth(user))
     assert response.status_code == 403
     assert response.json()["code"] == "auth.forbidden"
+
+
+async def test_the_district_finds_no_school_records(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A school's trail names children and families: the district gets 404 (API.md)."""
+    user = await create_user(session, roles=[Role.DISTRICT_ADMIN])
+    await session.commit()
+    response = await client.get("/audit-events", headers=auth(user))
+    assert response.status_code == 404
 
 
 async def test_without_a_token_is_401(client: httpx.AsyncClient) -> None:

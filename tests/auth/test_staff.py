@@ -153,10 +153,11 @@ class TestCreate:
         parent = await create_user(session, roles=[Role.PARENT])
         district = await create_user(session, roles=[Role.DISTRICT_ADMIN])
         await session.commit()
-        for user in (parent, district):
-            assert (
-                await client.post("/staff", json=_staff(), headers=auth(user))
-            ).status_code == 403
+        assert (await client.post("/staff", json=_staff(), headers=auth(parent))).status_code == 403
+        # a school's records do not exist for the district (API.md, "The district")
+        assert (
+            await client.post("/staff", json=_staff(), headers=auth(district))
+        ).status_code == 404
         assert (await client.post("/staff", json=_staff())).status_code == 401
 
 

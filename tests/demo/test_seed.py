@@ -86,7 +86,7 @@ async def test_the_services_kept_their_rules(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     _start_clock_at(THURSDAY)
-    await seed_demo()
+    demo = await seed_demo()
     admin = await _login(client, cast.ADMIN.username)
 
     # 晚托 is exactly full, and its waitlist is in the order of the priority flags.
@@ -95,7 +95,16 @@ async def test_the_services_kept_their_rules(
     waitlisted = (await client.get("/enrollments?status=waitlisted", headers=admin)).json()["items"]
     assert len(waitlisted) == 4
     # Every class feeds one group per slot, each group has a leader.
-    assert await session.scalar(select(func.count()).select_from(GroupClass)) == 12
+    # (counted in the demo school: the demo district's other school has groups too)
+    assert (
+        await session.scalar(
+            select(func.count())
+            .select_from(GroupClass)
+            .join(Group, Group.id == GroupClass.group_id)
+            .where(Group.school_id == demo.school_id)
+        )
+        == 12
+    )
     assert await session.scalar(select(func.count()).where(Group.leader_id.is_(None))) == 0
     # Each active enrollment went through both reviews, and its trail says so.
     active = (await client.get("/enrollments?status=active&limit=1", headers=admin)).json()
@@ -119,7 +128,10 @@ async def test_the_services_kept_their_rules(
     }
     # Some guardians are two to a child; every child has at least one.
     links = await session.execute(
-        select(Guardian.student_id, func.count()).group_by(Guardian.student_id)
+        select(Guardian.student_id, func.count())
+        .join(Student, Student.id == Guardian.student_id)
+        .where(Student.school_id == demo.school_id)
+        .group_by(Guardian.student_id)
     )
     per_child = [n for _, n in links.all()]
     assert len(per_child) == 120 and max(per_child) == 2
@@ -178,7 +190,8 @@ async def test_two_servers_starting_at_once_seed_one_school(session: AsyncSessio
 
     assert sorted(d.created for d in demos) == [False, True]
     assert demos[0].school_id == demos[1].school_id
-    assert await session.scalar(select(func.count()).select_from(School)) == 1
+    # the demo school and the second school of the demo district
+    assert await session.scalar(select(func.count()).select_from(School)) == 2
 
 
 async def test_a_seed_that_cannot_finish_leaves_nothing_behind(session: AsyncSession) -> None:
@@ -242,7 +255,9 @@ def test_the_banner_gives_the_docs_and_a_login_for_each_role() -> None:
 
 def test_the_banner_columns_line_up_with_chinese_names() -> None:
     printed = banner(_demo(), "http://127.0.0.1:8000/docs", reset_hint="")
-    table = [line for line in printed.splitlines() if line.startswith("  ")][-7:]
+    table = [line for line in printed.splitlines() if line.startswith("  ")][
+        -len(cast.LOGINS) - 1 :
+    ]
 
     def column_of(line: str, text: str) -> int:
         before = line[: line.index(text)]
