@@ -21,6 +21,7 @@ from app.core import audit, clock, database
 from app.core.audit import AuditEvent
 from app.demo import activity, school
 from app.demo import district as demo_district
+from app.demo import fees as demo_fees
 from app.demo import ledger as history
 from app.district.models import District
 from app.enrollment.models import Enrollment
@@ -68,7 +69,9 @@ async def seed_demo() -> DemoSchool:
             world = await school.set_up(session, clock.today(clock.DEFAULT_TIMEZONE))
             await activity.play(session, world)
             await history.play(session, world)
-            await demo_district.seed(session, world)
+            second_school = await demo_district.seed(session, world)
+            # The demo school stays free; 城南小学 charges per month.
+            await demo_fees.charge_per_month(session, await session.get_one(School, second_school))
             school_id = world.school_id
             await audit.record(
                 session,

@@ -50,6 +50,7 @@ from app.district.models import (
     SchoolPlan,
 )
 from app.enrollment.models import ON_ROSTER, Enrollment, EnrollmentStatus
+from app.fees import service as fees
 from app.school.models import School, Student, Term
 
 Counts = dict[uuid.UUID, int]
@@ -358,24 +359,17 @@ async def last_uncounted_day(session: AsyncSession) -> date | None:
 async def fees_charged_in_month(
     session: AsyncSession, ids: list[uuid.UUID], first: date, last: date
 ) -> Counts:
-    """Fees charged (fen): bills of the month net of waivers.
-
-    Source today: none — no school charges through Kehou before the fees domain, so every
-    school charged 0. The fees domain's service supplies the month's charged total per
-    school (``GET /fees/statement``'s charged − waived) in place of this one.
-    """
-    return {}
+    """Fees charged (fen): the month's bills net of waivers, as each school's statement."""
+    totals = await fees.month_totals_by_school(session, ids, first, last)
+    return {school_id: charged for school_id, (charged, _) in totals.items()}
 
 
 async def fees_refunded_in_month(
     session: AsyncSession, ids: list[uuid.UUID], first: date, last: date
 ) -> Counts:
-    """Fees refunded (fen) in the month.
-
-    Source today: none, as ``fees_charged_in_month``. The fees domain's service supplies
-    the month's refunded total per school (``GET /fees/statement``'s refunded).
-    """
-    return {}
+    """Fees refunded (fen) on the month's bills, as each school's statement."""
+    totals = await fees.month_totals_by_school(session, ids, first, last)
+    return {school_id: refunded for school_id, (_, refunded) in totals.items()}
 
 
 # ---- plans ----

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, time
 
-from sqlalchemy import ColumnElement, Row, delete, false, or_, select
+from sqlalchemy import ColumnElement, Row, delete, false, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -221,3 +221,20 @@ async def statement_rows(
         .order_by(Bill.id, Slot.start_time)
     )
     return rows.all()
+
+
+async def month_totals_by_school(
+    session: AsyncSession, school_ids: Sequence[uuid.UUID], first: date, last: date
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """Per school: (charged net of waivers, refunded) on the bills starting in [first, last],
+    as the monthly statement counts them. One grouped query for any number of schools."""
+    rows = await session.execute(
+        select(
+            Bill.school_id,
+            func.coalesce(func.sum(Bill.amount_fen - Bill.waived_fen), 0),
+            func.coalesce(func.sum(Bill.refunded_fen), 0),
+        )
+        .where(Bill.school_id.in_(school_ids), Bill.period_start.between(first, last))
+        .group_by(Bill.school_id)
+    )
+    return {school_id: (int(charged), int(refunded)) for school_id, charged, refunded in rows}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -151,3 +151,11 @@ async def record_offline_payment(
 
 async def wechat_notify(session: AsyncSession, headers: Mapping[str, str], body: bytes) -> None:
     await payments.handle_notify(session, headers, body)
+
+
+async def month_totals_by_school(
+    session: AsyncSession, school_ids: Sequence[uuid.UUID], first: date, last: date
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """(charged net of waivers, refunded) in fen per school for the bills of a month: the
+    figures of each school's ``GET /fees/statement``, for the district's statistics."""
+    return await repo.month_totals_by_school(session, school_ids, first, last)

@@ -114,6 +114,7 @@ async def test_the_school_answers_and_resolves_the_parent_is_notified(
     assert r.json()["status"] == "answered"
     assert [a["text"] for a in r.json()["responses"]] == ["已安排值班老师巡查。"]
 
+    clock.advance(timedelta(minutes=5))  # the second answer comes later (the inbox sorts by time)
     r = await _answer(client, world, filed["id"], text="已整改，增加一名看护老师。", resolve=True)
     assert r.json()["status"] == "resolved" and r.json()["resolved_at"] is not None
     assert len(r.json()["responses"]) == 2
