@@ -90,6 +90,10 @@ register(
             "每个班级在同一时段只能对应一个小组，已分配：{classes}。",
             "A class feeds one group per slot; already assigned: {classes}.",
         ),
+        "capacity.below_seats": (
+            "「{name}」已有 {held} 个名额被占用，容量不能低于此数。",
+            "“{name}” already holds {held} seats; its capacity cannot go below that.",
+        ),
         "group.in_use": (
             "该小组仍被其他记录引用，不能删除。",
             "Other records still use this group.",

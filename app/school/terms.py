@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.errors import Conflict, Invalid
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
+from app.enrollment import service as enrollment
 from app.enrollment.models import CLOSED, Enrollment, EnrollmentSlot
 from app.enrollment.slots import refresh_last_slots
 from app.school import changes
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
+from app.school.capacity import check_not_below_seats
 from app.school.integrity import delete_unless_referenced
 from app.school.lookup import in_school, referenced
 from app.school.models import Group, Slot, Term
@@ -151,6 +153,11 @@ async def create_slot(session: AsyncSession, admin: Principal, body: SlotIn) -> 
 
 async def update_slot(session: AsyncSession, admin: Principal, slot: Slot, body: SlotPatch) -> Slot:
     values = body.model_dump(exclude_unset=True)
+    # The seats' lock first (before the term's): the order every seat decision takes.
+    seats = await enrollment.lock_seats(session, slot.term_id)
+    if "capacity" in values:
+        held = seats.slot_held[slot.id]
+        check_not_below_seats(slot.name, slot.capacity, values["capacity"], held)
     if "start_time" in values or "end_time" in values:
         await session.get(Term, slot.term_id, with_for_update=True)
         await _check_times(
@@ -166,6 +173,8 @@ async def update_slot(session: AsyncSession, admin: Principal, slot: Slot, body:
         if "end_time" in changed:  # it may now end before or after another of its term
             await refresh_last_slots(session, slot.term_id)
         await changes.record(session, admin, "slot.updated", slot, {"changes": changed})
+        if "capacity" in changed:  # a raised capacity's seats go to the waitlist first
+            await enrollment.promote_waitlist(session, slot.term_id)
     return slot
 
 
