@@ -29,6 +29,10 @@ register(
             "已有报名选择了要取消的星期，不能取消这些服务日。",
             "Open enrollments use the weekdays being removed.",
         ),
+        "term.overlaps": (
+            "与本校学期「{name}」（{start}至{end}）的日期重叠。",
+            "The dates overlap the school's term “{name}” ({start} to {end}).",
+        ),
         "term.has_enrollments": (
             "该学期已有报名记录，不能删除。",
             "The term has enrollments and cannot be deleted.",
