@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,7 @@ from app.enrollment import errors as _errors  # noqa: F401  (registers the messa
 from app.enrollment import rules, seats
 from app.enrollment.errors import status_params
 from app.enrollment.models import (
+    CLOSED,
     SEAT_HOLDING,
     Enrollment,
     EnrollmentSlot,
@@ -25,7 +26,7 @@ from app.enrollment.models import (
 from app.enrollment.schemas import EnrollmentChange, EnrollmentIn, WithdrawIn
 from app.enrollment.slots import last_slot_of
 from app.school import access
-from app.school.models import Group, School, Slot, Term
+from app.school.models import Group, School, Slot, Student, Term
 
 OPEN_ENROLLMENT_INDEX = "uq_enrollments_open_student_term"
 CANCELLABLE = (
@@ -61,6 +62,8 @@ async def _context(session: AsyncSession, enrollment: Enrollment) -> tuple[Schoo
 async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn) -> Enrollment:
     """A parent applies for their child: active, pending review or waitlisted."""
     student = await access.guarded_student(session, principal, body.student_id)
+    if student.archived_at is not None:
+        raise Conflict("enrollment.student_archived")
     term = await session.get(Term, body.term_id)
     if term is None or term.school_id != student.school_id:
         raise Invalid("enrollment.term_invalid", field="term_id")
@@ -285,3 +288,50 @@ async def lock_seats(session: AsyncSession, term_id: uuid.UUID) -> seats.Seats:
 async def promote_waitlist(session: AsyncSession, term_id: uuid.UUID) -> list[Enrollment]:
     """Seats were added (a capacity raised, a group added or re-fed): serve the waitlist."""
     return await seats.promote_waitlist(session, term_id)
+
+
+# ---- a child who left the school ----
+
+
+async def end_for_leaver(session: AsyncSession, principal: Principal, student: Student) -> None:
+    """The child left the school (archived): every enrollment still running ends today.
+
+    Active ones and pending withdrawals are withdrawn from today (off the roster from today
+    on, their days before kept); applications still in review or waiting are cancelled; a
+    withdrawal dated later ends today instead. Freed seats go to the waitlist at once.
+    """
+    school = await session.get(School, student.school_id)
+    assert school is not None
+    today = clock.today(school.timezone)
+    running = select(Enrollment.id, Enrollment.term_id).where(
+        Enrollment.student_id == student.id,
+        Enrollment.status.not_in(CLOSED)
+        | ((Enrollment.status == EnrollmentStatus.WITHDRAWN) & (Enrollment.end_date > today)),
+    )
+    for enrollment_id, term_id in (
+        await session.execute(running.order_by(Enrollment.term_id))
+    ).all():
+        await seats.lock_term(session, term_id)
+        enrollment = await seats.lock_enrollment(session, enrollment_id)
+        data = {"reason": "student.archived"}
+        if enrollment.status in CANCELLABLE:
+            await rules.move(
+                session,
+                enrollment,
+                EnrollmentStatus.CANCELLED,
+                action="enrollment.ended",
+                actor_id=principal.id,
+                data=data,
+            )
+        else:
+            enrollment.end_date = min(enrollment.end_date or today, today)
+            await rules.move(
+                session,
+                enrollment,
+                EnrollmentStatus.WITHDRAWN,
+                action="enrollment.ended",
+                actor_id=principal.id,
+                data={**data, "end_date": enrollment.end_date.isoformat()},
+            )
+        await session.flush()
+        await seats.promote_waitlist(session, term_id, seats_free_from=today)
