@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock, database
 from app.core.audit import AuditEvent
-from app.demo import activity, school
+from app.demo import activity, school, seats
 from app.enrollment.models import Enrollment
 from app.school.models import School, SchoolClass, Student, Term
 
@@ -60,6 +60,7 @@ async def seed_demo() -> DemoSchool:
         if school_id is None:
             world = await school.set_up(session, clock.today(clock.DEFAULT_TIMEZONE))
             await activity.play(session, world)
+            await seats.play(session, world)
             school_id = world.school_id
             await audit.record(
                 session,
