@@ -51,8 +51,9 @@ class Seats:
     group_of: dict[tuple[uuid.UUID, uuid.UUID], uuid.UUID]
     slot_held: dict[uuid.UUID, int] = field(default_factory=lambda: defaultdict(int))
     group_held: dict[uuid.UUID, int] = field(default_factory=lambda: defaultdict(int))
-    # the slots some waitlisted enrollment chose
+    # the slots some waitlisted enrollment chose, and the groups they would be placed in
     waited_for: set[uuid.UUID] = field(default_factory=set)
+    waited_groups: set[uuid.UUID] = field(default_factory=set)
 
     def _groups(self, class_id: uuid.UUID, slot_ids: Iterable[uuid.UUID]) -> list[Group]:
         found = (self.group_of.get((s, class_id)) for s in slot_ids)
@@ -68,10 +69,16 @@ class Seats:
         full += [g for g in groups if self.group_held[g.id] >= g.capacity]
         return full
 
-    def queued(self, slot_ids: Iterable[uuid.UUID]) -> list[Slot]:
-        """The chosen slots someone is waiting for (a newcomer may not take their seat)."""
+    def queued(self, class_id: uuid.UUID, slot_ids: Iterable[uuid.UUID]) -> list[Slot]:
+        """The chosen slots where a newcomer would take a seat someone waiting needs: a
+        limited slot someone waits for, or the group a waiting child would be placed in."""
         chosen = sorted((self.slots[s] for s in slot_ids), key=lambda s: s.start_time)
-        return [s for s in chosen if s.id in self.waited_for]
+        return [
+            s
+            for s in chosen
+            if (s.capacity is not None and s.id in self.waited_for)
+            or self.group_of.get((s.id, class_id)) in self.waited_groups
+        ]
 
     def take(self, class_id: uuid.UUID, slot_ids: Iterable[uuid.UUID]) -> None:
         slot_ids = list(slot_ids)
@@ -138,13 +145,24 @@ async def _count(session: AsyncSession, term_id: uuid.UUID, seats: Seats) -> Non
             .group_by(GroupClass.group_id)
         )
         seats.group_held.update({group_id: n for group_id, n in by_group})
-    waiting = await session.scalars(
-        select(EnrollmentSlot.slot_id)
+    waiting = await session.execute(
+        select(EnrollmentSlot.slot_id, GroupClass.group_id)
         .join(Enrollment, Enrollment.id == EnrollmentSlot.enrollment_id)
+        .join(Student, Student.id == Enrollment.student_id)
+        .outerjoin(
+            GroupClass,
+            and_(
+                GroupClass.slot_id == EnrollmentSlot.slot_id,
+                GroupClass.class_id == Student.class_id,
+            ),
+        )
         .where(Enrollment.term_id == term_id, Enrollment.status == EnrollmentStatus.WAITLISTED)
         .distinct()
     )
-    seats.waited_for = set(waiting)
+    for slot_id, group_id in waiting:
+        seats.waited_for.add(slot_id)
+        if group_id is not None:
+            seats.waited_groups.add(group_id)
 
 
 async def lock_enrollment(session: AsyncSession, enrollment_id: uuid.UUID) -> Enrollment:

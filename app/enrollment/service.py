@@ -92,9 +92,9 @@ async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn)
     term_seats = await seats.lock_term(session, term.id)
     chosen = _slots(term_seats.slots, body.slot_ids)
     chosen_ids = [s.id for s in chosen]
-    # Nobody jumps the queue: a slot someone waits for has no seat for a newcomer.
+    # Nobody jumps the queue: a seat someone waiting needs is not a newcomer's.
     full = term_seats.full(student.class_id, chosen_ids)
-    queued = term_seats.queued(chosen_ids)
+    queued = term_seats.queued(student.class_id, chosen_ids)
     status = EnrollmentStatus.WAITLISTED if full or queued else rules.first_stage(school)
     now = clock.now()
     enrollment = Enrollment(
@@ -176,7 +176,7 @@ async def change(
     added, dropped = wanted - current, current - wanted
     if added:
         class_id = await seats.class_of(session, enrollment)
-        blocked = term_seats.full(class_id, added) + term_seats.queued(added)
+        blocked = term_seats.full(class_id, added) + term_seats.queued(class_id, added)
         if blocked:
             raise Conflict("enrollment.slot_full", slot=blocked[0].name)
     if list(weekdays) == list(enrollment.weekdays) and not added and not dropped:

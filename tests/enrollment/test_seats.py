@@ -165,15 +165,27 @@ class TestGroupCapacity:
         assert pending["status"] == "pending_class_review"
         assert (await _later(client, world, await world.add_family()))["status"] == "waitlisted"
 
-    async def test_another_class_of_the_slot_is_not_held_back(
+    async def test_a_child_waiting_for_a_full_group_holds_back_only_that_group(
         self, client: httpx.AsyncClient, world: World
     ) -> None:
+        # The slot has no limit: a child of another class takes nothing the waiting one needs.
         await world.set_policy(enrollment_review="none")
-        await _group(world, 1)
-        await enrol(client, world)
         other_class = await create_class(world.session, world.school)
-        family = await world.add_family(school_class=other_class)
-        assert (await _later(client, world, family))["status"] == "active"
+        await _group(world, 1)
+        await _group(world, 5, other_class)
+        await enrol(client, world, **_activity(world))
+        waiting = await _later(client, world, await world.add_family(), **_activity(world))
+        assert waiting["status"] == "waitlisted"
+        other = await _later(
+            client, world, await world.add_family(school_class=other_class), **_activity(world)
+        )
+        assert other["status"] == "active"
+        # a limited slot is another matter: its free seat is the waiting child's too
+        await world.set_capacity(world.activity, 10)
+        held_back = await _later(
+            client, world, await world.add_family(school_class=other_class), **_activity(world)
+        )
+        assert held_back["status"] == "waitlisted"
 
     async def test_a_raised_group_capacity_promotes_and_a_lowered_one_stops_at_the_seats(
         self, client: httpx.AsyncClient, world: World
