@@ -51,9 +51,9 @@ class Seats:
     group_of: dict[tuple[uuid.UUID, uuid.UUID], uuid.UUID]
     slot_held: dict[uuid.UUID, int] = field(default_factory=lambda: defaultdict(int))
     group_held: dict[uuid.UUID, int] = field(default_factory=lambda: defaultdict(int))
-    # the slots some waitlisted enrollment chose, and the groups they would be placed in
-    waited_for: set[uuid.UUID] = field(default_factory=set)
-    waited_groups: set[uuid.UUID] = field(default_factory=set)
+    # how many waitlisted enrollments chose each slot, and would be placed in each group
+    slot_waiting: dict[uuid.UUID, int] = field(default_factory=lambda: defaultdict(int))
+    group_waiting: dict[uuid.UUID, int] = field(default_factory=lambda: defaultdict(int))
 
     def _groups(self, class_id: uuid.UUID, slot_ids: Iterable[uuid.UUID]) -> list[Group]:
         found = (self.group_of.get((s, class_id)) for s in slot_ids)
@@ -70,15 +70,25 @@ class Seats:
         return full
 
     def queued(self, class_id: uuid.UUID, slot_ids: Iterable[uuid.UUID]) -> list[Slot]:
-        """The chosen slots where a newcomer would take a seat someone waiting needs: a
-        limited slot someone waits for, or the group a waiting child would be placed in."""
+        """The chosen slots where every seat that looks free is spoken for by those waiting
+        for it (in the slot, or in the group the newcomer would join): a newcomer taking one
+        would jump the queue. An unlimited slot, or room beyond the waiting, is anyone's."""
         chosen = sorted((self.slots[s] for s in slot_ids), key=lambda s: s.start_time)
-        return [
-            s
-            for s in chosen
-            if (s.capacity is not None and s.id in self.waited_for)
-            or self.group_of.get((s.id, class_id)) in self.waited_groups
-        ]
+        queued = []
+        for slot in chosen:
+            group_id = self.group_of.get((slot.id, class_id))
+            group = self.groups[group_id] if group_id is not None else None
+            if (
+                slot.capacity is not None
+                and self.slot_waiting[slot.id]
+                and self.slot_held[slot.id] + self.slot_waiting[slot.id] >= slot.capacity
+            ) or (
+                group is not None
+                and self.group_waiting[group.id]
+                and self.group_held[group.id] + self.group_waiting[group.id] >= group.capacity
+            ):
+                queued.append(slot)
+        return queued
 
     def take(self, class_id: uuid.UUID, slot_ids: Iterable[uuid.UUID]) -> None:
         slot_ids = list(slot_ids)
@@ -146,7 +156,7 @@ async def _count(session: AsyncSession, term_id: uuid.UUID, seats: Seats) -> Non
         )
         seats.group_held.update({group_id: n for group_id, n in by_group})
     waiting = await session.execute(
-        select(EnrollmentSlot.slot_id, GroupClass.group_id)
+        select(EnrollmentSlot.slot_id, GroupClass.group_id, func.count())
         .join(Enrollment, Enrollment.id == EnrollmentSlot.enrollment_id)
         .join(Student, Student.id == Enrollment.student_id)
         .outerjoin(
@@ -157,12 +167,12 @@ async def _count(session: AsyncSession, term_id: uuid.UUID, seats: Seats) -> Non
             ),
         )
         .where(Enrollment.term_id == term_id, Enrollment.status == EnrollmentStatus.WAITLISTED)
-        .distinct()
+        .group_by(EnrollmentSlot.slot_id, GroupClass.group_id)
     )
-    for slot_id, group_id in waiting:
-        seats.waited_for.add(slot_id)
+    for slot_id, group_id, count in waiting:
+        seats.slot_waiting[slot_id] += count
         if group_id is not None:
-            seats.waited_groups.add(group_id)
+            seats.group_waiting[group_id] += count
 
 
 async def lock_enrollment(session: AsyncSession, enrollment_id: uuid.UUID) -> Enrollment:

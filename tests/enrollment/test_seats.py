@@ -180,12 +180,18 @@ class TestGroupCapacity:
             client, world, await world.add_family(school_class=other_class), **_activity(world)
         )
         assert other["status"] == "active"
-        # a limited slot is another matter: its free seat is the waiting child's too
-        await world.set_capacity(world.activity, 10)
+        # a limited slot is another matter: its last free seat is the waiting child's
+        await world.set_capacity(world.activity, 3)
         held_back = await _later(
             client, world, await world.add_family(school_class=other_class), **_activity(world)
         )
         assert held_back["status"] == "waitlisted"
+        # room beyond what the waiting need is anyone's
+        await world.set_capacity(world.activity, 5)
+        beyond = await _later(
+            client, world, await world.add_family(school_class=other_class), **_activity(world)
+        )
+        assert beyond["status"] == "active"
 
     async def test_a_raised_group_capacity_promotes_and_a_lowered_one_stops_at_the_seats(
         self, client: httpx.AsyncClient, world: World
