@@ -54,7 +54,11 @@ def _audience(announcement: Announcement, today: date) -> Select[uuid.UUID, uuid
     stmt = (
         select(literal(announcement.id, Uuid()), Student.id)
         .join(SchoolClass, SchoolClass.id == Student.class_id)
-        .where(Student.school_id == announcement.school_id, or_(*by_class) if by_class else true())
+        .where(
+            Student.school_id == announcement.school_id,
+            Student.archived_at.is_(None),  # a child who left hears nothing more
+            or_(*by_class) if by_class else true(),
+        )
     )
     if announcement.audience_slot_ids:
         stmt = stmt.where(

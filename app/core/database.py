@@ -39,15 +39,19 @@ def database_url() -> str:
     return _embedded_url
 
 
+# Pooled connections a request may find dead before it gives up: the whole pool, and one more.
+POOL_SIZE, MAX_OVERFLOW = 10, 10
+_LIVENESS_TRIES = POOL_SIZE + MAX_OVERFLOW + 1
+
+
 def new_engine(url: str) -> AsyncEngine:
     """The service's engine and pool for ``url``.
 
-    No pre-ping: it would cost every request a round trip. A connection the server dropped
-    (PostgreSQL restarted) fails its first statement instead; SQLAlchemy then discards every
-    pooled connection, that one request answers 503 ``service.unavailable`` (errors.py) and
-    the next one connects afresh.
+    No ``pool_pre_ping``: with asyncpg it costs every request three round trips (BEGIN, an
+    empty query, ROLLBACK). ``request_session`` checks each connection it takes for free
+    instead (bench/README.md, "A database restart", has the figures).
     """
-    return create_async_engine(url, pool_size=10, max_overflow=10)
+    return create_async_engine(url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
 
 
 def get_engine() -> AsyncEngine:
@@ -78,13 +82,34 @@ async def dispose_engine() -> None:
     _engine, _sessionmaker = None, None
 
 
+async def open_session() -> AsyncSession:
+    """A session holding a pooled connection that is still open, before its transaction begins.
+
+    PostgreSQL restarted: every pooled connection was closed by the server, and asyncpg saw
+    each close arrive on its socket. ``is_closed()`` reads that without a round trip, so a
+    dead connection is thrown away and the next one taken, and no request that arrives after
+    the restart fails for it. (A connection lost silently, with no close on the socket, still
+    fails its first statement: one 503 ``service.unavailable``, errors.py.)
+    """
+    for _ in range(_LIVENESS_TRIES):
+        session = sessionmaker()()
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        if driver is not None and not driver.is_closed():
+            return session
+        await connection.invalidate()
+        await session.close()
+    return sessionmaker()()  # the database is down: the first statement answers the 503
+
+
 async def request_session() -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the endpoint returns, rolled back on error.
 
     Used with ``scope="function"`` so the commit happens before the response is sent: a
     client never sees a success that was not stored.
     """
-    async with sessionmaker()() as session:
+    async with await open_session() as session:
         try:
             yield session
         except BaseException:

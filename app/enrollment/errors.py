@@ -30,6 +30,10 @@ def status_params(status: str) -> dict[str, Any]:
 register(
     {
         "enrollment.not_found": ("报名记录不存在。", "Enrollment not found."),
+        "enrollment.student_archived": (
+            "该学生已离校归档，不能报名。",
+            "This student has left the school (archived) and cannot enrol.",
+        ),
         "enrollment.duplicate": (
             "该学生本学期已有报名，不能重复报名。",
             "This student already has an open enrollment for this term.",

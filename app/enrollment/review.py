@@ -106,7 +106,7 @@ async def review(
     school = await session.get(School, enrollment.school_id)
     term = await session.get(Term, enrollment.term_id)
     assert school is not None and term is not None
-    term_slots = await seats.lock_term(session, term.id)
+    await seats.lock_term(session, term.id)
     enrollment = await seats.lock_enrollment(session, enrollment.id)
     stage = STAGE_OF_STATUS.get(EnrollmentStatus(enrollment.status))
     await _check_reviewer(session, principal, school, enrollment, stage)
@@ -148,12 +148,5 @@ async def review(
         data={"stage": stage.value, "decision": body.decision},
     )
     if outcome.seats_free_from is not None:
-        await seats.fill_from_waitlist(
-            session,
-            school=school,
-            term=term,
-            slots=term_slots,
-            today=today,
-            seats_free_from=outcome.seats_free_from,
-        )
+        await seats.promote_waitlist(session, term.id, seats_free_from=outcome.seats_free_from)
     return enrollment

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,7 @@ from app.enrollment import errors as _errors  # noqa: F401  (registers the messa
 from app.enrollment import rules, seats
 from app.enrollment.errors import status_params
 from app.enrollment.models import (
+    CLOSED,
     SEAT_HOLDING,
     Enrollment,
     EnrollmentSlot,
@@ -27,7 +28,7 @@ from app.enrollment.schemas import EnrollmentChange, EnrollmentIn, WithdrawIn
 from app.enrollment.slots import last_slot_of
 from app.fees import service as fees
 from app.school import access
-from app.school.models import School, Slot, Term
+from app.school.models import Group, School, Slot, Student, Term
 
 OPEN_ENROLLMENT_INDEX = "uq_enrollments_open_student_term"
 CANCELLABLE = (
@@ -63,6 +64,8 @@ async def _context(session: AsyncSession, enrollment: Enrollment) -> tuple[Schoo
 async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn) -> Enrollment:
     """A parent applies for their child: active, pending review or waitlisted."""
     student = await access.guarded_student(session, principal, body.student_id)
+    if student.archived_at is not None:
+        raise Conflict("enrollment.student_archived")
     term = await session.get(Term, body.term_id)
     if term is None or term.school_id != student.school_id:
         raise Invalid("enrollment.term_invalid", field="term_id")
@@ -89,9 +92,13 @@ async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn)
             latest=term.end_date,
         )
 
-    chosen = _slots(await seats.lock_term(session, term.id), body.slot_ids)
-    full = seats.full_slots(chosen, await seats.seats_taken(session, (s.id for s in chosen)))
-    status = EnrollmentStatus.WAITLISTED if full else rules.first_stage(school)
+    term_seats = await seats.lock_term(session, term.id)
+    chosen = _slots(term_seats.slots, body.slot_ids)
+    chosen_ids = [s.id for s in chosen]
+    # Nobody jumps the queue: a seat someone waiting needs is not a newcomer's.
+    full = term_seats.full(student.class_id, chosen_ids)
+    queued = term_seats.queued(student.class_id, chosen_ids)
+    status = EnrollmentStatus.WAITLISTED if full or queued else rules.first_stage(school)
     now = clock.now()
     enrollment = Enrollment(
         id=uuid.uuid4(),
@@ -128,7 +135,7 @@ async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn)
             "slot_ids": [str(s.id) for s in chosen],
             "start_date": start.isoformat(),
             "agreement_version": term.agreement_version,
-            **({"full_slots": [str(s.id) for s in full]} if full else {}),
+            **_why_waitlisted(full, queued),
         },
     )
     if status in rules.AWAITING_REVIEW:
@@ -136,6 +143,15 @@ async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn)
     if status is EnrollmentStatus.ACTIVE:
         await fees.enrollment_activated(session, enrollment)
     return enrollment
+
+
+def _why_waitlisted(full: list[Slot | Group], queued: list[Slot]) -> dict[str, list[str]]:
+    why = {
+        "full_slots": [str(s.id) for s in full if isinstance(s, Slot)],
+        "full_groups": [str(g.id) for g in full if isinstance(g, Group)],
+        "queued_slots": [str(s.id) for s in queued],
+    }
+    return {k: v for k, v in why.items() if v}
 
 
 def _ids(ids: Iterable[uuid.UUID]) -> list[str]:
@@ -147,13 +163,16 @@ async def change(
 ) -> Enrollment:
     """New weekdays and/or slots for an active enrollment, from today on.
 
-    An added slot must have a free seat (409 ``enrollment.slot_full``; nothing changes); a
-    dropped slot's seat goes to the waitlist at once.
+    An added slot must have a free seat nobody waits for, in the slot and in the child's
+    group there (409 ``enrollment.slot_full``; nothing changes); a dropped slot's seat goes
+    to the waitlist at once. The audit event keeps the days and slots before and after.
     """
     if body.weekdays is None and body.slot_ids is None:
         raise Invalid("enrollment.change_empty")
-    school, term = await _context(session, enrollment)
-    term_slots = await seats.lock_term(session, term.id)
+    term = await session.get(Term, enrollment.term_id)
+    assert term is not None
+    term_seats = await seats.lock_term(session, term.id)
+    term_slots = term_seats.slots
     enrollment = await seats.lock_enrollment(session, enrollment.id)
     if enrollment.status != EnrollmentStatus.ACTIVE:
         raise Conflict("enrollment.not_active", **status_params(enrollment.status))
@@ -163,12 +182,10 @@ async def change(
     wanted = current if body.slot_ids is None else {s.id for s in _slots(term_slots, body.slot_ids)}
     added, dropped = wanted - current, current - wanted
     if added:
-        full = seats.full_slots(
-            sorted((term_slots[s] for s in added), key=lambda s: s.start_time),
-            await seats.seats_taken(session, added),
-        )
-        if full:
-            raise Conflict("enrollment.slot_full", slot=full[0].name)
+        class_id = await seats.class_of(session, enrollment)
+        blocked = term_seats.full(class_id, added) + term_seats.queued(class_id, added)
+        if blocked:
+            raise Conflict("enrollment.slot_full", slot=blocked[0].name)
     if list(weekdays) == list(enrollment.weekdays) and not added and not dropped:
         return enrollment
 
@@ -190,18 +207,13 @@ async def change(
     enrollment.updated_at = clock.now()
     await session.flush()
     await rules.record(session, enrollment, "enrollment.changed", actor_id=principal.id, data=data)
-    if dropped:
-        today = clock.today(school.timezone)
-        await seats.fill_from_waitlist(
-            session, school=school, term=term, slots=term_slots, today=today, seats_free_from=today
-        )
+    await seats.promote_waitlist(session, term.id)
     return enrollment
 
 
 async def cancel(session: AsyncSession, principal: Principal, enrollment: Enrollment) -> Enrollment:
     """The family takes back an application still in review or on the waitlist."""
-    school, term = await _context(session, enrollment)
-    term_slots = await seats.lock_term(session, term.id)
+    await seats.lock_term(session, enrollment.term_id)
     enrollment = await seats.lock_enrollment(session, enrollment.id)
     if enrollment.status not in CANCELLABLE:
         raise Conflict("enrollment.not_cancellable", **status_params(enrollment.status))
@@ -215,10 +227,7 @@ async def cancel(session: AsyncSession, principal: Principal, enrollment: Enroll
     )
     await session.flush()
     if held_seat:
-        today = clock.today(school.timezone)
-        await seats.fill_from_waitlist(
-            session, school=school, term=term, slots=term_slots, today=today, seats_free_from=today
-        )
+        await seats.promote_waitlist(session, enrollment.term_id)
     return enrollment
 
 
@@ -227,7 +236,7 @@ async def withdraw(
 ) -> Enrollment:
     """The family leaves the service from an effective date (approval first if the policy says)."""
     school, term = await _context(session, enrollment)
-    term_slots = await seats.lock_term(session, term.id)
+    await seats.lock_term(session, term.id)
     enrollment = await seats.lock_enrollment(session, enrollment.id)
     if enrollment.status != EnrollmentStatus.ACTIVE:
         raise Conflict("enrollment.not_active", **status_params(enrollment.status))
@@ -267,7 +276,69 @@ async def withdraw(
         data=data,
     )
     await session.flush()
-    await seats.fill_from_waitlist(
-        session, school=school, term=term, slots=term_slots, today=today, seats_free_from=effective
-    )
+    await seats.promote_waitlist(session, term.id, seats_free_from=effective)
     return enrollment
+
+
+# ---- seats, for whatever changes a term's capacities or groups ----
+
+
+async def lock_seats(session: AsyncSession, term_id: uuid.UUID) -> seats.Seats:
+    """Lock the term's seats before changing a slot's or a group's capacity or classes.
+
+    Call it before any other lock of the term's rows (one order on every path). The answer
+    says what each slot and group holds (``slot_held``, ``group_held``).
+    """
+    return await seats.lock_term(session, term_id)
+
+
+async def promote_waitlist(session: AsyncSession, term_id: uuid.UUID) -> list[Enrollment]:
+    """Seats were added (a capacity raised, a group added or re-fed): serve the waitlist."""
+    return await seats.promote_waitlist(session, term_id)
+
+
+# ---- a child who left the school ----
+
+
+async def end_for_leaver(session: AsyncSession, principal: Principal, student: Student) -> None:
+    """The child left the school (archived): every enrollment still running ends today.
+
+    Active ones and pending withdrawals are withdrawn from today (off the roster from today
+    on, their days before kept); applications still in review or waiting are cancelled; a
+    withdrawal dated later ends today instead. Freed seats go to the waitlist at once.
+    """
+    school = await session.get(School, student.school_id)
+    assert school is not None
+    today = clock.today(school.timezone)
+    running = select(Enrollment.id, Enrollment.term_id).where(
+        Enrollment.student_id == student.id,
+        Enrollment.status.not_in(CLOSED)
+        | ((Enrollment.status == EnrollmentStatus.WITHDRAWN) & (Enrollment.end_date > today)),
+    )
+    for enrollment_id, term_id in (
+        await session.execute(running.order_by(Enrollment.term_id))
+    ).all():
+        await seats.lock_term(session, term_id)
+        enrollment = await seats.lock_enrollment(session, enrollment_id)
+        data = {"reason": "student.archived"}
+        if enrollment.status in CANCELLABLE:
+            await rules.move(
+                session,
+                enrollment,
+                EnrollmentStatus.CANCELLED,
+                action="enrollment.ended",
+                actor_id=principal.id,
+                data=data,
+            )
+        else:
+            enrollment.end_date = min(enrollment.end_date or today, today)
+            await rules.move(
+                session,
+                enrollment,
+                EnrollmentStatus.WITHDRAWN,
+                action="enrollment.ended",
+                actor_id=principal.id,
+                data={**data, "end_date": enrollment.end_date.isoformat()},
+            )
+        await session.flush()
+        await seats.promote_waitlist(session, term_id, seats_free_from=today)

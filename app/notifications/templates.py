@@ -12,6 +12,7 @@ class Kind(StrEnum):
     PICKUP_LATE_ESCALATED = "pickup.late_escalated"
     PICKUP_BLOCKED_ATTEMPT = "pickup.blocked_attempt"
     PICKUP_PERSON_ADDED = "pickup.person_added"
+    PICKUP_VOIDED = "pickup.voided"
     ATTENDANCE_ABSENT = "attendance.absent"
     LEAVE_DECIDED = "leave.decided"
     ENROLLMENT_DECIDED = "enrollment.decided"
@@ -51,6 +52,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "接送预警：{class_name}{student_name}",
         "{time}禁止接送人员（{adult_name}）试图接走{class_name}{student_name}，"
         "已被系统拒绝。操作人：{staff_name}。请立即到校门处理。",
+    ),
+    Kind.PICKUP_VOIDED: (
+        "{student_name}的接送记录已作废",
+        "学校作废了{student_name}{time}由{adult_name}接走的记录（原因：{reason}），"
+        "孩子仍在学校等待接送。如有疑问请联系学校。",
     ),
     Kind.PICKUP_PERSON_ADDED: (
         "{student_name}新增接送人",

@@ -80,6 +80,10 @@ register(
             "There is no consent to leaving alone.",
         ),
         "pickup.handover_not_found": ("交接记录不存在。", "Handover not found."),
+        "pickup.already_voided": (
+            "该交接记录已被作废。",
+            "This handover has already been voided.",
+        ),
         "pickup.late_case_not_found": ("超时记录不存在。", "Late pickup case not found."),
     }
 )

@@ -242,7 +242,8 @@ async def record_handover(
             "adult_name": handover.adult_name,
             "picked_up_at": now.isoformat(),
         },
-        dedupe_key=f"pickup.handover:{student.id}:{school_day.today.isoformat()}",
+        # per handover, not per day: a handover voided as a mistake may be followed by another
+        dedupe_key=f"pickup.handover:{handover.id}",
     )
     return handover
 

@@ -143,15 +143,8 @@ class PickupPassStudent(Base):
     )
 
 
-class Handover(IdMixin, Base):
-    """A child leaving the school's care for the day: to an adult, or released on their own."""
-
-    __tablename__ = "handovers"
-    __table_args__ = (
-        # One handover per child and day, whatever the gates race to do.
-        UniqueConstraint("student_id", "date"),
-        Index("ix_handovers_school_date", "school_id", "date", "picked_up_at"),
-    )
+class HandoverFacts:
+    """What a handover records; shared by the day's handovers and the voided ones kept apart."""
 
     school_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
     student_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
@@ -177,6 +170,32 @@ class Handover(IdMixin, Base):
     )
     confirmed_by_name: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(String(500))
+
+
+class Handover(IdMixin, HandoverFacts, Base):
+    """A child leaving the school's care for the day: to an adult, or released on their own."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (
+        # One handover per child and day, whatever the gates race to do.
+        UniqueConstraint("student_id", "date"),
+        Index("ix_handovers_school_date", "school_id", "date", "picked_up_at"),
+    )
+
+
+class VoidedHandover(IdMixin, HandoverFacts, Base):
+    """A handover an admin voided as a mistake, moved out of the day's handovers (same id).
+
+    Kept apart so that everything reading "who has left today" never sees it: the child is
+    waiting again and a new handover that day is possible.
+    """
+
+    __tablename__ = "voided_handovers"
+    __table_args__ = (Index("ix_voided_handovers_school_date", "school_id", "date"),)
+
+    voided_at: Mapped[datetime] = mapped_column(default=clock.now)
+    voided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    void_reason: Mapped[str] = mapped_column(String(500))
 
 
 class ReleaseConsent(Base):

@@ -20,6 +20,7 @@ from app.pickup import (
     persons,
     release,
     school_rules,
+    voids,
 )
 from app.pickup.deps import AdminsStudent, GateStudent, GuardiansStudent, VisibleStudent
 from app.pickup.identity import qr_payload
@@ -45,6 +46,7 @@ from app.pickup.schemas import (
     ReleaseIn,
     VerifyIn,
     VerifyOut,
+    VoidIn,
 )
 
 router = APIRouter(tags=["pickup"])
@@ -329,5 +331,17 @@ async def acknowledge_late_pickup(
 
 @router.get("/pickups/{handover_id}", response_model=HandoverOut)
 async def get_pickup(handover_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> HandoverOut:
-    """One handover, for staff of its school or a guardian of the child."""
-    return HandoverOut.model_validate(await handovers.get_handover(session, user, handover_id))
+    """One handover, for staff of its school or a guardian of the child; a voided one says so
+    (`voided_at`, `void_reason`)."""
+    return HandoverOut.model_validate(await voids.handover_or_voided(session, user, handover_id))
+
+
+@router.post("/pickups/{handover_id}/void", response_model=HandoverOut)
+async def void_pickup(
+    handover_id: uuid.UUID, body: VoidIn, session: SessionDep, user: SchoolAdmin
+) -> HandoverOut:
+    """Void a mistaken handover (school admin), with the reason the family reads. The child is
+    waiting again (`GET /pickups?status=waiting`, the roster), a new handover that day is
+    possible, every guardian is told (`pickup.voided`) and the void is audited. Voiding it
+    again: 409 `pickup.already_voided`."""
+    return HandoverOut.model_validate(await voids.void_handover(session, user, handover_id, body))

@@ -190,6 +190,17 @@ class HandoverOut(Output):
     confirmed_by: uuid.UUID | None
     confirmed_by_name: str
     note: str | None
+    voided_at: datetime | None = Field(
+        default=None, description="Set when an admin voided the handover as a mistake."
+    )
+    voided_by: uuid.UUID | None = None
+    void_reason: str | None = None
+
+
+class VoidIn(Input):
+    reason: Annotated[str, Text(500, multiline=True)] = Field(
+        description="Why the handover was a mistake; the family reads it."
+    )
 
 
 class GateListItem(Output):

@@ -109,17 +109,18 @@ def _cell(value: str) -> str:
 
 
 async def class_notice_csv(
-    session: AsyncSession, admin: Principal, school_class: SchoolClass
+    session: AsyncSession,
+    admin: Principal,
+    school_class: SchoolClass,
+    *,
+    include_archived: bool = False,
 ) -> str:
     """Every child of the class with a live code (missing or expiring ones are issued now),
-    as CSV for printing notices to families."""
-    students = list(
-        await session.scalars(
-            select(Student)
-            .where(Student.class_id == school_class.id)
-            .order_by(Student.student_no, Student.id)
-        )
-    )
+    as CSV for printing notices to families. Children who left (archived) only if asked."""
+    stmt = select(Student).where(Student.class_id == school_class.id)
+    if not include_archived:
+        stmt = stmt.where(Student.archived_at.is_(None))
+    students = list(await session.scalars(stmt.order_by(Student.student_no, Student.id)))
     codes = {
         c.student_id: IssuedCode(c.student_id, c.code, c.expires_at)
         for c in await session.scalars(

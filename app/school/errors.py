@@ -29,6 +29,10 @@ register(
             "已有报名选择了要取消的星期，不能取消这些服务日。",
             "Open enrollments use the weekdays being removed.",
         ),
+        "term.overlaps": (
+            "与本校学期「{name}」（{start}至{end}）的日期重叠。",
+            "The dates overlap the school's term “{name}” ({start} to {end}).",
+        ),
         "term.has_enrollments": (
             "该学期已有报名记录，不能删除。",
             "The term has enrollments and cannot be deleted.",
@@ -89,6 +93,10 @@ register(
         "group.class_taken": (
             "每个班级在同一时段只能对应一个小组，已分配：{classes}。",
             "A class feeds one group per slot; already assigned: {classes}.",
+        ),
+        "capacity.below_seats": (
+            "「{name}」已有 {held} 个名额被占用，容量不能低于此数。",
+            "“{name}” already holds {held} seats; its capacity cannot go below that.",
         ),
         "group.in_use": (
             "该小组仍被其他记录引用，不能删除。",

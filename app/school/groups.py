@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.errors import Conflict, Invalid
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
+from app.enrollment import service as enrollment
 from app.school import changes
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
+from app.school.capacity import check_not_below_seats
 from app.school.classes import require_teacher
 from app.school.integrity import CLASS_OF_GROUP, delete_unless_referenced, flush_checked
 from app.school.lookup import in_school, referenced
@@ -82,7 +84,7 @@ async def _set_classes(
 ) -> None:
     """Make ``class_ids`` the classes feeding ``group``.
 
-    The caller holds the slot's row lock, so the check below is the truth for that slot;
+    The caller holds the term's seat lock, so the check below is the truth for that slot;
     the unique constraint (slot, class) stays as the last word.
     """
     known = set(
@@ -127,12 +129,14 @@ async def create_group(session: AsyncSession, admin: Principal, body: GroupIn) -
     term = await referenced(
         session, Term, body.term_id, school_id, "term.not_found", field="term_id"
     )
-    # The slot's lock serialises group changes in that slot (one group per class and slot).
     slot = await referenced(
-        session, Slot, body.slot_id, school_id, "slot.not_found", field="slot_id", lock=True
+        session, Slot, body.slot_id, school_id, "slot.not_found", field="slot_id"
     )
     if slot.term_id != term.id:
         raise Invalid("group.slot_not_in_term", field="slot_id")
+    # The term's seat lock (its slots and groups) serialises group changes in the slot too
+    # (one group per class and slot) and every seat decision meanwhile.
+    await enrollment.lock_seats(session, term.id)
     await require_teacher(session, school_id, body.leader_id, field="leader_id")
     capacity = await _capacity(session, school_id, body.capacity)
     group = Group(
@@ -146,6 +150,7 @@ async def create_group(session: AsyncSession, admin: Principal, body: GroupIn) -
     session.add(group)
     await session.flush()
     await _set_classes(session, group, body.class_ids, replace=False)
+    await _check_seats(session, group, None)
     await changes.record(
         session,
         admin,
@@ -153,7 +158,17 @@ async def create_group(session: AsyncSession, admin: Principal, body: GroupIn) -
         group,
         {"name": group.name, "slot_id": slot.id, "class_ids": body.class_ids},
     )
+    await enrollment.promote_waitlist(session, term.id)
     return group
+
+
+async def _check_seats(session: AsyncSession, group: Group, old_capacity: int | None) -> None:
+    """The children of the group's classes already holding seats in its slot fit its capacity.
+
+    ``old_capacity`` None: the group is new or fed by new classes, so any excess is refused.
+    """
+    held = (await enrollment.lock_seats(session, group.term_id)).group_held[group.id]
+    check_not_below_seats(group.name, old_capacity, group.capacity, held)
 
 
 async def update_group(
@@ -161,20 +176,25 @@ async def update_group(
 ) -> Group:
     values = body.model_dump(exclude_unset=True)
     class_ids: list[uuid.UUID] | None = values.pop("class_ids", None)
+    await enrollment.lock_seats(session, group.term_id)  # re-reads the group, locked
+    old_capacity = group.capacity
     if "leader_id" in values:
         await require_teacher(session, group.school_id, values["leader_id"], field="leader_id")
     if "capacity" in values:
         await _capacity(session, group.school_id, values["capacity"])
     changed = changes.apply(group, values)
     if class_ids is not None:
-        await session.get(Slot, group.slot_id, with_for_update=True)
         before = await _class_ids(session, group)
         if before != class_ids:
             await _set_classes(session, group, class_ids, replace=True)
             changed["class_ids"] = [before, class_ids]
     if changed:
         await session.flush()
+        if "capacity" in changed or "class_ids" in changed:
+            await _check_seats(session, group, None if "class_ids" in changed else old_capacity)
         await changes.record(session, admin, "group.updated", group, {"changes": changed})
+        if "capacity" in changed or "class_ids" in changed:
+            await enrollment.promote_waitlist(session, group.term_id)
     return group
 
 
@@ -188,8 +208,11 @@ async def _class_ids(session: AsyncSession, group: Group) -> list[uuid.UUID]:
 
 
 async def delete_group(session: AsyncSession, admin: Principal, group: Group) -> None:
+    await enrollment.lock_seats(session, group.term_id)
     await in_school(session, Group, group.id, group.school_id, "group.not_found", lock=True)
     # Rosters are computed from the groups, so nothing of ours depends on a group; other
     # domains' rows (roll calls) that do are protected by their foreign keys.
     await changes.record(session, admin, "group.deleted", group, {"name": group.name})
     await delete_unless_referenced(session, group, "group.in_use")
+    # Its classes' children are bound by no group's capacity in that slot any more.
+    await enrollment.promote_waitlist(session, group.term_id)

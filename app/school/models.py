@@ -74,6 +74,8 @@ class Student(IdMixin, Base):
     # special_needs, left_behind, migrant, low_income: served first from waitlists.
     priority: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # A child who left the school (毕业、转学): kept for the records, off lists and rosters.
+    archived_at: Mapped[datetime | None]
 
 
 class Guardian(Base):

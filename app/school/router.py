@@ -205,11 +205,18 @@ async def delete_class(school_class: AdminClass, session: SessionDep, admin: Sch
     },
 )
 async def export_binding_codes(
-    school_class: AdminClass, session: SessionDep, admin: SchoolAdmin
+    school_class: AdminClass,
+    session: SessionDep,
+    admin: SchoolAdmin,
+    include_archived: Annotated[
+        bool, Query(description="Also the children who left the school (archived).")
+    ] = False,
 ) -> Response:
     """Every child of the class with a live binding code, for printing notices to families.
     Children without one, or whose code expires within 7 days, get a new code now."""
-    text = await binding_codes.class_notice_csv(session, admin, school_class)
+    text = await binding_codes.class_notice_csv(
+        session, admin, school_class, include_archived=include_archived
+    )
     filename = f"{school_class.name}-绑定码.csv"
     disposition = f"attachment; filename=\"binding-codes.csv\"; filename*=UTF-8''{quote(filename)}"
     return Response(

@@ -288,6 +288,9 @@ class StudentOut(Output):
     class_name: str
     priority: list[Priority]
     created_at: datetime
+    archived_at: datetime | None = Field(
+        default=None, description="Set when the child left the school (kept for the records)."
+    )
 
 
 class GuardianOut(Output):

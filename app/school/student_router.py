@@ -37,10 +37,14 @@ async def list_students(
     staff: StaffUser,
     page: PageDep,
     class_id: Annotated[uuid.UUID | None, Query(description="Only this class.")] = None,
+    include_archived: Annotated[
+        bool, Query(description="Also the children who left the school (archived).")
+    ] = False,
 ) -> Any:
-    """The school's students by student number (staff of the school)."""
+    """The school's students by student number (staff of the school); those who left
+    (archived) only with `include_archived=true`."""
     items, cursor = await students.list_students(
-        session, staff.staff_school(), page, class_id=class_id
+        session, staff.staff_school(), page, class_id=class_id, include_archived=include_archived
     )
     return Page[StudentOut](items=await students.describe(session, items), next_cursor=cursor)
 
@@ -164,6 +168,27 @@ async def unlink_guardian(
 ) -> None:
     """Unlink a family account from the child (say, a parent who bound the wrong child)."""
     await students.unlink_guardian(session, admin, student, user_id)
+
+
+@router.post(
+    "/students/{student_id}/archive", response_model=StudentOut, responses=problems(401, 403, 404)
+)
+async def archive_student(student: AdminStudent, session: SessionDep, admin: SchoolAdmin) -> Any:
+    """The child left the school (毕业、转学): kept for the records (`GET /students/{id}`, the
+    enrollments, handovers and audit), but off student lists, rosters and binding-code exports
+    unless `include_archived=true`. Enrollments still running end today (their seats go to the
+    waitlist) and the binding code dies. Archiving again changes nothing."""
+    archived = await students.archive_student(session, admin, student)
+    return (await students.describe(session, [archived]))[0]
+
+
+@router.post(
+    "/students/{student_id}/unarchive", response_model=StudentOut, responses=problems(401, 403, 404)
+)
+async def unarchive_student(student: AdminStudent, session: SessionDep, admin: SchoolAdmin) -> Any:
+    """Back on the lists. Enrollments the archiving ended stay ended: the family applies again."""
+    restored = await students.unarchive_student(session, admin, student)
+    return (await students.describe(session, [restored]))[0]
 
 
 @router.post(

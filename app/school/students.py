@@ -5,20 +5,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import exists, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
-from app.core import audit
+from app.core import audit, clock
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
+from app.enrollment import service as enrollment
 from app.enrollment.models import Enrollment
 from app.school import changes
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.integrity import CLASS_OF_STUDENT, delete_unless_referenced, flush_checked
 from app.school.lookup import in_school, referenced
-from app.school.models import Guardian, SchoolClass, Student
+from app.school.models import BindingCode, Guardian, SchoolClass, Student
 from app.school.schemas import GuardianOut, StudentIn, StudentOut, StudentPatch
 
 NUMBER_UNIQUE = "uq_students_school_id_student_no"
@@ -43,15 +44,23 @@ async def describe(session: AsyncSession, students: Sequence[Student]) -> list[S
             class_name=names.get(s.class_id, ""),
             priority=s.priority,
             created_at=s.created_at,
+            archived_at=s.archived_at,
         )
         for s in students
     ]
 
 
 async def list_students(
-    session: AsyncSession, school_id: uuid.UUID, page: PageParams, *, class_id: uuid.UUID | None
+    session: AsyncSession,
+    school_id: uuid.UUID,
+    page: PageParams,
+    *,
+    class_id: uuid.UUID | None,
+    include_archived: bool = False,
 ) -> tuple[list[Student], str | None]:
     stmt = select(Student).where(Student.school_id == school_id)
+    if not include_archived:
+        stmt = stmt.where(Student.archived_at.is_(None))
     if class_id is not None:
         await referenced(
             session, SchoolClass, class_id, school_id, "class.not_found", field="class_id"
@@ -133,6 +142,49 @@ async def delete_student(session: AsyncSession, admin: Principal, student: Stude
         session, admin, "student.deleted", student, {"student_no": student.student_no}
     )
     await delete_unless_referenced(session, student, "student.in_use")
+
+
+async def _lock(session: AsyncSession, student: Student) -> Student:
+    """The student re-read under ``FOR NO KEY UPDATE``: two archivings decide one after the
+    other, while rows that merely reference the child (an application) are not held up."""
+    locked = await session.scalar(
+        select(Student)
+        .where(Student.id == student.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    if locked is None:
+        raise NotFound("student.not_found")
+    return locked
+
+
+async def archive_student(session: AsyncSession, admin: Principal, student: Student) -> Student:
+    """The child left the school: kept for the records, off lists, rosters and code exports.
+
+    Their enrollments still running end today (seats go to the waitlist) and their binding
+    code dies, so no family can link a child who is gone. Archiving again changes nothing.
+    """
+    student = await _lock(session, student)
+    if student.archived_at is not None:
+        return student
+    student.archived_at = clock.now()
+    await enrollment.end_for_leaver(session, admin, student)
+    await session.execute(delete(BindingCode).where(BindingCode.student_id == student.id))
+    await session.flush()
+    await changes.record(session, admin, "student.archived", student, {"name": student.name})
+    return student
+
+
+async def unarchive_student(session: AsyncSession, admin: Principal, student: Student) -> Student:
+    """Back on the lists (archived by mistake, or the child returned); enrollments ended by the
+    archiving stay ended: the family applies again."""
+    student = await _lock(session, student)
+    if student.archived_at is None:
+        return student
+    student.archived_at = None
+    await session.flush()
+    await changes.record(session, admin, "student.unarchived", student, {"name": student.name})
+    return student
 
 
 async def list_guardians(

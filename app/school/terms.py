@@ -11,14 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.errors import Conflict, Invalid
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
+from app.enrollment import service as enrollment
 from app.enrollment.models import CLOSED, Enrollment, EnrollmentSlot
 from app.enrollment.slots import refresh_last_slots
 from app.fees import service as fees
 from app.school import changes
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
+from app.school.capacity import check_not_below_seats
 from app.school.integrity import delete_unless_referenced
 from app.school.lookup import in_school, referenced
-from app.school.models import Group, Slot, Term
+from app.school.models import Group, School, Slot, Term
 from app.school.schemas import SlotIn, SlotPatch, TermIn, TermPatch
 
 # A term is a semester or a school year at most; a longer one is a typo in a year.
@@ -45,8 +47,35 @@ async def list_terms(
     return await paginate(session, stmt, page, (Term.start_date, Term.id), descending=True)
 
 
+async def _check_no_overlap(
+    session: AsyncSession, school_id: uuid.UUID, start: date, end: date, term_id: uuid.UUID | None
+) -> None:
+    """Two terms of a school never share a day (409 ``term.overlaps``).
+
+    The school's row lock makes two terms created or moved at once decide one after the other;
+    ``FOR NO KEY UPDATE`` leaves rows that merely reference the school unblocked.
+    """
+    await session.scalar(
+        select(School.id).where(School.id == school_id).with_for_update(key_share=True)
+    )
+    overlapping = select(Term).where(
+        Term.school_id == school_id, Term.start_date <= end, Term.end_date >= start
+    )
+    if term_id is not None:
+        overlapping = overlapping.where(Term.id != term_id)
+    other = await session.scalar(overlapping.order_by(Term.start_date).limit(1))
+    if other is not None:
+        raise Conflict(
+            "term.overlaps",
+            name=other.name,
+            start=other.start_date.isoformat(),
+            end=other.end_date.isoformat(),
+        )
+
+
 async def create_term(session: AsyncSession, admin: Principal, body: TermIn) -> Term:
     _check_calendar(body.start_date, body.end_date, body.closures)
+    await _check_no_overlap(session, admin.staff_school(), body.start_date, body.end_date, None)
     term = Term(school_id=admin.staff_school(), agreement_version=1, **body.model_dump())
     session.add(term)
     await session.flush()
@@ -55,9 +84,15 @@ async def create_term(session: AsyncSession, admin: Principal, body: TermIn) -> 
 
 
 async def update_term(session: AsyncSession, admin: Principal, term: Term, body: TermPatch) -> Term:
+    values = body.model_dump(exclude_unset=True)
+    if "start_date" in values or "end_date" in values:  # the school's lock before the term's
+        start, end = (
+            values.get("start_date", term.start_date),
+            values.get("end_date", term.end_date),
+        )
+        await _check_no_overlap(session, term.school_id, start, end, term.id)
     # Locked so two concurrent edits of the agreement bump its version twice, not once.
     await in_school(session, Term, term.id, term.school_id, "term.not_found", lock=True)
-    values = body.model_dump(exclude_unset=True)
     _check_calendar(
         values.get("start_date", term.start_date),
         values.get("end_date", term.end_date),
@@ -154,6 +189,11 @@ async def create_slot(session: AsyncSession, admin: Principal, body: SlotIn) -> 
 
 async def update_slot(session: AsyncSession, admin: Principal, slot: Slot, body: SlotPatch) -> Slot:
     values = body.model_dump(exclude_unset=True)
+    # The seats' lock first (before the term's): the order every seat decision takes.
+    seats = await enrollment.lock_seats(session, slot.term_id)
+    if "capacity" in values:
+        held = seats.slot_held[slot.id]
+        check_not_below_seats(slot.name, slot.capacity, values["capacity"], held)
     if "start_time" in values or "end_time" in values:
         await session.get(Term, slot.term_id, with_for_update=True)
         await _check_times(
@@ -169,6 +209,8 @@ async def update_slot(session: AsyncSession, admin: Principal, slot: Slot, body:
         if "end_time" in changed:  # it may now end before or after another of its term
             await refresh_last_slots(session, slot.term_id)
         await changes.record(session, admin, "slot.updated", slot, {"changes": changed})
+        if "capacity" in changed:  # a raised capacity's seats go to the waitlist first
+            await enrollment.promote_waitlist(session, slot.term_id)
     return slot
 
 

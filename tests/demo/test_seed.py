@@ -166,6 +166,14 @@ async def test_the_services_kept_their_rules(
     ]
     results = (await client.get(f"/surveys/{surveys[0]['id']}/results", headers=admin)).json()
     assert results["audience_count"] == 120 and results["response_count"] == 30
+    # A child who moved away is archived: kept for the records, off the list unless asked.
+    listed = (await client.get("/students?limit=200", headers=admin)).json()["items"]
+    everyone = (
+        await client.get("/students?limit=200&include_archived=true", headers=admin)
+    ).json()["items"]
+    assert (len(listed), len(everyone)) == (119, 120)
+    (archived,) = [s for s in everyone if s["archived_at"]]
+    assert archived["class_name"] == cast.CLASSES[-1].name
 
 
 async def test_a_second_start_finds_the_school_and_changes_nothing(

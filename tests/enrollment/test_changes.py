@@ -63,6 +63,28 @@ class TestMidTermJoinAndChange:
             "to": sorted([str(world.activity.id), str(world.evening.id)]),
         }
 
+    async def test_the_family_and_the_school_read_the_change_in_the_trail(
+        self, client: httpx.AsyncClient, world: World
+    ) -> None:
+        await world.set_policy(enrollment_review="none")
+        enrollment = await enrol(client, world)
+        clock.advance(timedelta(minutes=1))
+        await _patch(client, world, enrollment, weekdays=[1, 3], slot_ids=[str(world.evening.id)])
+        for reader in (world.family.parent, world.admin, world.teacher):
+            trail = await client.get(
+                f"/enrollments/{enrollment['id']}/events", headers=auth(reader)
+            )
+            changed = trail.json()["items"][-1]
+            assert changed["action"] == "enrollment.changed"
+            assert changed["actor_id"] == str(world.family.parent.id)
+            assert changed["data"] == {
+                "weekdays": {"from": [1, 2, 3, 4, 5], "to": [1, 3]},
+                "slot_ids": {
+                    "from": sorted([str(world.activity.id), str(world.evening.id)]),
+                    "to": [str(world.evening.id)],
+                },
+            }
+
     async def test_only_what_the_body_names_changes(
         self, client: httpx.AsyncClient, world: World
     ) -> None:

@@ -14,6 +14,7 @@ from app.core.audit import AuditEvent
 from app.school.models import Slot, Term
 from tests.core.test_problems import assert_problem
 from tests.factories import (
+    auth,
     create_class,
     create_enrollment,
     create_group,
@@ -668,3 +669,67 @@ class TestDeleteSlot:
             409,
             "slot.has_enrollments",
         )
+
+
+class TestTermsDoNotOverlap:
+    SPRING = {
+        **TERM,
+        "name": "2026年春季学期",
+        "start_date": "2026-02-23",
+        "end_date": "2026-07-03",
+        "closures": [],
+    }
+
+    async def test_a_term_sharing_a_day_with_another_is_409_on_create(
+        self, client: httpx.AsyncClient, cast: Cast
+    ) -> None:
+        headers = cast.headers("admin", language="en")
+        assert (await client.post("/terms", json=TERM, headers=headers)).status_code == 201
+        clash = {**self.SPRING, "start_date": "2026-01-16"}  # the autumn term's last day
+        response = await client.post("/terms", json=clash, headers=headers)
+        assert_problem(response, 409, "term.overlaps")
+        assert "2025年秋季学期" in response.json()["detail"]
+        inside = {**TERM, "start_date": "2025-10-08", "end_date": "2025-10-31", "closures": []}
+        assert_problem(
+            await client.post("/terms", json=inside, headers=headers), 409, "term.overlaps"
+        )
+        listed = await client.get("/terms", headers=headers)
+        assert [t["name"] for t in listed.json()["items"]] == ["2025年秋季学期"]
+
+    async def test_the_next_day_and_another_schools_dates_are_free(
+        self, client: httpx.AsyncClient, cast: Cast
+    ) -> None:
+        await client.post("/terms", json=TERM, headers=cast.headers("admin"))
+        next_day = {**self.SPRING, "start_date": "2026-01-17"}
+        assert (
+            await client.post("/terms", json=next_day, headers=cast.headers("admin"))
+        ).status_code == 201
+        other = await client.post("/terms", json=TERM, headers=auth(cast.other_admin))
+        assert other.status_code == 201
+
+    async def test_moving_a_term_onto_another_is_409_and_a_term_never_clashes_with_itself(
+        self, client: httpx.AsyncClient, cast: Cast
+    ) -> None:
+        headers = cast.headers("admin")
+        await client.post("/terms", json=TERM, headers=headers)
+        spring = (await client.post("/terms", json=self.SPRING, headers=headers)).json()
+        moved = await client.patch(
+            f"/terms/{spring['id']}", json={"start_date": "2026-01-10"}, headers=headers
+        )
+        assert_problem(moved, 409, "term.overlaps")
+        read = await client.get(f"/terms/{spring['id']}", headers=headers)
+        assert read.json()["start_date"] == "2026-02-23"
+        shorter = await client.patch(
+            f"/terms/{spring['id']}", json={"end_date": "2026-06-30"}, headers=headers
+        )
+        assert shorter.status_code == 200
+
+    async def test_two_overlapping_terms_created_at_once_leave_one(
+        self, client: httpx.AsyncClient, cast: Cast
+    ) -> None:
+        headers = cast.headers("admin")
+        responses = await asyncio.gather(
+            client.post("/terms", json=TERM, headers=headers),
+            client.post("/terms", json={**TERM, "name": "重复学期"}, headers=headers),
+        )
+        assert sorted(r.status_code for r in responses) == [201, 409]
