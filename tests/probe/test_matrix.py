@@ -7,7 +7,7 @@ the same school; another account of the same school), with the victim's ids in i
 the answer is 401/403/404, never 2xx, and never carries the victim's data.
 
 A new operation is covered by these tests the moment it is in the spec; it only has to be
-classified below (``OPERATIONS``), and its path parameters named (``PARAM_KINDS``).
+classified in ``operations.py``, and its path parameters named there.
 """
 
 from __future__ import annotations
@@ -19,149 +19,12 @@ import httpx
 import pytest
 
 from app.main import app
+from tests.probe.operations import OPERATIONS, SIGNED_IN, kind_of
 from tests.probe.world import SCOPES, World
 
 SPEC: dict[str, Any] = app.openapi()
 METHODS = ("get", "put", "post", "patch", "delete")
 
-PUBLIC = "public"  # answers without a token
-SIGNED_IN = "signed-in"  # 401 without a token
-
-# Every operation of the spec, as "METHOD /path". To classify a new one, add it here:
-# PUBLIC if it must answer callers without a token (log-ins, probes), else SIGNED_IN.
-OPERATIONS: dict[str, str] = {
-    "POST /api/v1/auth/login": PUBLIC,
-    "POST /api/v1/auth/register": PUBLIC,
-    "POST /api/v1/auth/wechat": PUBLIC,
-    "POST /api/v1/auth/refresh": PUBLIC,
-    "POST /api/v1/auth/logout": PUBLIC,  # the refresh token in the body is the credential
-    "GET /api/v1/healthz": PUBLIC,
-    "GET /api/v1/readyz": PUBLIC,
-    "GET /api/v1/me": SIGNED_IN,
-    "PATCH /api/v1/me": SIGNED_IN,
-    "POST /api/v1/me/password": SIGNED_IN,
-    "POST /api/v1/me/children": SIGNED_IN,
-    "POST /api/v1/staff": SIGNED_IN,
-    "GET /api/v1/staff": SIGNED_IN,
-    "GET /api/v1/staff/{staff_id}": SIGNED_IN,
-    "PATCH /api/v1/staff/{staff_id}": SIGNED_IN,
-    "GET /api/v1/school": SIGNED_IN,
-    "PATCH /api/v1/school": SIGNED_IN,
-    "POST /api/v1/terms": SIGNED_IN,
-    "GET /api/v1/terms": SIGNED_IN,
-    "GET /api/v1/terms/{term_id}": SIGNED_IN,
-    "PATCH /api/v1/terms/{term_id}": SIGNED_IN,
-    "DELETE /api/v1/terms/{term_id}": SIGNED_IN,
-    "POST /api/v1/slots": SIGNED_IN,
-    "GET /api/v1/slots": SIGNED_IN,
-    "GET /api/v1/slots/{slot_id}": SIGNED_IN,
-    "PATCH /api/v1/slots/{slot_id}": SIGNED_IN,
-    "DELETE /api/v1/slots/{slot_id}": SIGNED_IN,
-    "POST /api/v1/classes": SIGNED_IN,
-    "GET /api/v1/classes": SIGNED_IN,
-    "GET /api/v1/classes/{class_id}": SIGNED_IN,
-    "PATCH /api/v1/classes/{class_id}": SIGNED_IN,
-    "DELETE /api/v1/classes/{class_id}": SIGNED_IN,
-    "GET /api/v1/classes/{class_id}/binding-codes.csv": SIGNED_IN,
-    "POST /api/v1/groups": SIGNED_IN,
-    "GET /api/v1/groups": SIGNED_IN,
-    "GET /api/v1/groups/{group_id}": SIGNED_IN,
-    "PATCH /api/v1/groups/{group_id}": SIGNED_IN,
-    "DELETE /api/v1/groups/{group_id}": SIGNED_IN,
-    "GET /api/v1/students": SIGNED_IN,
-    "POST /api/v1/students": SIGNED_IN,
-    "POST /api/v1/students/import": SIGNED_IN,
-    "GET /api/v1/students/{student_id}": SIGNED_IN,
-    "PATCH /api/v1/students/{student_id}": SIGNED_IN,
-    "DELETE /api/v1/students/{student_id}": SIGNED_IN,
-    "GET /api/v1/students/{student_id}/guardians": SIGNED_IN,
-    "DELETE /api/v1/students/{student_id}/guardians/{user_id}": SIGNED_IN,
-    "POST /api/v1/students/{student_id}/binding-code": SIGNED_IN,
-    "POST /api/v1/enrollments": SIGNED_IN,
-    "GET /api/v1/enrollments": SIGNED_IN,
-    "GET /api/v1/enrollments/{enrollment_id}": SIGNED_IN,
-    "PATCH /api/v1/enrollments/{enrollment_id}": SIGNED_IN,
-    "POST /api/v1/enrollments/{enrollment_id}/review": SIGNED_IN,
-    "POST /api/v1/enrollments/{enrollment_id}/withdraw": SIGNED_IN,
-    "POST /api/v1/enrollments/{enrollment_id}/cancel": SIGNED_IN,
-    "GET /api/v1/enrollments/{enrollment_id}/events": SIGNED_IN,
-    "POST /api/v1/leave-requests": SIGNED_IN,
-    "GET /api/v1/leave-requests": SIGNED_IN,
-    "GET /api/v1/leave-requests/{id}": SIGNED_IN,
-    "POST /api/v1/leave-requests/{id}/decision": SIGNED_IN,
-    "POST /api/v1/leave-requests/{id}/cancel": SIGNED_IN,
-    "GET /api/v1/rosters": SIGNED_IN,
-    "POST /api/v1/attendance/roll-calls": SIGNED_IN,
-    "GET /api/v1/students/{student_id}/pickup-persons": SIGNED_IN,
-    "POST /api/v1/students/{student_id}/pickup-persons": SIGNED_IN,
-    "PATCH /api/v1/students/{student_id}/pickup-persons/{person_id}": SIGNED_IN,
-    "DELETE /api/v1/students/{student_id}/pickup-persons/{person_id}": SIGNED_IN,
-    "GET /api/v1/students/{student_id}/blocked-adults": SIGNED_IN,
-    "POST /api/v1/students/{student_id}/blocked-adults": SIGNED_IN,
-    "DELETE /api/v1/students/{student_id}/blocked-adults/{blocked_id}": SIGNED_IN,
-    "GET /api/v1/students/{student_id}/release-consent": SIGNED_IN,
-    "POST /api/v1/students/{student_id}/release-consent": SIGNED_IN,
-    "DELETE /api/v1/students/{student_id}/release-consent": SIGNED_IN,
-    "GET /api/v1/pickup-settings": SIGNED_IN,
-    "PATCH /api/v1/pickup-settings": SIGNED_IN,
-    "POST /api/v1/pickup-passes": SIGNED_IN,
-    "GET /api/v1/pickup-passes": SIGNED_IN,
-    "DELETE /api/v1/pickup-passes/{pass_ref}": SIGNED_IN,
-    "POST /api/v1/pickups/verify": SIGNED_IN,
-    "POST /api/v1/pickups": SIGNED_IN,
-    "GET /api/v1/pickups": SIGNED_IN,
-    "POST /api/v1/pickups/release": SIGNED_IN,
-    "GET /api/v1/pickups/late": SIGNED_IN,
-    "POST /api/v1/pickups/late/{case_id}/acknowledge": SIGNED_IN,
-    "GET /api/v1/pickups/{handover_id}": SIGNED_IN,
-    "GET /api/v1/survey-templates": SIGNED_IN,
-    "POST /api/v1/surveys/from-template": SIGNED_IN,
-    "POST /api/v1/surveys": SIGNED_IN,
-    "GET /api/v1/surveys": SIGNED_IN,
-    "GET /api/v1/surveys/{survey_id}": SIGNED_IN,
-    "PATCH /api/v1/surveys/{survey_id}": SIGNED_IN,
-    "DELETE /api/v1/surveys/{survey_id}": SIGNED_IN,
-    "POST /api/v1/surveys/{survey_id}/publish": SIGNED_IN,
-    "POST /api/v1/surveys/{survey_id}/close": SIGNED_IN,
-    "POST /api/v1/surveys/{survey_id}/responses": SIGNED_IN,
-    "GET /api/v1/surveys/{survey_id}/responses/{student_id}": SIGNED_IN,
-    "GET /api/v1/surveys/{survey_id}/results": SIGNED_IN,
-    "GET /api/v1/surveys/{survey_id}/results.csv": SIGNED_IN,
-    "GET /api/v1/notifications": SIGNED_IN,
-    "POST /api/v1/notifications/read-all": SIGNED_IN,
-    "POST /api/v1/notifications/{notification_id}/read": SIGNED_IN,
-    "GET /api/v1/devices": SIGNED_IN,
-    "POST /api/v1/devices": SIGNED_IN,
-    "DELETE /api/v1/devices/{device_id}": SIGNED_IN,
-    "GET /api/v1/audit-events": SIGNED_IN,
-}
-
-# The kind of object (``world.SCOPES``) each path parameter names. A new parameter name is
-# added here; a name that means different things on different paths (``id``) is named per
-# path in ``PATH_PARAM_KINDS``.
-PARAM_KINDS: dict[str, str] = {
-    "staff_id": "staff",
-    "term_id": "term",
-    "slot_id": "slot",
-    "class_id": "class",
-    "group_id": "group",
-    "student_id": "student",
-    "user_id": "guardian",  # only under /students/{student_id}/guardians
-    "enrollment_id": "enrollment",
-    "person_id": "pickup_person",
-    "blocked_id": "blocked_adult",
-    "pass_ref": "pickup_pass",
-    "case_id": "late_case",
-    "handover_id": "handover",
-    "survey_id": "survey",
-    "notification_id": "notification",
-    "device_id": "device",
-}
-PATH_PARAM_KINDS: dict[tuple[str, str], str] = {
-    ("/api/v1/leave-requests/{id}", "id"): "leave_request",
-    ("/api/v1/leave-requests/{id}/decision", "id"): "leave_request",
-    ("/api/v1/leave-requests/{id}/cancel", "id"): "leave_request",
-}
 # Ordered from the widest owner to the narrowest: a caller foreign at a scope is foreign
 # to every object of that scope and of the narrower ones.
 SCOPE_ORDER = ("school", "family", "user")
@@ -188,12 +51,6 @@ def _key(op: tuple[str, str, dict[str, Any]]) -> str:
 
 def _path_params(path: str) -> list[str]:
     return re.findall(r"{(\w+)}", path)
-
-
-def _kind(path: str, param: str) -> str | None:
-    if (path, param) in PATH_PARAM_KINDS:
-        return PATH_PARAM_KINDS[path, param]
-    return PARAM_KINDS.get(param) if param != "id" else None
 
 
 def _example_body(operation: dict[str, Any]) -> Any:
@@ -255,7 +112,7 @@ def test_every_operation_is_classified() -> None:
     unclassified = sorted(spec - OPERATIONS.keys())
     assert not unclassified, (
         f"operations not classified for the access probe: {unclassified}. Add each to "
-        "OPERATIONS in tests/probe/test_matrix.py: PUBLIC if it answers without a token, "
+        "OPERATIONS in tests/probe/operations.py: PUBLIC if it answers without a token, "
         "else SIGNED_IN; and name any new path parameter's object kind in PARAM_KINDS."
     )
     gone = sorted(OPERATIONS.keys() - spec)
@@ -270,11 +127,11 @@ def test_every_path_parameter_names_a_kind_of_object() -> None:
         f"{path} {{{param}}}"
         for _, path, _ in WITH_PATH_PARAMS
         for param in _path_params(path)
-        if _kind(path, param) not in SCOPES
+        if kind_of(path, param) not in SCOPES
     )
     assert not unnamed, (
         f"path parameters of unknown kind: {unnamed}. Name the kind of object each one is in "
-        "PARAM_KINDS (or PATH_PARAM_KINDS for a name like `id`) in tests/probe/test_matrix.py, "
+        "PARAM_KINDS (or PATH_PARAM_KINDS for a name like `id`) in tests/probe/operations.py, "
         "and make the probe world (tests/probe/world.py) hold a victim object of that kind."
     )
 
@@ -284,7 +141,7 @@ async def test_without_a_token_the_answer_is_401(
     probe_world: World, client: httpx.AsyncClient, op: tuple[str, str, dict[str, Any]]
 ) -> None:
     method, path, operation = op
-    params = {p: probe_world.victim[k][0] for p in _path_params(path) if (k := _kind(path, p))}
+    params = {p: probe_world.victim[k][0] for p in _path_params(path) if (k := kind_of(path, p))}
     for headers in ({}, {"Authorization": "Bearer not-a-token"}):
         response = await _call(client, method, path, operation, headers, params)
         assert response.status_code == 401, (headers, response.text)
@@ -293,7 +150,7 @@ async def test_without_a_token_the_answer_is_401(
 
 def _foreign_callers(world: World, path: str) -> list[str]:
     """The callers to whom at least one object in ``path`` is foreign."""
-    narrowest = max(SCOPE_ORDER.index(SCOPES[_kind(path, p) or ""]) for p in _path_params(path))
+    narrowest = max(SCOPE_ORDER.index(SCOPES[kind_of(path, p) or ""]) for p in _path_params(path))
     return [
         name
         for name, (scope, _) in world.attackers.items()
@@ -306,7 +163,7 @@ async def test_another_schools_or_familys_objects_are_refused(
     probe_world: World, client: httpx.AsyncClient, op: tuple[str, str, dict[str, Any]]
 ) -> None:
     method, path, operation = op
-    params = {p: probe_world.victim[_kind(path, p) or ""][0] for p in _path_params(path)}
+    params = {p: probe_world.victim[kind_of(path, p) or ""][0] for p in _path_params(path)}
     other_ids = {i for ids in probe_world.victim.values() for i in ids} - set(params.values())
     callers = _foreign_callers(probe_world, path)
     assert callers
@@ -327,7 +184,7 @@ async def test_the_victims_objects_are_real(
 ) -> None:
     """The refusals above mean something: some caller of the victim's school reads them."""
     method, path, operation = op
-    params = {p: probe_world.victim[_kind(path, p) or ""][0] for p in _path_params(path)}
+    params = {p: probe_world.victim[kind_of(path, p) or ""][0] for p in _path_params(path)}
     statuses = {}
     for role, headers in probe_world.home.items():
         response = await _call(client, method, path, operation, headers, params)
