@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -26,9 +27,11 @@ from typing import Any
 import httpx
 import hypothesis
 import pytest
+import requests
 import schemathesis
 from hypothesis import strategies as st
 from schemathesis.core.failures import FailureGroup
+from schemathesis.core.transport import Response
 from schemathesis.generation import GenerationMode
 from schemathesis.python import asgi as schemathesis_asgi
 from schemathesis.specs.openapi import checks as openapi_checks
@@ -54,7 +57,9 @@ EXAMPLES = {GenerationMode.POSITIVE: 6 * SCALE, GenerationMode.NEGATIVE: 3 * SCA
 PUBLIC = {key.split(" ", 1)[1] for key, access in OPERATIONS.items() if access == PUBLIC_ACCESS}
 # As ``anonymous``, the others get one valid request each: the answer is a documented 401
 # (the matrix, test_matrix.py, calls every one of them without a token).
-ANONYMOUS_EXAMPLES = {GenerationMode.POSITIVE: 1}
+# Requests built from the spec's examples (aimed at real rows): the likeliest to get past
+# validation to the rules behind it.
+EXAMPLES_FROM_DOCS = 3 * SCALE
 # Hashing a password (argon2) costs about a second on a busy CI machine: fewer of these.
 SLOW = {("POST", "/api/v1/me/password"): 2, ("POST", "/api/v1/staff"): 3}
 
@@ -74,6 +79,14 @@ KNOWN_UNTIL_INPUT_MERGE: dict[str, str] = {
     "date/time field value out of range": "extreme datetimes",
     "date value out of range": "extreme datetimes",
 }
+# ...and unix timestamps taken for dates (`?date=0` is 1970-01-01): an invalid request
+# accepted whose only invalid parts are dates.
+_ONLY_DATES_INVALID = re.compile(
+    r"Schema-violating request accepted.*?Invalid component:\n"
+    r"(?:\s*- \w+: violates `\w+` at /properties/\w*(?:date|_at|from|until)\w*\n)+\s*\n",
+    re.DOTALL,
+)
+
 
 # Query and body names that take an id of the home school's objects, by kind, besides the
 # path parameters' (``operations.kind_of``).
@@ -147,6 +160,8 @@ def _aim(case: Any, data: st.DataObject, ids: dict[str, list[str]]) -> None:
 
 
 def _known(message: str) -> str | None:
+    if _ONLY_DATES_INVALID.search(message):
+        return "unix timestamps as dates"
     return next((why for phrase, why in KNOWN_UNTIL_INPUT_MERGE.items() if phrase in message), None)
 
 
@@ -165,8 +180,8 @@ class Tally:
 
 
 def _run(
-    operation: Any,
-    mode: GenerationMode,
+    strategy: st.SearchStrategy[Any],
+    aim: bool,
     examples: int,
     headers: dict[str, str],
     ids: dict[str, list[str]],
@@ -180,9 +195,9 @@ def _run(
         phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
         suppress_health_check=list(hypothesis.HealthCheck),
     )
-    @hypothesis.given(case=operation.as_strategy(generation_mode=mode), data=st.data())
+    @hypothesis.given(case=strategy, data=st.data())
     def probe(case: Any, data: st.DataObject) -> None:
-        if mode is GenerationMode.POSITIVE:
+        if aim:
             _aim(case, data, ids)
         try:
             response = case.call_and_validate(headers=headers, excluded_checks=EXCLUDED_CHECKS)
@@ -203,17 +218,26 @@ def _run(
         probe()  # unsatisfiable: nothing invalid to send (no parameters, no body)
 
 
-def _plan(role: str) -> list[tuple[Any, GenerationMode, int]]:
-    """(operation, mode, examples) to run as ``role``."""
+def _plan(role: str, headers: dict[str, str]) -> list[tuple[st.SearchStrategy[Any], bool, int]]:
+    """(cases, aimed at real rows, how many) to send as ``role``: the documented examples,
+    then valid and invalid generated requests."""
     plan = []
     for operation in (result.ok() for result in SCHEMA.get_all_operations()):
         public = operation.path in PUBLIC
         if public and role != "anonymous":
             continue
-        budget = EXAMPLES if public or role != "anonymous" else ANONYMOUS_EXAMPLES
+        if role == "anonymous" and not public:
+            plan.append((operation.as_strategy(), False, 1))
+            continue
+        # The role's token is fixed, so that it is neither generated nor made invalid.
+        fixed = {"headers": headers} if headers else {}
+        documented = operation.get_strategies_from_examples(**fixed)
+        if documented:
+            plan.append((st.one_of(documented), True, EXAMPLES_FROM_DOCS))
         cap = SLOW.get((operation.method.upper(), operation.path))
-        for mode, examples in budget.items():
-            plan.append((operation, mode, min(examples, cap or examples)))
+        for mode, examples in EXAMPLES.items():
+            strategy = operation.as_strategy(generation_mode=mode, **fixed)
+            plan.append((strategy, mode is GenerationMode.POSITIVE, min(examples, cap or examples)))
     return plan
 
 
@@ -223,10 +247,37 @@ def test_schemathesis_finds_nothing(
 ) -> None:
     tally = Tally()
     started, cpu_started = time.monotonic(), time.process_time()
-    for operation, mode, examples in _plan(role):
-        _run(operation, mode, examples, probe_world.home[role], probe_world.home_ids, tally)
+    for strategy, aim, examples in _plan(role, probe_world.home[role]):
+        _run(strategy, aim, examples, probe_world.home[role], probe_world.home_ids, tally)
     elapsed, cpu = time.monotonic() - started, time.process_time() - cpu_started
     print(f"\nschemathesis as {role} ({elapsed:.0f}s, {cpu:.0f}s CPU): {tally.summary()}")
     assert not tally.failures, f"{len(tally.failures)} failures as {role}:\n" + "\n".join(
         tally.failures
     )
+
+
+def _answer(status: int, body: str, content_type: str = "application/json") -> Response:
+    return Response(
+        status_code=status,
+        headers={"content-type": [content_type]},
+        content=body.encode(),
+        request=requests.Request("GET", "http://testserver/api/v1/me").prepare(),
+        elapsed=0.0,
+        verify=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "failure"),
+    [
+        (_answer(200, '{"unexpected": 1}'), "JsonSchemaError"),
+        (_answer(500, "Internal Server Error", "text/plain"), "ServerError"),
+        (_answer(200, "hello", "text/plain"), "UndefinedContentType"),
+    ],
+)
+def test_the_checks_catch_what_they_are_for(answer: Response, failure: str) -> None:
+    """The run above means something: a wrong answer to GET /me fails its checks."""
+    case = SCHEMA["/api/v1/me"]["GET"].Case(headers={"Authorization": "Bearer x"})
+    with pytest.raises(FailureGroup) as caught:
+        case.validate_response(answer, excluded_checks=EXCLUDED_CHECKS)
+    assert failure in {type(e).__name__ for e in caught.value.exceptions}
