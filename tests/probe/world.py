@@ -1,8 +1,9 @@
 """The world the probes stand on: the demo school, lived in, and a second school next to it.
 
 *Home* is the demo school (``app.demo.seed_demo``): every kind of object a path can name,
-made through the services, plus the few the demo does not make (a device, a pass, a
-blocked adult, a handover, a late case). Its victim family is 林静's (two children); its
+made through the services, plus what the demo does not give the victim (a device, a pass,
+a blocked adult, a release consent, a survey answer, a leave request, a handover and a
+late case). Its victim family is 林静's (two children); its
 other family is 刘洋's. *Away* is a small school built with the factories, with one user
 of every role and a family of its own. The probes call as home's users (schemathesis) and
 as away's users and home's other family (the foreign-object matrix).
@@ -11,7 +12,6 @@ as away's users and home's other family (the foreign-object matrix).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -271,7 +271,3 @@ async def _ids(
 def _of_user(model: type, parent: User | None) -> object:
     stmt = select(model.id)  # type: ignore[attr-defined]
     return stmt.where(model.user_id == parent.id) if parent is not None else stmt  # type: ignore[attr-defined]
-
-
-def flatten(values: Iterable[list[str]]) -> list[str]:
-    return [v for vs in values for v in vs]
