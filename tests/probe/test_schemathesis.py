@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -68,25 +67,6 @@ SLOW = {("POST", "/api/v1/me/password"): 2, ("POST", "/api/v1/staff"): 3}
 #   valid-looking input for reasons a schema cannot say (another school's id: 404, a seat
 #   taken: 409, a closed term: 422).
 EXCLUDED_CHECKS = [openapi_checks.positive_data_acceptance]
-
-# Findings of the issue-16 probe that another branch (h/input) fixes: a failure whose
-# report holds one of these phrases is left out of this run's verdict (and counted in its
-# summary line). THE LEAD EMPTIES THIS LIST AFTER MERGING h/input; nothing else goes in.
-KNOWN_UNTIL_INPUT_MERGE: dict[str, str] = {
-    # U+0000 in any string reaches PostgreSQL, which refuses it: a 500.
-    'invalid byte sequence for encoding "UTF8": 0x00': "NUL in strings",
-    # Datetimes beyond what PostgreSQL or Python can hold once shifted to UTC: a 500.
-    "date/time field value out of range": "extreme datetimes",
-    "date value out of range": "extreme datetimes",
-}
-# ...and unix timestamps taken for dates (`?date=0` is 1970-01-01): an invalid request
-# accepted whose only invalid parts are dates.
-_ONLY_DATES_INVALID = re.compile(
-    r"Schema-violating request accepted.*?Invalid component:\n"
-    r"(?:\s*- \w+: violates `\w+` at /properties/\w*(?:date|_at|from|until)\w*\n)+\s*\n",
-    re.DOTALL,
-)
-
 
 # Query and body names that take an id of the home school's objects, by kind, besides the
 # path parameters' (``operations.kind_of``).
@@ -159,24 +139,16 @@ def _aim(case: Any, data: st.DataObject, ids: dict[str, list[str]]) -> None:
                 case.body[name] = data.draw(st.sampled_from(ids[kind]))
 
 
-def _known(message: str) -> str | None:
-    if _ONLY_DATES_INVALID.search(message):
-        return "unix timestamps as dates"
-    return next((why for phrase, why in KNOWN_UNTIL_INPUT_MERGE.items() if phrase in message), None)
-
-
 @dataclass
 class Tally:
     """What one role's run saw."""
 
     statuses: Counter[str] = field(default_factory=Counter)  # "2xx", "4xx", ...
-    known: Counter[str] = field(default_factory=Counter)  # by KNOWN_UNTIL_INPUT_MERGE reason
     failures: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         statuses = ", ".join(f"{n} {k}" for k, n in sorted(self.statuses.items()))
-        known = ", ".join(f"{n} {why}" for why, n in sorted(self.known.items())) or "none"
-        return f"{statuses}; {len(self.failures)} failures; known until h/input: {known}"
+        return f"{statuses}; {len(self.failures)} failures"
 
 
 def _run(
@@ -209,10 +181,7 @@ def _run(
             tally.statuses[f"{response.status_code // 100}xx"] += 1
             return
         tally.statuses["failed"] += 1
-        if why := _known(message):
-            tally.known[why] += 1
-        else:
-            tally.failures.append(f"{case.method} {case.path}: {message}")
+        tally.failures.append(f"{case.method} {case.path}: {message}")
 
     with contextlib.suppress(hypothesis.errors.Unsatisfiable):
         probe()  # unsatisfiable: nothing invalid to send (no parameters, no body)
