@@ -27,6 +27,7 @@ from app.enrollment.router import router as enrollment_router
 from app.leave.router import router as leave_router
 from app.notifications.router import router as notifications_router
 from app.pickup.router import router as pickup_router
+from app.privacy.router import router as privacy_router
 from app.school.router import router as school_router
 from app.surveys.router import router as surveys_router
 
@@ -98,6 +99,7 @@ def _routers() -> list[APIRouter]:
         announcements_router,
         notifications_router,
         audit_router,
+        privacy_router,
         health.router,
     ]
 

@@ -9,6 +9,7 @@ from app.enrollment import models as enrollment_models  # noqa: F401
 from app.leave import models as leave_models  # noqa: F401
 from app.notifications import models as notifications_models  # noqa: F401
 from app.pickup import models as pickup_models  # noqa: F401
+from app.privacy import models as privacy_models  # noqa: F401
 from app.school import models as school_models  # noqa: F401
 from app.surveys import models as surveys_models  # noqa: F401
 

@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_FILE = "jwt-secret"
@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     wechat_templates: dict[str, str] = {}
     fcm_credentials: Path | None = None
     fcm_endpoint: str | None = None
+    # How long the records of an ended term are kept (``kehou purge``), in years.
+    retention_years: int = Field(default=3, ge=1)
 
     @field_validator("database_url")
     @classmethod

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.errors import Conflict, Invalid
+from app.core.personal_data import Section, remove, rows
 from app.core.principal import Principal
 from app.enrollment import errors as _errors  # noqa: F401  (registers the messages)
 from app.enrollment import rules, seats
@@ -19,6 +20,7 @@ from app.enrollment.errors import status_params
 from app.enrollment.models import (
     SEAT_HOLDING,
     Enrollment,
+    EnrollmentReview,
     EnrollmentSlot,
     EnrollmentStatus,
 )
@@ -266,3 +268,65 @@ async def withdraw(
         session, school=school, term=term, slots=term_slots, today=today, seats_free_from=effective
     )
     return enrollment
+
+
+async def _personal_data(
+    session: AsyncSession, user_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    """The children's enrollments, their chosen slots and the reviewers' decisions."""
+    enrollments = await rows(
+        session,
+        select(
+            Enrollment.id,
+            Enrollment.student_id,
+            Enrollment.term_id,
+            Enrollment.status,
+            Enrollment.weekdays,
+            Enrollment.start_date,
+            Enrollment.end_date,
+            Enrollment.agreement_version,
+            Enrollment.agreement_accepted_at,
+            Enrollment.applied_at,
+            Enrollment.withdrawal_reason,
+            Enrollment.withdrawal_effective_date,
+        )
+        .where(Enrollment.student_id.in_(student_ids))
+        .order_by(Enrollment.applied_at),
+    )
+    ids = [e["id"] for e in enrollments]
+    chosen = await session.execute(
+        select(EnrollmentSlot.enrollment_id, EnrollmentSlot.slot_id).where(
+            EnrollmentSlot.enrollment_id.in_(ids)
+        )
+    )
+    slots: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
+    for enrollment_id, slot_id in chosen:
+        slots[enrollment_id].append(slot_id)
+    for e in enrollments:
+        e["slot_ids"] = slots[e["id"]]
+    reviews = await rows(
+        session,
+        select(
+            EnrollmentReview.enrollment_id,
+            EnrollmentReview.stage,
+            EnrollmentReview.decision,
+            EnrollmentReview.comment,
+            EnrollmentReview.created_at,
+        )
+        .where(EnrollmentReview.enrollment_id.in_(ids))
+        .order_by(EnrollmentReview.created_at),
+    )
+    return {"enrollments": enrollments, "enrollment_reviews": reviews}
+
+
+PERSONAL_DATA = Section(
+    "enrollment", ("enrollments", "enrollment_slots", "enrollment_reviews"), _personal_data
+)
+
+
+async def purge_terms(
+    session: AsyncSession, term_ids: Sequence[uuid.UUID], *, dry_run: bool
+) -> dict[str, int]:
+    """The enrollments of these (long-ended) terms, with their slots and reviews (cascade)."""
+    of_terms = Enrollment.term_id.in_(term_ids)
+    return {"enrollments": await remove(session, Enrollment, of_terms, dry_run=dry_run)}

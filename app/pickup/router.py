@@ -47,6 +47,7 @@ from app.pickup.schemas import (
     VerifyIn,
     VerifyOut,
 )
+from app.privacy import service as privacy
 
 router = APIRouter(tags=["pickup"])
 
@@ -61,10 +62,11 @@ DateQuery = Annotated[date | None, Query(description="School-local date; default
     response_model=Page[PickupPersonOut],
 )
 async def list_pickup_persons(
-    student: VisibleStudent, session: SessionDep, page: PageDep
+    student: VisibleStudent, session: SessionDep, page: PageDep, user: CurrentUser
 ) -> Page[PickupPersonOut]:
     """The adults the family authorised (guardians, and staff of the school)."""
     items, cursor = await persons.list_persons(session, student, page)
+    await privacy.record_read(session, user, "GET /students/{id}/pickup-persons", [student.id])
     return Page[PickupPersonOut](
         items=[PickupPersonOut.model_validate(p) for p in items], next_cursor=cursor
     )
@@ -117,10 +119,11 @@ async def delete_pickup_person(
     response_model=Page[BlockedAdultOut],
 )
 async def list_blocked_adults(
-    student: GateStudent, session: SessionDep, page: PageDep
+    student: GateStudent, session: SessionDep, page: PageDep, user: CurrentUser
 ) -> Page[BlockedAdultOut]:
     """Adults who must never collect the child (duty staff and school admins)."""
     items, cursor = await persons.list_blocked(session, student, page)
+    await privacy.record_read(session, user, "GET /students/{id}/blocked-adults", [student.id])
     return Page[BlockedAdultOut](
         items=[BlockedAdultOut.model_validate(b) for b in items], next_cursor=cursor
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
@@ -11,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit
 from app.core.errors import Invalid, NotFound
+from app.core.personal_data import Section, rows
 from app.core.principal import Principal
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
-from app.school.models import School
+from app.school.models import Guardian, School, SchoolClass, Student
 from app.school.policy import Policy
 from app.school.schemas import SchoolPatch
 
@@ -69,3 +72,30 @@ async def update_school(session: AsyncSession, admin: Principal, body: SchoolPat
             data={"changes": changes},
         )
     return school
+
+
+async def _personal_data(
+    session: AsyncSession, user_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    """The children linked to the guardian, as the school holds them."""
+    children = await rows(
+        session,
+        select(
+            Student.id,
+            Student.name,
+            Student.student_no,
+            SchoolClass.name.label("class_name"),
+            SchoolClass.grade,
+            Student.priority,
+            Guardian.relationship,
+            Guardian.created_at.label("linked_at"),
+        )
+        .join(Guardian, Guardian.student_id == Student.id)
+        .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .where(Guardian.user_id == user_id)
+        .order_by(Guardian.created_at, Student.id),
+    )
+    return {"children": children}
+
+
+PERSONAL_DATA = Section("children", ("students", "guardians"), _personal_data)
