@@ -30,7 +30,7 @@ from app.leave import service as leave
 from app.notifications import service as notifications
 from app.pickup import service as pickup
 from app.privacy import errors as _errors  # noqa: F401  (registers the messages)
-from app.privacy import repository
+from app.privacy import repository, retention
 from app.privacy.models import NoticeAcceptance, StudentRecordRead
 from app.privacy.notice import NOTICE_TEXT, NOTICE_VERSION
 from app.privacy.schemas import MyDataOut, PrivacyNoticeOut, RecordReadOut
@@ -202,3 +202,11 @@ async def record_reads(
         ],
         next_cursor=cursor,
     )
+
+
+# ---------------------------------------------------------------------------- retention
+
+
+async def purge(session: AsyncSession, *, dry_run: bool) -> dict[str, int]:
+    """``kehou purge``: what has outlived its purpose goes (``retention.py`` says what)."""
+    return await retention.purge(session, dry_run=dry_run)

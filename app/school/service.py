@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
@@ -16,7 +17,7 @@ from app.core.errors import Invalid, NotFound
 from app.core.personal_data import Section, rows
 from app.core.principal import Principal
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
-from app.school.models import Guardian, School, SchoolClass, Student
+from app.school.models import Guardian, School, SchoolClass, Student, Term
 from app.school.policy import Policy
 from app.school.schemas import SchoolPatch
 
@@ -99,3 +100,9 @@ async def _personal_data(
 
 
 PERSONAL_DATA = Section("children", ("students", "guardians"), _personal_data)
+
+
+async def terms_ended_before(session: AsyncSession, day: date) -> list[Term]:
+    """Every school's terms whose last day is before ``day`` (the retention sweep's input)."""
+    found = await session.scalars(select(Term).where(Term.end_date < day).order_by(Term.end_date))
+    return list(found)
