@@ -56,6 +56,7 @@ TAGS = [
     {"name": "surveys", "description": "意愿征询 / Surveys"},
     {"name": "announcements", "description": "告家长书 / Announcements to families"},
     {"name": "notifications", "description": "通知 / Notifications"},
+    {"name": "privacy", "description": "个人信息保护 / Guardians' data rights"},
     {"name": "operations", "description": "运维 / Operations"},
 ]
 

@@ -24,6 +24,7 @@ PUBLIC = {
     "auth-logout",
     "operations-healthz",
     "operations-readyz",
+    "privacy-privacy_notice",
 }
 # The requests a newcomer tries first: each shows an example body in /docs.
 MAIN_REQUESTS = {
