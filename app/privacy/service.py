@@ -156,7 +156,8 @@ async def record_read(
 ) -> None:
     """Log that a staff member read these children's records (one row for the whole list).
 
-    Parents reading their own children are not logged; nor is a read of no one.
+    Parents reading their own children are not logged; nor is a read of no one. Call it
+    from read requests only: its commit does not wait for the disk (``repository.LOG_READ``).
     """
     if not student_ids or not any(r.value in principal.roles for r in STAFF_ROLES):
         return
