@@ -18,8 +18,8 @@ from app.announcements import service as announcements
 from app.attendance import service as attendance
 from app.audit import service as audit_trail
 from app.auth import service as auth
-from app.core import audit, clock
-from app.core.errors import Invalid
+from app.core import audit, clock, idempotency
+from app.core.errors import Forbidden, Invalid
 from app.core.pagination import PageParams, paginate
 from app.core.personal_data import Section, rows
 from app.core.principal import STAFF_ROLES, Principal
@@ -121,16 +121,22 @@ async def erase_account(session: AsyncSession, user_id: uuid.UUID) -> None:
     """``DELETE /me``: the account goes; the records the school must keep get a pseudonym.
 
     Removed: the account with its sign-ins, devices, inbox, receipts, passes and links to
-    children (cascades of ``users``); the pickup persons it added; its survey answers.
+    children (cascades of ``users``); the pickup persons it added; its survey answers; its
+    stored idempotent answers. A parent who is also staff is refused (403): the school
+    deactivates staff accounts.
     Kept under the pseudonym: handovers it collected, audit events by or about it. The
     children stay with the school, with or without another guardian.
     """
     me = await auth.me(session, user_id)
+    if any(r.value in me.roles for r in STAFF_ROLES):
+        # a staff account belongs to the school: its admin deactivates it
+        raise Forbidden("privacy.staff_account")
     stand_in = pseudonym(user_id)
     persons = await pickup.forget_guardian(session, user_id, stand_in)
     answers = await surveys.forget_guardian(session, user_id)
     identifiers = {me.name, me.phone or "", me.username or ""}
     await audit_trail.pseudonymise(session, user_id, identifiers, stand_in)
+    await idempotency.forget_caller(session, user_id)
     await auth.erase_account(session, user_id)
     await audit.record(
         session,

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import RefreshFamily, User
 from app.core.audit import AuditEvent
+from app.core.idempotency import IdempotencyRecord
 from app.notifications.models import Device, Notification
 from app.pickup.models import Handover, PickupPass, PickupPerson
 from app.privacy.service import pseudonym
@@ -15,7 +16,7 @@ from app.school.models import Guardian, Student
 from app.surveys.models import SurveyResponse
 from tests.auth.factories import bearer, login
 from tests.factories import PASSWORD, auth
-from tests.pickup.factories import build_gate
+from tests.pickup.factories import TODAY, build_gate
 from tests.privacy.factories import one_of_everything
 
 
@@ -129,3 +130,45 @@ async def test_the_other_guardians_records_are_untouched(
     mine = await client.get("/me/data", headers=father_headers)
     assert mine.status_code == 200
     assert mine.json()["sections"]["children"]["children"][0]["name"] == "小明"
+
+
+async def test_a_parent_who_is_also_staff_is_refused(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    gate = await build_gate(session)
+    teacher_id = gate.teacher.id
+    gate.teacher.roles = ["teacher", "parent"]
+    await session.commit()
+
+    response = await client.delete("/me", headers=auth(gate.teacher))
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "privacy.staff_account"
+    session.expire_all()
+    assert await session.get(User, teacher_id) is not None
+
+
+async def test_stored_idempotent_answers_go_with_the_account(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    gate = await build_gate(session)
+    mother_id, headers = gate.mother.id, auth(gate.mother)
+    day = TODAY.isoformat()
+    issued = await client.post(
+        "/leave-requests",
+        json={
+            "student_id": str(gate.child.id),
+            "start_date": day,
+            "end_date": day,
+            "kind": "sick",
+            "reason": "发烧",
+        },
+        headers={**headers, "Idempotency-Key": "leave-1"},
+    )
+    assert issued.status_code == 201, issued.text
+    stored = select(func.count()).where(IdempotencyRecord.caller_id == mother_id)
+    assert await session.scalar(stored) == 1
+
+    assert (await client.delete("/me", headers=headers)).status_code == 204
+
+    assert await session.scalar(stored) == 0
