@@ -334,4 +334,6 @@ async def acknowledge_late_pickup(
 @router.get("/pickups/{handover_id}", response_model=HandoverOut)
 async def get_pickup(handover_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> HandoverOut:
     """One handover, for staff of its school or a guardian of the child."""
-    return HandoverOut.model_validate(await handovers.get_handover(session, user, handover_id))
+    handover = await handovers.get_handover(session, user, handover_id)
+    await privacy.record_read(session, user, "GET /pickups/{id}", [handover.student_id])
+    return HandoverOut.model_validate(handover)

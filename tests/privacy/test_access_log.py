@@ -8,6 +8,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import clock
+from app.pickup.models import Handover
 from app.privacy.models import StudentRecordRead
 from tests.factories import auth, create_other_school
 from tests.pickup.factories import TODAY, add_child, add_group, build_gate
@@ -138,3 +140,36 @@ async def test_the_log_pages_newest_first(client: httpx.AsyncClient, session: As
     names = [first["items"][0]["actor_name"], second["items"][0]["actor_name"]]
     assert sorted(names) == ["李值班", "赵老师"]
     assert second["next_cursor"] is None
+
+
+async def test_the_childs_own_records_are_logged_for_staff(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    gate = await build_gate(session, commit=False)
+    handover = Handover(
+        school_id=gate.school.id,
+        student_id=gate.child.id,
+        date=TODAY,
+        kind="picked_up",
+        picked_up_at=clock.now(),
+        adult_name="张妈妈",
+        confirmed_by_name="李值班",
+    )
+    session.add(handover)
+    await session.commit()
+    child_id, duty = gate.child.id, auth(gate.duty)
+
+    for path in (
+        f"/students/{child_id}/pickup-persons",
+        f"/students/{child_id}/blocked-adults",
+        f"/pickups/{handover.id}",
+    ):
+        assert (await client.get(path, headers=duty)).status_code == 200, path
+    assert (await client.get("/leave-requests", headers=auth(gate.admin))).status_code == 200
+
+    reads = sorted((r.endpoint, tuple(r.student_ids)) for r in await _reads(session))
+    assert reads == [
+        ("GET /pickups/{id}", (child_id,)),
+        ("GET /students/{id}/blocked-adults", (child_id,)),
+        ("GET /students/{id}/pickup-persons", (child_id,)),
+    ]  # an empty list of leave requests names no child: nothing to log
