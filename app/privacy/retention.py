@@ -28,7 +28,7 @@ PASSES_KEPT = timedelta(days=30)
 NOTIFICATION_BODIES_KEPT = timedelta(days=180)
 
 
-def _years_before(day: date, years: int) -> date:
+def years_before(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
@@ -43,7 +43,7 @@ async def purge(session: AsyncSession, *, dry_run: bool) -> dict[str, int]:
     removed["notification_bodies"] = await notifications.purge_bodies(
         session, now - NOTIFICATION_BODIES_KEPT, dry_run=dry_run
     )
-    cutoff = _years_before(clock.today(), get_settings().retention_years)
+    cutoff = years_before(clock.today(), get_settings().retention_years)
     terms = await school.terms_ended_before(session, cutoff)
     term_ids = [t.id for t in terms]
     if term_ids:

@@ -99,3 +99,18 @@ async def test_staff_are_refused_and_no_token_is_401(
         assert response.status_code == 403
         assert response.headers["content-type"].startswith("application/problem+json")
     assert (await client.get("/me/data")).status_code == 401
+
+
+async def test_a_parent_without_children_gets_their_account_and_empty_lists(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    parent = await create_parent(session, name="刚注册的家长")
+    await session.commit()
+
+    response = await client.get("/me/data", headers=auth(parent))
+
+    assert response.status_code == 200
+    data = response.json()["sections"]
+    assert data["account"]["account"]["name"] == "刚注册的家长"
+    assert data["children"]["children"] == []
+    assert data["pickup"]["handovers"] == [] and data["privacy"]["record_reads"] == []

@@ -96,3 +96,14 @@ async def test_a_wechat_first_login_accepts_it_once(
         assert response.status_code == 200
 
     assert await _accepted(session) == [("微信用户", NOTICE_VERSION)]
+
+
+async def test_a_malformed_version_is_422(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    code = await _code(session)
+
+    response = await client.post(
+        "/auth/register", json=_registration(code, privacy_notice_version="latest")
+    )
+
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")

@@ -251,3 +251,10 @@ async def test_the_command_prints_counts_and_honours_dry_run(
 def test_retention_years_must_be_positive() -> None:
     with pytest.raises(ValueError):
         get_settings().model_validate({"retention_years": 0})
+
+
+def test_a_leap_day_counts_back_to_the_28th() -> None:
+    from app.privacy.retention import years_before
+
+    assert years_before(date(2028, 2, 29), 3) == date(2025, 2, 28)
+    assert years_before(date(2030, 3, 13), 3) == date(2027, 3, 13)
