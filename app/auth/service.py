@@ -197,9 +197,12 @@ async def _account(session: AsyncSession, user_id: uuid.UUID, *, lock: bool = Fa
     return user
 
 
-async def me(session: AsyncSession, user_id: uuid.UUID) -> Me:
-    """The caller's account as stored now, with the children it is linked to."""
-    user = await _account(session, user_id)
+async def me(session: AsyncSession, user_id: uuid.UUID, *, lock: bool = False) -> Me:
+    """The caller's account as stored now, with the children it is linked to.
+
+    ``lock`` holds the account's row until the transaction ends (an erasure).
+    """
+    user = await _account(session, user_id, lock=lock)
     return Me(
         id=user.id,
         name=user.name,

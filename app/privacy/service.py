@@ -127,7 +127,8 @@ async def erase_account(session: AsyncSession, user_id: uuid.UUID) -> None:
     Kept under the pseudonym: handovers it collected, audit events by or about it. The
     children stay with the school, with or without another guardian.
     """
-    me = await auth.me(session, user_id)
+    # Held first: a second erasure at once waits here, then finds no account (401).
+    me = await auth.me(session, user_id, lock=True)
     if any(r.value in me.roles for r in STAFF_ROLES):
         # a staff account belongs to the school: its admin deactivates it
         raise Forbidden("privacy.staff_account")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -172,3 +174,17 @@ async def test_stored_idempotent_answers_go_with_the_account(
     assert (await client.delete("/me", headers=headers)).status_code == 204
 
     assert await session.scalar(stored) == 0
+
+
+async def test_two_erasures_at_once_erase_once(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    gate = await build_gate(session)
+    await one_of_everything(session, gate)
+    headers = auth(gate.mother)
+
+    answers = await asyncio.gather(*(client.delete("/me", headers=headers) for _ in range(2)))
+
+    assert sorted(a.status_code for a in answers) == [204, 401]
+    erased = select(func.count()).where(AuditEvent.action == "user.erased")
+    assert await session.scalar(erased) == 1
