@@ -78,15 +78,22 @@ PERSONAL_DATA = Section("activity", ("audit_events",), _personal_data)
 
 
 async def pseudonymise(
-    session: AsyncSession, user_id: uuid.UUID, identifiers: set[str], pseudonym: str
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    identifiers: set[str],
+    pseudonym: str,
+    *,
+    about: Sequence[uuid.UUID] = (),
 ) -> int:
-    """In events by or about ``user_id``, every value equal to one of ``identifiers`` (their
-    name, phone) becomes ``pseudonym``. The events stay: the school must keep them."""
+    """In events by or about ``user_id``, and about the objects ``about`` (the handovers
+    they collected), every value equal to one of ``identifiers`` (their name, phone) becomes
+    ``pseudonym``. The events stay: the school must keep them."""
     identifiers = {i for i in identifiers if i}
+    objects = [user_id, *about]
     events = (
         await session.scalars(
             select(AuditEvent).where(
-                or_(AuditEvent.actor_id == user_id, AuditEvent.object_id == user_id)
+                or_(AuditEvent.actor_id == user_id, AuditEvent.object_id.in_(objects))
             )
         )
     ).all()

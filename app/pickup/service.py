@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.personal_data import Section, remove, rows
@@ -135,22 +136,27 @@ PERSONAL_DATA = Section(
 )
 
 
-async def forget_guardian(session: AsyncSession, user_id: uuid.UUID, pseudonym: str) -> int:
+@dataclass(frozen=True)
+class Forgotten:
+    pickup_persons_removed: int
+    handover_ids: list[uuid.UUID]  # now under the pseudonym (their audit events are too)
+
+
+async def forget_guardian(session: AsyncSession, user_id: uuid.UUID, pseudonym: str) -> Forgotten:
     """Erasing a guardian: the pickup persons they added go; handovers keep a pseudonym.
 
     A handover is the school's record of who took the child (kept), so the guardian's name
     and phone in it become ``pseudonym``. Their passes go with the account (cascade).
-    Returns the number of pickup persons removed.
     """
-    await session.execute(
+    renamed = await session.scalars(
         update(Handover)
         .where(Handover.adult_user_id == user_id)
         .values(adult_name=pseudonym, adult_phone=None)
+        .returning(Handover.id)
     )
-    removed = await session.execute(
-        delete(PickupPerson).where(PickupPerson.created_by == user_id).returning(PickupPerson.id)
-    )
-    return len(removed.all())
+    handover_ids = list(renamed.all())
+    removed = await remove(session, PickupPerson, PickupPerson.created_by == user_id, dry_run=False)
+    return Forgotten(pickup_persons_removed=removed, handover_ids=handover_ids)
 
 
 async def purge_expired(

@@ -133,10 +133,12 @@ async def erase_account(session: AsyncSession, user_id: uuid.UUID) -> None:
         # a staff account belongs to the school: its admin deactivates it
         raise Forbidden("privacy.staff_account")
     stand_in = pseudonym(user_id)
-    persons = await pickup.forget_guardian(session, user_id, stand_in)
+    pickups = await pickup.forget_guardian(session, user_id, stand_in)
     answers = await surveys.forget_guardian(session, user_id)
     identifiers = {me.name, me.phone or "", me.username or ""}
-    await audit_trail.pseudonymise(session, user_id, identifiers, stand_in)
+    await audit_trail.pseudonymise(
+        session, user_id, identifiers, stand_in, about=pickups.handover_ids
+    )
     await idempotency.forget_caller(session, user_id)
     await auth.erase_account(session, user_id)
     await audit.record(
@@ -149,7 +151,7 @@ async def erase_account(session: AsyncSession, user_id: uuid.UUID) -> None:
         data={
             "pseudonym": stand_in,
             "children": len(me.children),
-            "pickup_persons_removed": persons,
+            "pickup_persons_removed": pickups.pickup_persons_removed,
             "survey_responses_removed": answers,
         },
     )

@@ -146,6 +146,16 @@ async def one_of_everything(session: AsyncSession, gate: Gate) -> Family:
             ),
         ]
     )
+    await session.flush()
+    await audit.record(
+        session,
+        action="pickup.picked_up",
+        object_type="handover",
+        object_id=handover.id,
+        actor_id=gate.duty.id,
+        school_id=school.id,
+        data={"student_id": str(child.id), "adult_name": mother.name},
+    )
     await audit.record(
         session,
         action="user.renamed",

@@ -61,6 +61,11 @@ async def test_the_account_goes_and_the_school_keeps_a_pseudonym(
     # audit events by or about her keep their facts, not her name
     renamed = await session.scalar(select(AuditEvent).where(AuditEvent.action == "user.renamed"))
     assert renamed is not None and renamed.data == {"from": "旧名字", "to": stand_in}
+    collected = await session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "pickup.picked_up")
+    )
+    assert collected is not None and collected.data["adult_name"] == stand_in
+    assert collected.data["student_id"] == str(child_id)
     erased = await session.scalar(select(AuditEvent).where(AuditEvent.action == "user.erased"))
     assert erased is not None and erased.data["pseudonym"] == stand_in
     assert "张妈妈" not in str(erased.data) and "13800001111" not in str(erased.data)
