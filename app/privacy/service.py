@@ -95,11 +95,15 @@ async def my_data(session: AsyncSession, user_id: uuid.UUID) -> MyDataOut:
 async def _personal_data(
     session: AsyncSession, user_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
 ) -> dict[str, Any]:
-    """The notice versions accepted, and when staff read the children's records."""
-    return {
-        "consents": await rows(session, repository.acceptances(user_id)),
-        "record_reads": await rows(session, repository.reads_for_family(list(student_ids))),
-    }
+    """The notice versions accepted, and when staff read the children's records.
+
+    A read of a list names only this family's children here, never the others on it.
+    """
+    mine = set(student_ids)
+    reads = await rows(session, repository.reads_for_family(list(student_ids)))
+    for read in reads:
+        read["student_ids"] = [i for i in read["student_ids"] if i in mine]
+    return {"consents": await rows(session, repository.acceptances(user_id)), "record_reads": reads}
 
 
 PERSONAL_DATA = Section(

@@ -29,6 +29,9 @@ from app.privacy.models import NoticeAcceptance, StudentRecordRead
 from app.surveys.models import Survey, SurveyResponse
 from tests.pickup.factories import TODAY, Gate, add_group
 
+# Another family's child on the same roster read: never shown to this family.
+OTHER_CHILD = uuid.UUID("00000000-0000-4000-8000-000000000001")
+
 
 @dataclass
 class Family:
@@ -142,7 +145,7 @@ async def one_of_everything(session: AsyncSession, gate: Gate) -> Family:
                 school_id=school.id,
                 actor_id=gate.teacher.id,
                 endpoint="GET /rosters",
-                student_ids=[child.id],
+                student_ids=[child.id, OTHER_CHILD],
             ),
         ]
     )

@@ -67,7 +67,9 @@ async def test_a_family_with_one_of_everything_sees_every_kind_of_record(
     assert data["notifications"]["devices"][0]["token_ending"] == "r-0001"
     assert "fcm-token" not in response.text
     assert data["privacy"]["consents"][0]["version"] == 1
-    assert data["privacy"]["record_reads"][0]["endpoint"] == "GET /rosters"
+    [read] = data["privacy"]["record_reads"]
+    assert read["endpoint"] == "GET /rosters"
+    assert read["student_ids"] == [str(gate.child.id)]  # not the other child on the roster
     assert "actor_id" not in data["privacy"]["record_reads"][0]
     assert data["activity"]["activity"][0]["action"] == "user.renamed"
 
