@@ -195,6 +195,29 @@ def cmd_create_district(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from app.core.database import dispose_engine, sessionmaker
+    from app.privacy import service as privacy
+
+    async def run() -> dict[str, int]:
+        try:
+            async with sessionmaker()() as session:
+                removed = await privacy.purge(session, dry_run=args.dry_run)
+                if args.dry_run:
+                    await session.rollback()
+                else:
+                    await session.commit()
+                return removed
+        finally:
+            await dispose_engine()
+
+    removed = asyncio.run(run())
+    verb = "would remove" if args.dry_run else "removed"
+    for kind, count in sorted(removed.items()):
+        print(f"{verb} {count} {kind}")
+    return 0
+
+
 def _school_name(value: str) -> str:
     name = value.strip()
     if not 1 <= len(name) <= 100:
@@ -250,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     district.add_argument("--admin-username", required=True)
     district.add_argument("--admin-password", required=True)
     district.set_defaults(func=cmd_create_district)
+    purge = sub.add_parser("purge", help="delete personal data past its retention period")
+    purge.add_argument("--dry-run", action="store_true", help="only count what would go")
+    purge.set_defaults(func=cmd_purge)
 
     openapi = sub.add_parser("openapi", help="write openapi/openapi.json from the code")
     openapi.add_argument("--output", default="openapi/openapi.json")

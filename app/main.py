@@ -33,6 +33,7 @@ from app.ledger.router import router as ledger_router
 from app.metrics import metrics
 from app.notifications.router import router as notifications_router
 from app.pickup.router import router as pickup_router
+from app.privacy.router import router as privacy_router
 from app.school.router import router as school_router
 from app.surveys.router import router as surveys_router
 
@@ -68,6 +69,7 @@ TAGS = [
         "name": "district",
         "description": "教育局：学校统计、方案备案、监督举报 / District: counts, plans, complaints",
     },
+    {"name": "privacy", "description": "个人信息保护 / Guardians' data rights"},
     {"name": "operations", "description": "运维 / Operations"},
 ]
 
@@ -115,6 +117,7 @@ def _routers() -> list[APIRouter]:
         notifications_router,
         district_router,
         audit_router,
+        privacy_router,
         health.router,
     ]
 

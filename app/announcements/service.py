@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.announcements import errors as _errors  # noqa: F401  (registers the messages)
 from app.announcements import repository
-from app.announcements.models import Announcement, AnnouncementReceipt
+from app.announcements.models import Announcement, AnnouncementReceipt, AnnouncementRecipient
 from app.announcements.schemas import (
     AckOut,
     AnnouncementIn,
@@ -20,6 +23,7 @@ from app.announcements.schemas import (
 from app.core import audit, clock
 from app.core.errors import Invalid
 from app.core.pagination import PageParams, paginate
+from app.core.personal_data import Section, rows
 from app.core.principal import Principal, Role
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
@@ -163,3 +167,37 @@ def _out(a: Announcement, **extra: object) -> AnnouncementOut:
             **extra,
         }
     )
+
+
+async def _personal_data(
+    session: AsyncSession, user_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    """The announcements that reached the children, and which the guardian read or acked."""
+    received = await rows(
+        session,
+        select(
+            AnnouncementRecipient.announcement_id,
+            AnnouncementRecipient.student_id,
+            Announcement.title,
+            Announcement.published_at,
+        )
+        .join(Announcement, Announcement.id == AnnouncementRecipient.announcement_id)
+        .where(AnnouncementRecipient.student_id.in_(student_ids))
+        .order_by(Announcement.published_at),
+    )
+    receipts = await rows(
+        session,
+        select(
+            AnnouncementReceipt.announcement_id,
+            AnnouncementReceipt.read_at,
+            AnnouncementReceipt.acknowledged_at,
+        )
+        .where(AnnouncementReceipt.user_id == user_id)
+        .order_by(AnnouncementReceipt.read_at),
+    )
+    return {"announcements_received": received, "announcement_receipts": receipts}
+
+
+PERSONAL_DATA = Section(
+    "announcements", ("announcement_recipients", "announcement_receipts"), _personal_data
+)

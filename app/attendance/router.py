@@ -13,6 +13,7 @@ from app.attendance.schemas import RollCallIn, RosterItemOut, RosterOut
 from app.auth.deps import Idempotent, StaffUser, TeacherOrAdmin
 from app.core.database import SessionDep
 from app.core.schemas import Day
+from app.privacy import service as privacy
 from app.school import access
 from app.school.models import Group
 
@@ -40,7 +41,9 @@ async def get_roster(
 ) -> RosterOut:
     """The children a group expects on a day, with each one's status (closures: empty)."""
     day = day or await access.school_today(session, group.school_id)
-    return _roster_out(group, day, await service.group_roster(session, group, day))
+    entries = await service.group_roster(session, group, day)
+    await privacy.record_read(session, user, "GET /rosters", [e.student_id for e in entries])
+    return _roster_out(group, day, entries)
 
 
 @router.post("/attendance/roll-calls", response_model=RosterOut)

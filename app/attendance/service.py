@@ -32,6 +32,7 @@ from app.attendance.schemas import RollCallIn
 from app.checkins import service as checkins
 from app.core import audit, clock
 from app.core.errors import Invalid
+from app.core.personal_data import Section, remove, rows
 from app.core.principal import Principal
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
@@ -331,3 +332,33 @@ async def _alert_absences(
             },
             dedupe_key=f"absent:{entry.student_id}:{group.slot_id}:{day.isoformat()}",
         )
+
+
+async def _personal_data(
+    session: AsyncSession, user_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    """The children's roll-call marks."""
+    marks = await rows(
+        session,
+        select(
+            RollCallMark.student_id,
+            RollCallMark.day,
+            RollCallMark.slot_id,
+            RollCallMark.status,
+            RollCallMark.marked_at,
+        )
+        .where(RollCallMark.student_id.in_(student_ids))
+        .order_by(RollCallMark.day, RollCallMark.slot_id),
+    )
+    return {"attendance_marks": marks}
+
+
+PERSONAL_DATA = Section("attendance", ("roll_call_marks",), _personal_data)
+
+
+async def purge_terms(
+    session: AsyncSession, term_ids: Sequence[uuid.UUID], *, dry_run: bool
+) -> dict[str, int]:
+    """The roll-call marks of these (long-ended) terms' slots."""
+    of_terms = RollCallMark.slot_id.in_(select(Slot.id).where(Slot.term_id.in_(term_ids)))
+    return {"roll_call_marks": await remove(session, RollCallMark, of_terms, dry_run=dry_run)}

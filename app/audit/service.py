@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.schemas import AuditEventOut
 from app.auth.models import User
 from app.core.audit import AuditEvent
 from app.core.pagination import PageParams, paginate
+from app.core.personal_data import Section, rows
 from app.core.schemas import Page
 
 
@@ -49,3 +52,66 @@ async def list_events(
         for e in events
     ]
     return Page[AuditEventOut](items=items, next_cursor=cursor)
+
+
+async def _personal_data(
+    session: AsyncSession, user_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    """What the audit trail holds of the guardian's own actions and of their account."""
+    events = await rows(
+        session,
+        select(
+            AuditEvent.created_at,
+            AuditEvent.action,
+            AuditEvent.object_type,
+            AuditEvent.object_id,
+            AuditEvent.data,
+            AuditEvent.ip,
+        )
+        .where(or_(AuditEvent.actor_id == user_id, AuditEvent.object_id == user_id))
+        .order_by(AuditEvent.created_at, AuditEvent.id),
+    )
+    return {"activity": events}
+
+
+PERSONAL_DATA = Section("activity", ("audit_events",), _personal_data)
+
+
+async def pseudonymise(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    identifiers: set[str],
+    pseudonym: str,
+    *,
+    about: Sequence[uuid.UUID] = (),
+) -> int:
+    """In events by or about ``user_id``, and about the objects ``about`` (the handovers
+    they collected), every value equal to one of ``identifiers`` (their name, phone) becomes
+    ``pseudonym``. The events stay: the school must keep them."""
+    identifiers = {i for i in identifiers if i}
+    objects = [user_id, *about]
+    events = (
+        await session.scalars(
+            select(AuditEvent).where(
+                or_(AuditEvent.actor_id == user_id, AuditEvent.object_id.in_(objects))
+            )
+        )
+    ).all()
+    changed = 0
+    for event in events:
+        data = _replaced(event.data, identifiers, pseudonym)
+        if data != event.data:
+            event.data = data
+            changed += 1
+    await session.flush()
+    return changed
+
+
+def _replaced(value: Any, identifiers: set[str], pseudonym: str) -> Any:
+    if isinstance(value, str):
+        return pseudonym if value in identifiers else value
+    if isinstance(value, dict):
+        return {k: _replaced(v, identifiers, pseudonym) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replaced(v, identifiers, pseudonym) for v in value]
+    return value

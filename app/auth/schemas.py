@@ -39,6 +39,13 @@ class RegisterIn(Input):
     name: Name
     binding_code: BindingCodeText
     relationship: Relationship
+    privacy_notice_version: int | None = Field(
+        default=None,
+        description=(
+            "The version of `GET /privacy-notice` the app showed; registering accepts the "
+            "current notice. A stale version: 422 `privacy.notice_outdated`."
+        ),
+    )
 
 
 class WeChatLoginIn(Input):

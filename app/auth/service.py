@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -12,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import accounts, binding, throttle, tokens, wechat
 from app.auth import errors as _errors  # noqa: F401  (registers the messages)
 from app.auth.errors import Refused
-from app.auth.models import Role, User
+from app.auth.models import RefreshFamily, Role, User
 from app.auth.schemas import ChildIn, PasswordChangeIn, RegisterIn
 from app.auth.tokens import TokenPair
 from app.core import audit, clock, security
 from app.core.errors import Conflict, Invalid, Unauthorized
+from app.core.personal_data import Section, rows
 from app.notifications.models import Device
+from app.privacy import service as privacy
 from app.school.models import Guardian, SchoolClass, Student
 
 WECHAT_DEFAULT_NAME = "微信用户"
@@ -78,6 +82,7 @@ async def register(session: AsyncSession, body: RegisterIn, *, ip: str | None) -
     )
     if user is None:
         raise Conflict("auth.phone_taken")
+    await privacy.accept_notice(session, user.id, body.privacy_notice_version)
     await audit.record(
         session,
         action="auth.registered",
@@ -107,6 +112,8 @@ async def wechat_login(session: AsyncSession, code: str) -> TokenPair:
             user = await session.scalar(select(User).where(User.wechat_openid == openid))
             assert user is not None
         else:
+            # The mini-program shows the notice before its first login (wx.login).
+            await privacy.accept_notice(session, user.id, None)
             await audit.record(
                 session,
                 action="auth.registered",
@@ -190,9 +197,12 @@ async def _account(session: AsyncSession, user_id: uuid.UUID, *, lock: bool = Fa
     return user
 
 
-async def me(session: AsyncSession, user_id: uuid.UUID) -> Me:
-    """The caller's account as stored now, with the children it is linked to."""
-    user = await _account(session, user_id)
+async def me(session: AsyncSession, user_id: uuid.UUID, *, lock: bool = False) -> Me:
+    """The caller's account as stored now, with the children it is linked to.
+
+    ``lock`` holds the account's row until the transaction ends (an erasure).
+    """
+    user = await _account(session, user_id, lock=lock)
     return Me(
         id=user.id,
         name=user.name,
@@ -271,3 +281,41 @@ async def change_password(
         school_id=user.school_id,
         data={"sessions_ended": revoked},
     )
+
+
+async def _personal_data(
+    session: AsyncSession, user_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    """The account (never its password hash) and its sign-ins."""
+    account = await rows(
+        session,
+        select(
+            User.id,
+            User.name,
+            User.username,
+            User.phone,
+            User.roles,
+            (User.wechat_openid.is_not(None)).label("wechat_linked"),
+            User.created_at,
+        ).where(User.id == user_id),
+    )
+    sign_ins = await rows(
+        session,
+        select(RefreshFamily.created_at, RefreshFamily.revoked_at, RefreshFamily.revoked_reason)
+        .where(RefreshFamily.user_id == user_id)
+        .order_by(RefreshFamily.created_at),
+    )
+    return {"account": account[0] if account else None, "sign_ins": sign_ins}
+
+
+PERSONAL_DATA = Section("account", ("users", "refresh_families"), _personal_data)
+
+
+async def erase_account(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Delete the account: its sign-ins, devices, inbox and links to children go with it.
+
+    Its access tokens are refused from then on (``tokens.principal_for`` finds no account).
+    """
+    user = await _account(session, user_id, lock=True)
+    await session.delete(user)
+    await session.flush()

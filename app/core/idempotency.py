@@ -187,3 +187,11 @@ async def purge_expired(session: AsyncSession) -> int:
         delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= clock.now() - KEY_TTL)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def forget_caller(session: AsyncSession, caller_id: uuid.UUID) -> int:
+    """Delete a caller's stored answers now (an erased account; they hold personal data)."""
+    result = await session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.caller_id == caller_id)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -13,6 +13,7 @@ from app.leave import models as leave_models  # noqa: F401
 from app.ledger import models as ledger_models  # noqa: F401
 from app.notifications import models as notifications_models  # noqa: F401
 from app.pickup import models as pickup_models  # noqa: F401
+from app.privacy import models as privacy_models  # noqa: F401
 from app.school import models as school_models  # noqa: F401
 from app.surveys import models as surveys_models  # noqa: F401
 

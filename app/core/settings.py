@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_FILE = "jwt-secret"
@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     worker_stale_seconds: float = 60.0
     log_format: Literal["json", "plain"] = "json"
     access_log: bool = True  # one log line per request (metrics count requests either way)
+    # How long the records of an ended term are kept (``kehou purge``), in years.
+    retention_years: int = Field(default=3, ge=1)
 
     @field_validator("database_url")
     @classmethod

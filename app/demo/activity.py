@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.principal import Principal
-from app.demo import cast, staffside
+from app.demo import cast, privacy, staffside
 from app.demo.cast import ChildPlan, Plan
 from app.demo.world import DemoWorld
 from app.enrollment import review as enrollment_review
@@ -41,6 +41,7 @@ async def play(session: AsyncSession, world: DemoWorld) -> None:
     await _pickup_person(session, world)
     await _survey(session, world)
     await staffside.play(session, world)
+    await privacy.play(session, world)
 
 
 async def _enrollments(session: AsyncSession, world: DemoWorld) -> None:

@@ -40,6 +40,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.attendance.models import RollCallMark
 from app.auth.models import Role, User
+from app.core.personal_data import rows
 from app.district.models import (
     ESCALATE_AFTER_DAYS,
     Complaint,
@@ -506,3 +507,36 @@ async def escalate_overdue(
         .returning(Complaint.id, School.district_id)
     )
     return [(cid, did) for cid, did in (await session.execute(escalated)).all() if did]
+
+
+async def complaints_filed_by(session: AsyncSession, user_id: uuid.UUID) -> list[dict[str, Any]]:
+    """A guardian's complaints, oldest first, each with the school's answers (an export)."""
+    complaints = await rows(
+        session,
+        select(
+            Complaint.id,
+            Complaint.school_id,
+            Complaint.category,
+            Complaint.text,
+            Complaint.anonymous,
+            Complaint.status,
+            Complaint.created_at,
+            Complaint.resolved_at,
+        )
+        .where(Complaint.complainant_id == user_id)
+        .order_by(Complaint.created_at),
+    )
+    answers = await rows(
+        session,
+        select(
+            ComplaintResponse.complaint_id,
+            ComplaintResponse.text,
+            ComplaintResponse.resolve,
+            ComplaintResponse.created_at,
+        )
+        .where(ComplaintResponse.complaint_id.in_([c["id"] for c in complaints]))
+        .order_by(ComplaintResponse.created_at),
+    )
+    for complaint in complaints:
+        complaint["responses"] = [a for a in answers if a["complaint_id"] == complaint["id"]]
+    return complaints

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import calendar
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +19,7 @@ from app.core import audit, clock
 from app.core.database import sessionmaker
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams, paginate
+from app.core.personal_data import Section
 from app.core.principal import Principal
 from app.district import errors as _errors  # noqa: F401  (registers the messages)
 from app.district import repository as repo
@@ -289,3 +292,13 @@ async def count_recent_days(session: AsyncSession, now: datetime) -> None:
 async def recount_week(session: AsyncSession, now: datetime) -> None:
     """Recount the last week: roll calls caught up a few days late."""
     await _count_back(session, now, WEEK_DAYS)
+
+
+async def _personal_data(
+    session: AsyncSession, user_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    """The complaints the guardian filed, with the school's answers."""
+    return {"complaints": await repo.complaints_filed_by(session, user_id)}
+
+
+PERSONAL_DATA = Section("complaints", ("complaints", "complaint_responses"), _personal_data)

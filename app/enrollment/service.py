@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.errors import Conflict, Invalid
+from app.core.personal_data import Section, remove, rows
 from app.core.principal import Principal
 from app.district import service as district
 from app.enrollment import errors as _errors  # noqa: F401  (registers the messages)
@@ -21,6 +22,7 @@ from app.enrollment.models import (
     CLOSED,
     SEAT_HOLDING,
     Enrollment,
+    EnrollmentReview,
     EnrollmentSlot,
     EnrollmentStatus,
 )
@@ -342,3 +344,65 @@ async def end_for_leaver(session: AsyncSession, principal: Principal, student: S
             )
         await session.flush()
         await seats.promote_waitlist(session, term_id, seats_free_from=today)
+
+
+async def _personal_data(
+    session: AsyncSession, user_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    """The children's enrollments, their chosen slots and the reviewers' decisions."""
+    enrollments = await rows(
+        session,
+        select(
+            Enrollment.id,
+            Enrollment.student_id,
+            Enrollment.term_id,
+            Enrollment.status,
+            Enrollment.weekdays,
+            Enrollment.start_date,
+            Enrollment.end_date,
+            Enrollment.agreement_version,
+            Enrollment.agreement_accepted_at,
+            Enrollment.applied_at,
+            Enrollment.withdrawal_reason,
+            Enrollment.withdrawal_effective_date,
+        )
+        .where(Enrollment.student_id.in_(student_ids))
+        .order_by(Enrollment.applied_at),
+    )
+    ids = [e["id"] for e in enrollments]
+    chosen = await session.execute(
+        select(EnrollmentSlot.enrollment_id, EnrollmentSlot.slot_id).where(
+            EnrollmentSlot.enrollment_id.in_(ids)
+        )
+    )
+    slots: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
+    for enrollment_id, slot_id in chosen:
+        slots[enrollment_id].append(slot_id)
+    for e in enrollments:
+        e["slot_ids"] = slots[e["id"]]
+    reviews = await rows(
+        session,
+        select(
+            EnrollmentReview.enrollment_id,
+            EnrollmentReview.stage,
+            EnrollmentReview.decision,
+            EnrollmentReview.comment,
+            EnrollmentReview.created_at,
+        )
+        .where(EnrollmentReview.enrollment_id.in_(ids))
+        .order_by(EnrollmentReview.created_at),
+    )
+    return {"enrollments": enrollments, "enrollment_reviews": reviews}
+
+
+PERSONAL_DATA = Section(
+    "enrollment", ("enrollments", "enrollment_slots", "enrollment_reviews"), _personal_data
+)
+
+
+async def purge_terms(
+    session: AsyncSession, term_ids: Sequence[uuid.UUID], *, dry_run: bool
+) -> dict[str, int]:
+    """The enrollments of these (long-ended) terms, with their slots and reviews (cascade)."""
+    of_terms = Enrollment.term_id.in_(term_ids)
+    return {"enrollments": await remove(session, Enrollment, of_terms, dry_run=dry_run)}

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import ColumnElement, Row, delete, false, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role, User
+from app.core.personal_data import rows
 from app.core.principal import Principal
 from app.enrollment.models import Enrollment, EnrollmentSlot, EnrollmentStatus
 from app.fees.models import (
@@ -238,3 +240,56 @@ async def month_totals_by_school(
         .group_by(Bill.school_id)
     )
     return {school_id: (int(charged), int(refunded)) for school_id, charged, refunded in rows}
+
+
+async def bills_of_children(
+    session: AsyncSession, student_ids: Sequence[uuid.UUID]
+) -> list[dict[str, Any]]:
+    """The children's bills as plain rows, each with its payments and refunds (an export)."""
+    bills = await rows(
+        session,
+        select(
+            Bill.id,
+            Bill.student_id,
+            Bill.period,
+            Bill.amount_fen,
+            Bill.waived_fen,
+            Bill.paid_fen,
+            Bill.refunded_fen,
+            Bill.due_date,
+            Bill.status,
+        )
+        .where(Bill.student_id.in_(student_ids))
+        .order_by(Bill.period_start),
+    )
+    ids = [b["id"] for b in bills]
+    paid = await rows(
+        session,
+        select(
+            BillPayment.bill_id,
+            BillPayment.method,
+            BillPayment.amount_fen,
+            BillPayment.status,
+            BillPayment.paid_at,
+        )
+        .where(BillPayment.bill_id.in_(ids))
+        .order_by(BillPayment.created_at),
+    )
+    refunded = await rows(
+        session,
+        select(
+            BillRefund.bill_id,
+            BillRefund.reason,
+            BillRefund.days,
+            BillRefund.amount_fen,
+            BillRefund.status,
+            BillRefund.created_at,
+            BillRefund.settled_at,
+        )
+        .where(BillRefund.bill_id.in_(ids))
+        .order_by(BillRefund.created_at),
+    )
+    for bill in bills:
+        bill["payments"] = [p for p in paid if p["bill_id"] == bill["id"]]
+        bill["refunds"] = [r for r in refunded if r["bill_id"] == bill["id"]]
+    return bills

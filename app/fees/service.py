@@ -10,12 +10,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.pagination import PageParams, paginate
+from app.core.personal_data import Section
 from app.core.principal import Principal
 from app.core.spreadsheet import Sheet
 from app.enrollment.models import Enrollment
@@ -159,3 +161,13 @@ async def month_totals_by_school(
     """(charged net of waivers, refunded) in fen per school for the bills of a month: the
     figures of each school's ``GET /fees/statement``, for the district's statistics."""
     return await repo.month_totals_by_school(session, school_ids, first, last)
+
+
+async def _personal_data(
+    session: AsyncSession, user_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    """The children's bills, with what was paid and refunded on each."""
+    return {"bills": await repo.bills_of_children(session, student_ids)}
+
+
+PERSONAL_DATA = Section("fees", ("bills", "bill_payments", "bill_refunds"), _personal_data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,7 @@ from app.auth.models import Role
 from app.core import audit, clock
 from app.core.errors import Conflict, Forbidden, Invalid
 from app.core.pagination import PageParams, paginate
+from app.core.personal_data import Section, remove, rows
 from app.core.principal import Principal
 from app.enrollment.models import CLOSED, Enrollment, EnrollmentSlot
 from app.leave import errors as _errors  # noqa: F401  (registers the messages)
@@ -350,3 +352,41 @@ _COLUMNS = [c for c in LeaveRequestOut.model_fields if c not in {"student_name",
 
 def _chinese_date(day: date) -> str:
     return f"{day.month}月{day.day}日"
+
+
+async def _personal_data(
+    session: AsyncSession, user_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    """The children's leave requests, whoever recorded them."""
+    leave = await rows(
+        session,
+        select(
+            LeaveRequest.id,
+            LeaveRequest.student_id,
+            LeaveRequest.start_date,
+            LeaveRequest.end_date,
+            LeaveRequest.slot_ids,
+            LeaveRequest.kind,
+            LeaveRequest.reason,
+            LeaveRequest.status,
+            LeaveRequest.channel,
+            LeaveRequest.created_at,
+            LeaveRequest.decided_at,
+            LeaveRequest.decision_comment,
+            LeaveRequest.cancelled_at,
+        )
+        .where(LeaveRequest.student_id.in_(student_ids))
+        .order_by(LeaveRequest.created_at),
+    )
+    return {"leave_requests": leave}
+
+
+PERSONAL_DATA = Section("leave", ("leave_requests",), _personal_data)
+
+
+async def purge_terms(
+    session: AsyncSession, term_ids: Sequence[uuid.UUID], *, dry_run: bool
+) -> dict[str, int]:
+    """The leave requests of these (long-ended) terms."""
+    of_terms = LeaveRequest.term_id.in_(term_ids)
+    return {"leave_requests": await remove(session, LeaveRequest, of_terms, dry_run=dry_run)}

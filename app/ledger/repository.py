@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.auth.models import User
+from app.core.personal_data import rows
 from app.enrollment.models import Enrollment, EnrollmentSlot, EnrollmentStatus
 from app.ledger.models import CareLog
 from app.school import service as school
@@ -197,4 +198,23 @@ async def student_count(session: AsyncSession, school_id: uuid.UUID) -> int:
             select(func.count()).select_from(Student).where(Student.school_id == school_id)
         )
         or 0
+    )
+
+
+async def care_logs_of_children(
+    session: AsyncSession, student_ids: Sequence[uuid.UUID]
+) -> list[dict[str, Any]]:
+    """Care-log entries naming one of ``student_ids``, oldest first, as plain rows."""
+    return await rows(
+        session,
+        select(
+            CareLog.id,
+            CareLog.student_id,
+            CareLog.date,
+            CareLog.kind,
+            CareLog.text,
+            CareLog.created_at,
+        )
+        .where(CareLog.student_id.in_(student_ids))
+        .order_by(CareLog.created_at),
     )

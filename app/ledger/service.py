@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ from app.attendance.models import RosterStatus
 from app.checkins import service as checkins
 from app.core import audit, clock
 from app.core.errors import Forbidden, Invalid, NotFound
+from app.core.personal_data import Section
 from app.core.principal import Principal
 from app.ledger import errors as _errors  # noqa: F401  (registers the messages)
 from app.ledger import repository
@@ -349,3 +350,13 @@ async def attendance_stats(
         for key_id, label in labels.items()
         if key_id in counts
     ]
+
+
+async def _personal_data(
+    session: AsyncSession, user_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    """The care-log entries that name one of the children (incidents)."""
+    return {"care_logs": await repository.care_logs_of_children(session, student_ids)}
+
+
+PERSONAL_DATA = Section("care_logs", ("care_logs",), _personal_data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.pagination import PageParams, paginate
+from app.core.personal_data import Section, rows
 from app.notifications import errors as _errors  # noqa: F401  (registers the messages)
 from app.notifications import repository
-from app.notifications.models import Notification
+from app.notifications.models import Device, Notification
 from app.notifications.templates import TEMPLATES, render
 
 # The whole of a notice in one round trip: the inbox rows (skipping recipients who already
@@ -234,3 +235,53 @@ async def outbox_backlog(session: AsyncSession) -> tuple[int, float]:
     """How many pushes are waiting, and the oldest one's age in seconds (0 when none)."""
     depth, oldest = (await session.execute(_BACKLOG)).one()
     return int(depth), max(0.0, float(oldest or 0.0))
+
+
+async def _personal_data(
+    session: AsyncSession, user_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    """The inbox and the push addresses (a token shown by its last characters only)."""
+    inbox = await rows(
+        session,
+        select(
+            Notification.id,
+            Notification.kind,
+            Notification.title,
+            Notification.body,
+            Notification.data,
+            Notification.created_at,
+            Notification.read_at,
+        )
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.created_at),
+    )
+    devices = await rows(
+        session,
+        select(
+            Device.id,
+            Device.platform,
+            func.right(Device.token, 6).label("token_ending"),
+            Device.active,
+            Device.created_at,
+            Device.deactivated_at,
+        )
+        .where(Device.user_id == user_id)
+        .order_by(Device.created_at),
+    )
+    return {"notifications": inbox, "devices": devices}
+
+
+PERSONAL_DATA = Section("notifications", ("notifications", "devices"), _personal_data)
+
+
+async def purge_bodies(session: AsyncSession, before: datetime, *, dry_run: bool) -> int:
+    """Blank the body and data of inbox entries made before ``before``; how many."""
+    old = (Notification.created_at < before) & (
+        (Notification.body != "") | (Notification.data != text("'{}'::jsonb"))
+    )
+    if dry_run:
+        return int(
+            await session.scalar(select(func.count()).select_from(Notification).where(old)) or 0
+        )
+    result = await session.execute(update(Notification).where(old).values(body="", data={}))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -48,6 +48,7 @@ from app.pickup.schemas import (
     VerifyOut,
     VoidIn,
 )
+from app.privacy import service as privacy
 
 router = APIRouter(tags=["pickup"])
 
@@ -62,10 +63,11 @@ DateQuery = Annotated[Day | None, Query(description="School-local date; default 
     response_model=Page[PickupPersonOut],
 )
 async def list_pickup_persons(
-    student: VisibleStudent, session: SessionDep, page: PageDep
+    student: VisibleStudent, session: SessionDep, page: PageDep, user: CurrentUser
 ) -> Page[PickupPersonOut]:
     """The adults the family authorised (guardians, and staff of the school)."""
     items, cursor = await persons.list_persons(session, student, page)
+    await privacy.record_read(session, user, "GET /students/{id}/pickup-persons", [student.id])
     return Page[PickupPersonOut](
         items=[PickupPersonOut.model_validate(p) for p in items], next_cursor=cursor
     )
@@ -118,10 +120,11 @@ async def delete_pickup_person(
     response_model=Page[BlockedAdultOut],
 )
 async def list_blocked_adults(
-    student: GateStudent, session: SessionDep, page: PageDep
+    student: GateStudent, session: SessionDep, page: PageDep, user: CurrentUser
 ) -> Page[BlockedAdultOut]:
     """Adults who must never collect the child (duty staff and school admins)."""
     items, cursor = await persons.list_blocked(session, student, page)
+    await privacy.record_read(session, user, "GET /students/{id}/blocked-adults", [student.id])
     return Page[BlockedAdultOut](
         items=[BlockedAdultOut.model_validate(b) for b in items], next_cursor=cursor
     )
@@ -333,7 +336,9 @@ async def acknowledge_late_pickup(
 async def get_pickup(handover_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> HandoverOut:
     """One handover, for staff of its school or a guardian of the child; a voided one says so
     (`voided_at`, `void_reason`)."""
-    return HandoverOut.model_validate(await voids.handover_or_voided(session, user, handover_id))
+    handover = await voids.handover_or_voided(session, user, handover_id)
+    await privacy.record_read(session, user, "GET /pickups/{id}", [handover.student_id])
+    return HandoverOut.model_validate(handover)
 
 
 @router.post("/pickups/{handover_id}/void", response_model=HandoverOut)

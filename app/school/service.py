@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import date
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
@@ -12,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit
 from app.core.errors import Invalid, NotFound
+from app.core.personal_data import Section, rows
 from app.core.principal import Principal
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
-from app.school.models import Group, School
+from app.school.models import Group, Guardian, School, SchoolClass, Student, Term
 from app.school.policy import Policy, merge
 from app.school.schemas import SchoolPatch
 
@@ -82,3 +85,36 @@ def group_staff_ids(group: Group) -> frozenset[uuid.UUID]:
 def staffed_by(user_id: uuid.UUID) -> ColumnElement[bool]:
     """A condition on ``Group``: ``user_id`` staffs it (the SQL of ``group_staff_ids``)."""
     return Group.leader_id == user_id
+
+
+async def _personal_data(
+    session: AsyncSession, user_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    """The children linked to the guardian, as the school holds them."""
+    children = await rows(
+        session,
+        select(
+            Student.id,
+            Student.name,
+            Student.student_no,
+            SchoolClass.name.label("class_name"),
+            SchoolClass.grade,
+            Student.priority,
+            Guardian.relationship,
+            Guardian.created_at.label("linked_at"),
+        )
+        .join(Guardian, Guardian.student_id == Student.id)
+        .join(SchoolClass, SchoolClass.id == Student.class_id)
+        .where(Guardian.user_id == user_id)
+        .order_by(Guardian.created_at, Student.id),
+    )
+    return {"children": children}
+
+
+PERSONAL_DATA = Section("children", ("students", "guardians"), _personal_data)
+
+
+async def terms_ended_before(session: AsyncSession, day: date) -> list[Term]:
+    """Every school's terms whose last day is before ``day`` (the retention sweep's input)."""
+    found = await session.scalars(select(Term).where(Term.end_date < day).order_by(Term.end_date))
+    return list(found)

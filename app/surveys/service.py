@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
 from app.core.errors import Conflict, Invalid
+from app.core.personal_data import Section, remove, rows
 from app.core.principal import Principal
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.school.models import Guardian, School, SchoolClass, Student, Term
 from app.surveys import audience
 from app.surveys import errors as _errors  # noqa: F401  (registers the messages)
-from app.surveys.models import Survey, SurveyStatus
+from app.surveys.models import Survey, SurveyResponse, SurveyStatus
 from app.surveys.queries import admin_view, view
 from app.surveys.schemas import (
     Audience,
@@ -285,3 +287,40 @@ async def close(session: AsyncSession, admin: Principal, survey: Survey) -> Surv
             school_id=survey.school_id,
         )
     return await admin_view(session, survey)
+
+
+async def _personal_data(
+    session: AsyncSession, user_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    """The answers given for the children, with the survey each answered."""
+    answers = await rows(
+        session,
+        select(
+            SurveyResponse.survey_id,
+            Survey.title.label("survey_title"),
+            SurveyResponse.student_id,
+            SurveyResponse.answers,
+            SurveyResponse.submitted_at,
+        )
+        .join(Survey, Survey.id == SurveyResponse.survey_id)
+        .where(SurveyResponse.student_id.in_(student_ids))
+        .order_by(SurveyResponse.submitted_at),
+    )
+    return {"survey_responses": answers}
+
+
+PERSONAL_DATA = Section("surveys", ("survey_responses",), _personal_data)
+
+
+async def forget_guardian(session: AsyncSession, user_id: uuid.UUID) -> int:
+    """Erasing a guardian removes the answers they gave. Returns how many."""
+    theirs = SurveyResponse.submitted_by == user_id
+    return await remove(session, SurveyResponse, theirs, dry_run=False)
+
+
+async def purge_terms(
+    session: AsyncSession, term_ids: Sequence[uuid.UUID], *, dry_run: bool
+) -> dict[str, int]:
+    """The answers to the surveys of these (long-ended) terms; the surveys stay."""
+    of_terms = SurveyResponse.survey_id.in_(select(Survey.id).where(Survey.term_id.in_(term_ids)))
+    return {"survey_responses": await remove(session, SurveyResponse, of_terms, dry_run=dry_run)}

@@ -25,6 +25,7 @@ PUBLIC = {
     "operations-healthz",
     "operations-readyz",
     "fees-wechat_pay_notify",  # WeChat Pay's callback: its signature is checked instead
+    "privacy-privacy_notice",
 }
 # The requests a newcomer tries first: each shows an example body in /docs.
 MAIN_REQUESTS = {
