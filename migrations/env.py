@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.core.models_registry import metadata
+from app.models_registry import metadata
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):

@@ -20,7 +20,7 @@ from sqlalchemy.pool import NullPool
 
 from app.core import clock, database
 from app.core.migrations import upgrade
-from app.core.models_registry import metadata
+from app.models_registry import metadata
 from app.core.settings import Settings, use_settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.models_registry import metadata
+from app.models_registry import metadata
 from app.privacy.service import sections
 from tests.factories import auth, create_class, create_parent, create_student
 from tests.pickup.factories import build_gate
