@@ -20,8 +20,8 @@ from sqlalchemy.pool import NullPool
 
 from app.core import clock, database
 from app.core.migrations import upgrade
-from app.models_registry import metadata
 from app.core.settings import Settings, use_settings
+from app.models_registry import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_SECRET = "test-secret-" + "x" * 40

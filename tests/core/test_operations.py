@@ -16,8 +16,8 @@ from sqlalchemy.pool import NullPool
 
 from app.core import database
 from app.core.migrations import downgrade, upgrade
-from app.models_registry import metadata
 from app.core.settings import Settings, get_settings, use_settings
+from app.models_registry import metadata
 from tests.conftest import ROOT, _admin, _with_database
 
 
