@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from app.core.schemas import Day, Input, LongText, Output
+from app.core.schemas import Day, Input, Output, Text
 from app.ledger.models import CareLogKind
+
+# What happened, as the teacher wrote it: lines kept, never blank.
+CareLogText = Annotated[str, Text(2000, multiline=True)]
 
 
 class CareLogIn(Input):
@@ -32,7 +36,7 @@ class CareLogIn(Input):
     slot_id: uuid.UUID = Field(description="The group's slot.")
     date: Day = Field(description="The session's day (today or before).")
     kind: CareLogKind
-    text: LongText = Field(min_length=1)
+    text: CareLogText
     student_id: uuid.UUID | None = Field(
         default=None, description="The child concerned; an incident notifies their guardians."
     )
