@@ -31,6 +31,8 @@ class User(IdMixin, Base):
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list)
     wechat_openid: Mapped[str | None] = mapped_column(String(128), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
+    # school | external | volunteer: outside staff carry a vetting record (app.staff).
+    employment: Mapped[str] = mapped_column(String(16), default="school", server_default="school")
     # Carried by every access token; bumped by a change of roles, activation or password,
     # which ends every access token already issued (the walls compare it on each request).
     token_version: Mapped[int] = mapped_column(default=0, server_default="0")

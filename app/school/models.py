@@ -163,6 +163,10 @@ class Group(IdMixin, Base):
     leader_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # A school staff member beside the leader (required when the leader is outside staff).
+    assistant_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     capacity: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
