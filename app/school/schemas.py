@@ -231,6 +231,11 @@ class GroupIn(Input):
     slot_id: uuid.UUID
     name: Name
     leader_id: uuid.UUID
+    assistant_id: uuid.UUID | None = Field(
+        default=None,
+        description="A school teacher beside the leader; required when the leader is outside "
+        "staff (external or volunteer).",
+    )
     class_ids: ClassIds = Field(description="The classes whose enrolled children this group takes.")
     capacity: Capacity | None = Field(
         default=None, description="At most the policy's `max_group_size` (its value if omitted)."
@@ -238,8 +243,11 @@ class GroupIn(Input):
 
 
 class GroupPatch(Patch):
+    nullable = frozenset({"assistant_id"})
+
     name: Name | None = None
     leader_id: uuid.UUID | None = None
+    assistant_id: uuid.UUID | None = None
     class_ids: ClassIds | None = None
     capacity: Capacity | None = None
 
@@ -252,6 +260,7 @@ class GroupOut(Output):
     slot_id: uuid.UUID
     name: str
     leader_id: uuid.UUID | None
+    assistant_id: uuid.UUID | None = None
     class_ids: list[uuid.UUID]
     capacity: int
     created_at: datetime
