@@ -18,6 +18,7 @@ from app.auth import throttle, tokens
 from app.fees import service as fees
 from app.notifications import service as notifications
 from app.pickup import jobs as pickup_jobs
+from app.staff import service as staff
 
 
 @dataclass(frozen=True)
@@ -51,4 +52,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("fees.make_monthly_bills", 3600.0, fees.make_monthly_bills),
     PeriodicJob("fees.send_refunds", 60.0, fees.send_refunds),
     PeriodicJob("fees.forget_notify_nonces", 3600.0, fees.forget_notify_nonces),
+    # Admins hear 30 days ahead that an outside adult's vetting ends (once per expiry date);
+    # hourly so a new day in any school's zone is seen soon after it begins.
+    PeriodicJob("staff.warn_vetting_expiring", 3600.0, staff.warn_expiring),
 )

@@ -25,6 +25,7 @@ from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
 from app.core.memory import freeze_startup_heap
 from app.core.routing import guard_literal_paths, include_operations
 from app.core.settings import get_settings
+from app.duty.router import router as duty_router
 from app.enrollment.router import router as enrollment_router
 from app.fees.router import router as fees_router
 from app.leave.router import router as leave_router
@@ -33,6 +34,7 @@ from app.notifications.router import router as notifications_router
 from app.pickup.router import router as pickup_router
 from app.school.router import router as school_router
 from app.surveys.router import router as surveys_router
+from app.workload.router import router as workload_router
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,8 @@ def _routers() -> list[APIRouter]:
         fees_router,
         checkins_router,
         ledger_router,
+        duty_router,
+        workload_router,
         notifications_router,
         audit_router,
         health.router,

@@ -22,8 +22,10 @@ from app.school import examples
 from app.school.policy import (
     EnrollmentReview,
     FeeMode,
+    FenPerHour,
     GraceMinutes,
     GroupSize,
+    OvertimeAfter,
     Policy,
     Waivers,
     WithdrawalReview,
@@ -99,12 +101,22 @@ class FeesPatch(Patch):
     )
 
 
+class PayRatesPatch(Patch):
+    session_hour_fen: FenPerHour | None = None
+    overtime_hour_fen: FenPerHour | None = None
+    duty_hour_fen: FenPerHour | None = None
+
+
 class PolicyPatch(Patch):
     enrollment_review: EnrollmentReview | None = None
     withdrawal_review: WithdrawalReview | None = None
     max_group_size: GroupSize | None = None
     late_pickup_grace_minutes: GraceMinutes | None = None
     fees: FeesPatch | None = None
+    overtime_after: OvertimeAfter | None = None
+    pay_rates: PayRatesPatch | None = Field(
+        default=None, description="Merged into the current rates (fen per hour)."
+    )
 
 
 class SchoolPatch(Patch):
