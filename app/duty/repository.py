@@ -71,7 +71,7 @@ async def names(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[uuid.UU
     if not user_ids:
         return {}
     rows = await session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
-    return dict(rows.tuples().all())
+    return {user_id: name for user_id, name in rows}
 
 
 async def between(
