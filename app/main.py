@@ -62,6 +62,8 @@ TAGS = [
     {"name": "announcements", "description": "告家长书 / Announcements to families"},
     {"name": "fees", "description": "收费、减免、退费 / Fees"},
     {"name": "checkins", "description": "教师签到 / Staff check-ins"},
+    {"name": "duty", "description": "值班与交接班 / Duty rota and handoffs"},
+    {"name": "workload", "description": "工作量与公示 / Staff workload, pay and publication"},
     {"name": "ledger", "description": "台账、看护记录与统计 / Ledger, care logs, statistics"},
     {"name": "notifications", "description": "通知 / Notifications"},
     {"name": "operations", "description": "运维 / Operations"},

@@ -21,6 +21,7 @@ from app.core import audit, clock, database
 from app.core.audit import AuditEvent
 from app.demo import activity, school
 from app.demo import ledger as history
+from app.demo import staff as staff_side
 from app.enrollment.models import Enrollment
 from app.school.models import School, SchoolClass, Student, Term
 
@@ -61,7 +62,9 @@ async def seed_demo() -> DemoSchool:
         if school_id is None:
             world = await school.set_up(session, clock.today(clock.DEFAULT_TIMEZONE))
             await activity.play(session, world)
+            await staff_side.set_up(session, world)
             await history.play(session, world)
+            await staff_side.play(session, world)
             school_id = world.school_id
             await audit.record(
                 session,
