@@ -3,6 +3,7 @@ reaching the assistant and the duty staff on shift."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -157,6 +158,22 @@ class TestRota:
             headers=auth(campus.admin),
         )
         assert after.status_code == 201
+
+    async def test_concurrent_overlapping_shifts_make_one(
+        self, client: httpx.AsyncClient, session: AsyncSession, campus: Campus
+    ) -> None:
+        responses = await asyncio.gather(
+            *(
+                client.post(
+                    "/duty-shifts",
+                    json=_shift(campus.duty.id, start, "18:00"),
+                    headers=auth(campus.admin),
+                )
+                for start in ("15:00", "15:30", "16:00")
+            )
+        )
+        assert sorted(r.status_code for r in responses) == [201, 409, 409]
+        assert await session.scalar(select(func.count()).select_from(DutyShift)) == 1
 
     async def test_a_backwards_range_is_422(
         self, client: httpx.AsyncClient, campus: Campus
