@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import STAFF_ROLES, Role, User
 from app.core.pagination import PageParams, paginate
-from app.duty.models import DutyShift
+from app.duty.models import DutyHandoff, DutyShift
 
 _STAFF_ROLE_VALUES = [r.value for r in STAFF_ROLES]
 
@@ -114,5 +114,15 @@ async def duty_staff(session: AsyncSession, school_id: uuid.UUID) -> list[uuid.U
             User.roles.contains([Role.DUTY.value]),
         )
         .order_by(User.id)
+    )
+    return list(rows)
+
+
+async def handoffs_of(session: AsyncSession, shift_id: uuid.UUID) -> list[DutyHandoff]:
+    """The handoffs a shift gave or received, in the order they happened."""
+    rows = await session.scalars(
+        select(DutyHandoff)
+        .where(or_(DutyHandoff.from_shift_id == shift_id, DutyHandoff.to_shift_id == shift_id))
+        .order_by(DutyHandoff.at, DutyHandoff.id)
     )
     return list(rows)

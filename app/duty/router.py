@@ -12,7 +12,7 @@ from app.core.pagination import PageDep
 from app.core.schemas import Day, Page
 from app.duty import service
 from app.duty.deps import SchoolShift
-from app.duty.schemas import HandoffIn, HandoffOut, ShiftIn, ShiftOut
+from app.duty.schemas import HandoffIn, HandoffOut, HandoffsOut, ShiftIn, ShiftOut
 
 router = APIRouter(tags=["duty"])
 
@@ -51,3 +51,10 @@ async def hand_off(
     shift: 404; a `to_shift_id` that is not another shift of the school: 422.
     """
     return await service.hand_off(session, user, shift, body)
+
+
+@router.get("/duty-shifts/{shift_id}/handoffs", response_model=HandoffsOut)
+async def handoffs(shift: SchoolShift, session: SessionDep) -> HandoffsOut:
+    """The handoffs this shift gave or received, oldest first (staff of the school; another
+    school's shift: 404)."""
+    return HandoffsOut(items=await service.handoffs(session, shift))

@@ -60,3 +60,7 @@ class HandoffOut(Output):
     children_in_care: list[ChildInCare] = Field(
         description="Children not yet handed over at that moment (not absent, not on leave)."
     )
+
+
+class HandoffsOut(Output):
+    items: list[HandoffOut]

@@ -154,12 +154,21 @@ async def hand_off(
             "children_in_care": len(in_care),
         },
     )
+    return _handoff_out(handoff)
+
+
+def _handoff_out(handoff: DutyHandoff) -> HandoffOut:
     return HandoffOut(
         id=handoff.id,
-        from_shift_id=shift.id,
+        from_shift_id=handoff.from_shift_id,
         to_shift_id=handoff.to_shift_id,
         at=handoff.at,
         notes=handoff.notes,
         by_id=handoff.by_id,
-        children_in_care=in_care,
+        children_in_care=[ChildInCare.model_validate(c) for c in handoff.children_in_care],
     )
+
+
+async def handoffs(session: AsyncSession, shift: DutyShift) -> list[HandoffOut]:
+    """The handoffs the shift gave or received, each with the children in care then."""
+    return [_handoff_out(h) for h in await repository.handoffs_of(session, shift.id)]

@@ -226,6 +226,13 @@ class TestHandoff:
         ]
         in_care = {c["student_id"] for c in body["children_in_care"]}
         assert not in_care & {str(collected.id), str(on_leave.id), str(not_enrolled.id)}
+        # Both shifts read the record later, with the children as they were then.
+        for shift in (mine, next_shift):
+            listed = await client.get(
+                f"/duty-shifts/{shift.id}/handoffs", headers=auth(campus.leader)
+            )
+            assert listed.status_code == 200
+            assert listed.json()["items"] == [body]
         # The same children the gate lists as waiting.
         gate = await client.get("/pickups", params={"status": "waiting"}, headers=auth(campus.duty))
         assert gate.status_code == 200, gate.text
@@ -265,6 +272,10 @@ class TestHandoff:
         )
         assert by_admin.status_code == 201
         assert by_admin.json()["to_shift_id"] is None
+        hidden = await client.get(f"/duty-shifts/{mine.id}/handoffs", headers=auth(other_admin))
+        assert_problem(hidden, 404, "duty.shift_not_found")
+        parent = await client.get(f"/duty-shifts/{mine.id}/handoffs", headers=auth(campus.mother))
+        assert_problem(parent, 403, "auth.forbidden")
 
 
 class TestMissingRollCallOnShift:
