@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,6 +20,11 @@ class User(IdMixin, Base):
     """An account. Staff belong to one school; a parent's reach comes from linked children."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "employment IN ('school', 'external', 'volunteer')", name="employment_known"
+        ),
+    )
 
     school_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("schools.id", ondelete="RESTRICT"), index=True
