@@ -4,17 +4,19 @@ published (公示), read by every staff member, later changes listed as correcti
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import time, timedelta
 
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.models import Role
 from app.core.audit import AuditEvent
+from app.duty.models import DutyShift
 from app.workload.models import WorkloadPublication
 from tests.attendance.factories import TODAY
 from tests.core.test_problems import assert_problem
-from tests.factories import auth, create_other_school
+from tests.factories import auth, create_other_school, create_user
 from tests.workload.factories import DAY1, MONTH, Scene, by_staff, check_in
 
 
@@ -95,3 +97,34 @@ async def test_walls(client: httpx.AsyncClient, session: AsyncSession, scene: Sc
     assert_problem(early, 422, "workload.month_not_started")
     bad = await client.post("/workload/2026-13/publish", headers=auth(campus.admin))
     assert_problem(bad, 422, "validation.invalid")
+
+
+async def test_staff_whose_work_came_after_publication_are_listed_as_corrections(
+    client: httpx.AsyncClient, session: AsyncSession, scene: Scene
+) -> None:
+    campus = scene.campus
+    await client.post(f"/workload/{MONTH}/publish", headers=auth(campus.admin))
+    newcomer = await create_user(session, roles=[Role.DUTY], school=campus.school, name="新值班")
+    session.add(
+        DutyShift(
+            school_id=campus.school.id,
+            date=DAY1,
+            start_time=time(15, 0),
+            end_time=time(16, 0),
+            staff_id=newcomer.id,
+            post="patrol",
+        )
+    )
+    await session.commit()
+    response = await client.get(
+        "/workload/published", params={"month": MONTH}, headers=auth(campus.admin)
+    )
+    line = by_staff(response.json())[str(newcomer.id)]
+    assert (line["sessions"], line["duty_minutes"], line["pay_fen"]) == (0, 0, 0)
+    assert line["correction"] == {
+        "sessions": 0,
+        "session_minutes": 0,
+        "overtime_minutes": 0,
+        "duty_minutes": 60,
+        "pay_fen": 4000,
+    }
