@@ -20,6 +20,7 @@ from app.district import service as district
 from app.fees import service as fees
 from app.notifications import service as notifications
 from app.pickup import jobs as pickup_jobs
+from app.staff import service as staff
 
 
 @dataclass(frozen=True)
@@ -58,4 +59,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # The district's statistics read these day counts: their freshness is stated in README.
     PeriodicJob("district.count_recent_days", 600.0, district.count_recent_days),
     PeriodicJob("district.recount_week", 3600.0, district.recount_week),
+    # Admins hear 30 days ahead that an outside adult's vetting ends (once per expiry date);
+    # hourly so a new day in any school's zone is seen soon after it begins.
+    PeriodicJob("staff.warn_vetting_expiring", 3600.0, staff.warn_expiring),
 )

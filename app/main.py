@@ -26,6 +26,7 @@ from app.core.memory import freeze_startup_heap
 from app.core.routing import guard_literal_paths, include_operations
 from app.core.settings import get_settings
 from app.district.router import router as district_router
+from app.duty.router import router as duty_router
 from app.enrollment.router import router as enrollment_router
 from app.fees.router import router as fees_router
 from app.leave.router import router as leave_router
@@ -36,6 +37,7 @@ from app.pickup.router import router as pickup_router
 from app.privacy.router import router as privacy_router
 from app.school.router import router as school_router
 from app.surveys.router import router as surveys_router
+from app.workload.router import router as workload_router
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,8 @@ TAGS = [
     {"name": "announcements", "description": "告家长书 / Announcements to families"},
     {"name": "fees", "description": "收费、减免、退费 / Fees"},
     {"name": "checkins", "description": "教师签到 / Staff check-ins"},
+    {"name": "duty", "description": "值班与交接班 / Duty rota and handoffs"},
+    {"name": "workload", "description": "工作量与公示 / Staff workload, pay and publication"},
     {"name": "ledger", "description": "台账、看护记录与统计 / Ledger, care logs, statistics"},
     {"name": "notifications", "description": "通知 / Notifications"},
     {
@@ -114,6 +118,8 @@ def _routers() -> list[APIRouter]:
         fees_router,
         checkins_router,
         ledger_router,
+        duty_router,
+        workload_router,
         notifications_router,
         district_router,
         audit_router,

@@ -15,6 +15,7 @@ from app.auth.models import Role
 from app.core.database import SessionDep
 from app.core.errors import Forbidden, NotFound
 from app.core.principal import Principal
+from app.school import service as school
 from app.school.models import Group, GroupClass, SchoolClass
 
 
@@ -32,7 +33,7 @@ async def roster_group(
 ) -> Group:
     """The group if the caller leads it, teaches a class feeding it, is on duty or an admin."""
     group = await school_group(session, principal, group_id)
-    if principal.has(Role.SCHOOL_ADMIN, Role.DUTY) or group.leader_id == principal.id:
+    if principal.has(Role.SCHOOL_ADMIN, Role.DUTY) or principal.id in school.group_staff_ids(group):
         return group
     homeroom = await session.scalar(
         select(GroupClass.class_id)
@@ -51,8 +52,9 @@ RosterGroup = Annotated[Group, Depends(roster_group)]
 async def roll_call_group(
     session: AsyncSession, principal: Principal, group_id: uuid.UUID
 ) -> Group:
-    """The group if the caller leads it or is a school admin (the id comes in the body)."""
+    """The group if the caller leads or assists it or is a school admin (the id comes in the
+    body)."""
     group = await school_group(session, principal, group_id)
-    if not (principal.is_school_admin or group.leader_id == principal.id):
+    if not (principal.is_school_admin or principal.id in school.group_staff_ids(group)):
         raise Forbidden("attendance.not_group_leader")
     return group

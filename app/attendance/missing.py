@@ -1,8 +1,9 @@
 """``rollcall.missing``: a group whose roll is not taken 10 minutes after its slot starts.
 
 A worker job (``app.jobs``) looks every minute. The notice goes to the group's leader and
-the school's duty staff, once per group, slot and day (deduplicated), and only for groups
-with children expected that day; a group whose roll is taken is never alerted.
+assistant and the duty staff on shift at that moment (every duty-role member when no shift
+covers it), once per group, slot and day (deduplicated), and only for groups with children
+expected that day; a group whose roll is taken is never alerted.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attendance.models import RollCallMark
 from app.attendance.roster import day_params, groups_with_children_select
-from app.auth.models import Role, User
+from app.duty import service as duty
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.school.models import Group, School, Slot, Term
@@ -54,8 +55,8 @@ async def alert_missing_roll_calls(session: AsyncSession, now: dt.datetime) -> i
         for c in candidates:
             if c.group_id not in with_children:
                 continue
-            recipients = [c.leader_id] if c.leader_id else []
-            recipients += await _duty_staff(session, c.school_id)
+            recipients = [u for u in (c.leader_id, c.assistant_id) if u is not None]
+            recipients += await duty.on_shift(session, c.school_id, zone_name, now)
             created = await notifications.notify(
                 session,
                 recipients=recipients,
@@ -77,7 +78,9 @@ async def alert_missing_roll_calls(session: AsyncSession, now: dt.datetime) -> i
 
 
 @cache
-def _overdue() -> Select[uuid.UUID, str, uuid.UUID | None, uuid.UUID, uuid.UUID, str, dt.time]:
+def _overdue() -> Select[
+    uuid.UUID, str, uuid.UUID | None, uuid.UUID | None, uuid.UUID, uuid.UUID, str, dt.time
+]:
     """Groups of the zone's schools whose slot runs today, started more than ``GRACE`` ago
     and has not ended, with no roll-call mark yet."""
     day = bindparam("day", type_=Date)
@@ -86,6 +89,7 @@ def _overdue() -> Select[uuid.UUID, str, uuid.UUID | None, uuid.UUID, uuid.UUID,
             Group.id.label("group_id"),
             Group.name.label("group_name"),
             Group.leader_id,
+            Group.assistant_id,
             Group.school_id,
             Slot.id.label("slot_id"),
             Slot.name.label("slot_name"),
@@ -112,15 +116,3 @@ def _overdue() -> Select[uuid.UUID, str, uuid.UUID | None, uuid.UUID, uuid.UUID,
         )
         .order_by(Group.school_id, Slot.start_time, Group.name)
     )
-
-
-async def _duty_staff(session: AsyncSession, school_id: uuid.UUID) -> list[uuid.UUID]:
-    """The school's active duty staff (who is on the gate during the session)."""
-    rows = await session.scalars(
-        select(User.id).where(
-            User.school_id == school_id,
-            User.is_active,
-            User.roles.contains([Role.DUTY.value]),
-        )
-    )
-    return list(rows)

@@ -37,6 +37,7 @@ from app.core.principal import Principal
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.school.models import Group, Guardian, School, Slot, Student, Term
+from app.staff import service as staff
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ async def take_roll_call(
         await session.execute(_school_zone_and_term(), {"term_id": group.term_id})
     ).one()
     today = clock.today(timezone)
+    await staff.ensure_vetting_valid(session, principal.id, today)
     if body.date > today:
         raise Invalid("attendance.future_date", field="date")
     if not term_start <= body.date <= term_end:

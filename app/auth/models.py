@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,6 +20,11 @@ class User(IdMixin, Base):
     """An account. Staff belong to one school; a parent's reach comes from linked children."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "employment IN ('school', 'external', 'volunteer')", name="employment_known"
+        ),
+    )
 
     school_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("schools.id", ondelete="RESTRICT"), index=True
@@ -35,6 +40,8 @@ class User(IdMixin, Base):
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list)
     wechat_openid: Mapped[str | None] = mapped_column(String(128), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
+    # school | external | volunteer: outside staff carry a vetting record (app.staff).
+    employment: Mapped[str] = mapped_column(String(16), default="school", server_default="school")
     # Carried by every access token; bumped by a change of roles, activation or password,
     # which ends every access token already issued (the walls compare it on each request).
     token_version: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -151,7 +151,7 @@ async def create_staff(body: StaffIn, session: SessionDep, admin: SchoolAdmin) -
     Username taken: 409 `auth.username_taken`; weak password: 422 `auth.password_weak`.
     """
     user = await staff.create(session, admin.staff_school(), admin.id, body)
-    return StaffOut.model_validate(user)
+    return (await staff.describe(session, [user]))[0]
 
 
 @router.get("/staff", response_model=Page[StaffOut], responses=_problems(403))
@@ -166,13 +166,14 @@ async def list_staff(
     users, cursor = await staff.list_staff(
         session, admin.staff_school(), page, role=role, is_active=is_active
     )
-    return Page[StaffOut](items=[StaffOut.model_validate(u) for u in users], next_cursor=cursor)
+    return Page[StaffOut](items=await staff.describe(session, users), next_cursor=cursor)
 
 
 @router.get("/staff/{staff_id}", response_model=StaffOut, responses=_problems(403, 404))
 async def get_staff(staff_id: uuid.UUID, session: SessionDep, admin: SchoolAdmin) -> StaffOut:
     """One staff member of the admin's school (anyone else: 404 `staff.not_found`)."""
-    return StaffOut.model_validate(await staff.get(session, admin.staff_school(), staff_id))
+    user = await staff.get(session, admin.staff_school(), staff_id)
+    return (await staff.describe(session, [user]))[0]
 
 
 @router.patch("/staff/{staff_id}", response_model=StaffOut, responses=_problems(403, 404, 409))
@@ -187,4 +188,4 @@ async def update_staff(
     409 `staff.last_admin`.
     """
     user = await staff.update(session, admin.staff_school(), admin.id, staff_id, body)
-    return StaffOut.model_validate(user)
+    return (await staff.describe(session, [user]))[0]

@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, field_validator
 
 from app.auth import examples
 from app.core.schemas import Input, Name, Output, Password, Patch, Phone, Text
+from app.staff.schemas import EmploymentKind, VettingIn, VettingOut
 
 LoginName = Annotated[str, Text(64)]
 Relationship = Annotated[
@@ -110,6 +111,10 @@ class StaffIn(Input):
     name: Name
     phone: Phone | None = None
     roles: list[StaffRole] = Field(min_length=1, max_length=3)
+    employment: EmploymentKind = Field(
+        default="school", description="`external` and `volunteer` need `vetting` (资格审查)."
+    )
+    vetting: VettingIn | None = None
 
     @field_validator("roles")
     @classmethod
@@ -131,9 +136,12 @@ class StaffPatch(Patch):
     password: Password | None = Field(
         default=None, description="A reset by the admin; every sign-in of the account ends."
     )
+    vetting: VettingIn | None = Field(
+        default=None, description="Renewed vetting of external or volunteer staff."
+    )
 
     # Defaults are not validated, so these run only for fields the body names.
-    @field_validator("name", "is_active", "password")
+    @field_validator("name", "is_active", "password", "vetting")
     @classmethod
     def _not_null(cls, value: object) -> object:
         if value is None:
@@ -157,4 +165,6 @@ class StaffOut(Output):
     phone: str | None
     roles: list[str]
     is_active: bool
+    employment: EmploymentKind = "school"
+    vetting: VettingOut | None = None
     created_at: datetime

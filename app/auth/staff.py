@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import accounts, tokens
 from app.auth import errors as _errors  # noqa: F401  (registers the messages)
 from app.auth.models import STAFF_ROLES, Role, User
-from app.auth.schemas import StaffIn, StaffPatch
+from app.auth.schemas import StaffIn, StaffOut, StaffPatch
 from app.core import audit
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams, paginate
 from app.school.models import School
+from app.staff import service as outside_staff
 
 _STAFF_ROLE_VALUES = frozenset(r.value for r in STAFF_ROLES)
 
@@ -65,7 +66,8 @@ async def create_account(
 async def create(
     session: AsyncSession, school_id: uuid.UUID, actor_id: uuid.UUID, body: StaffIn
 ) -> User:
-    return await create_account(
+    outside_staff.check_employment(body.employment, body.vetting)
+    user = await create_account(
         session,
         school_id=school_id,
         username=body.username,
@@ -75,6 +77,19 @@ async def create(
         roles=list(body.roles),
         actor_id=actor_id,
     )
+    user.employment = body.employment
+    await session.flush()
+    if body.vetting is not None:
+        await outside_staff.record_vetting(session, user, body.vetting, actor_id)
+    return user
+
+
+async def describe(session: AsyncSession, users: list[User]) -> list[StaffOut]:
+    """Staff accounts as the API shows them, with outside staff's vetting records."""
+    vettings = await outside_staff.vettings_of(session, [u.id for u in users])
+    return [
+        StaffOut.model_validate(u).model_copy(update={"vetting": vettings.get(u.id)}) for u in users
+    ]
 
 
 async def list_staff(
@@ -178,6 +193,8 @@ async def update(
         user.password_hash = await accounts.hash_password(body.password)
         changes["password"] = "reset"  # that it changed, never what to
 
+    if body.vetting is not None:
+        await outside_staff.record_vetting(session, user, body.vetting, actor_id)
     if not changes:
         return user
     if changes.keys() & {"roles", "is_active", "password"}:

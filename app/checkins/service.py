@@ -23,6 +23,7 @@ from app.core.principal import Principal
 from app.school import access
 from app.school import service as school
 from app.school.models import Group
+from app.staff import service as staff
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ async def check_in(
     if body.slot_id != group.slot_id:
         raise Invalid("check_in.slot_mismatch", field="slot_id")
     today = await access.school_today(session, group.school_id)
+    await staff.ensure_vetting_valid(session, principal.id, today)
     if body.date != today:
         raise Invalid("check_in.not_today", field="date", today=today.isoformat())
     created = await _record(session, group, body.date, principal.id, CheckInSource.MANUAL)

@@ -65,7 +65,7 @@ INCIDENTS = (
 
 
 @contextmanager
-def _on(moment: datetime) -> Iterator[None]:
+def on_moment(moment: datetime) -> Iterator[None]:
     """The clock at ``moment`` for the block, then back where it was (frozen or running)."""
     shift = moment - clock.now()
     clock.advance(shift)
@@ -75,7 +75,7 @@ def _on(moment: datetime) -> Iterator[None]:
         clock.advance(-shift)
 
 
-def _history(world: DemoWorld) -> list[date]:
+def history_days(world: DemoWorld) -> list[date]:
     """The service days of the term before today, the last ``HISTORY_DAYS`` of them."""
     days: list[date] = []
     day = world.today - timedelta(days=1)
@@ -94,7 +94,7 @@ def _absent(child: ChildPlan, n: int) -> bool:
 
 
 async def play(session: AsyncSession, world: DemoWorld) -> None:
-    days = _history(world)
+    days = history_days(world)
     if not days:  # the term opens today: no history yet
         return
     # The families enrolled before the history began (the seed itself runs on one day).
@@ -109,7 +109,7 @@ async def play(session: AsyncSession, world: DemoWorld) -> None:
     )
     zone = ZoneInfo(clock.DEFAULT_TIMEZONE)
     for n, day in enumerate(days):
-        with _on(datetime.combine(day, time(17, 50), zone)):
+        with on_moment(datetime.combine(day, time(17, 50), zone)):
             await _leave(session, world, day, n)
             await _check_ins_and_roll_calls(session, world, groups, day, n)
             await _care_logs(session, world, groups, day, n)

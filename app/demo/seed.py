@@ -23,6 +23,7 @@ from app.demo import activity, school, seats
 from app.demo import district as demo_district
 from app.demo import fees as demo_fees
 from app.demo import ledger as history
+from app.demo import staff as staff_side
 from app.district.models import District
 from app.enrollment.models import Enrollment
 from app.school.models import School, SchoolClass, Student, Term
@@ -68,8 +69,10 @@ async def seed_demo() -> DemoSchool:
         if school_id is None:
             world = await school.set_up(session, clock.today(clock.DEFAULT_TIMEZONE))
             await activity.play(session, world)
+            await staff_side.set_up(session, world)
             await history.play(session, world)
             await seats.play(session, world)
+            await staff_side.play(session, world)
             second_school = await demo_district.seed(session, world)
             # The demo school stays free; 城南小学 charges per month.
             await demo_fees.charge_per_month(session, await session.get_one(School, second_school))

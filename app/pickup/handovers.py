@@ -275,6 +275,30 @@ async def handovers_on(
     return {h.student_id: h for h in await session.scalars(stmt)}
 
 
+async def waiting_children(
+    session: AsyncSession, school_id: uuid.UUID, day: date
+) -> list[tuple[Student, str]]:
+    """The children still in the school's care on ``day`` (``GET /pickups?status=waiting``):
+    on a roster, neither absent nor on leave, not yet handed over or released; with their
+    class names, by name."""
+    ids = still_waiting(
+        await attending_children(session, school_id, day),
+        await handovers_on(session, school_id, day),
+    )
+    students = list(
+        await session.scalars(
+            select(Student).where(Student.id.in_(ids)).order_by(Student.name, Student.id)
+        )
+    )
+    names = await class_names(session, {s.class_id for s in students})
+    return [(s, names.get(s.class_id, "")) for s in students]
+
+
+def still_waiting(attending: Collection[uuid.UUID], done: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """Who is still waiting: in care today and not yet handed over or released."""
+    return set(attending) - set(done)
+
+
 async def gate_list(
     session: AsyncSession,
     principal: Principal,
@@ -288,7 +312,7 @@ async def gate_list(
     attending = await attending_children(session, school_day.school.id, day)
     done = await handovers_on(session, school_day.school.id, day)
     if status == "waiting":
-        ids = set(attending) - set(done)
+        ids = still_waiting(attending, done)
     elif status == "done":
         ids = set(done)
     else:

@@ -23,10 +23,11 @@ NAME_UNIQUE = "uq_classes_school_id_name"
 
 async def require_teacher(
     session: AsyncSession, school_id: uuid.UUID, user_id: uuid.UUID, *, field: str
-) -> None:
-    """``user_id`` is an active teacher of ``school_id``, else 422 on ``field``."""
+) -> str:
+    """``user_id`` is an active teacher of ``school_id``, else 422 on ``field``; returns
+    their employment (school, external, volunteer)."""
     found = await session.scalar(
-        select(User.id).where(
+        select(User.employment).where(
             User.id == user_id,
             User.school_id == school_id,
             User.roles.contains([Role.TEACHER.value]),
@@ -35,6 +36,7 @@ async def require_teacher(
     )
     if found is None:
         raise Invalid("staff.not_teacher", field=field)
+    return found
 
 
 async def list_classes(

@@ -82,6 +82,18 @@ register(
         ),
         # groups
         "group.not_found": ("小组不存在。", "Group not found."),
+        "group.assistant_required": (
+            "校外人员或志愿者带领的小组须配备本校助理老师。",
+            "A group led by external or volunteer staff needs a school assistant.",
+        ),
+        "group.assistant_is_leader": (
+            "助理老师不能是负责老师本人。",
+            "The assistant cannot be the group's leader.",
+        ),
+        "group.assistant_not_school_staff": (
+            "助理老师须为本校教职工。",
+            "The assistant must be school staff.",
+        ),
         "group.slot_not_in_term": (
             "该时段不属于所选学期。",
             "The slot does not belong to the chosen term.",

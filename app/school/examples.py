@@ -94,6 +94,7 @@ GROUP_IN: JsonDict = {
     "slot_id": SLOT_E,
     "name": "三年级晚托",
     "leader_id": TEACHER,
+    "assistant_id": None,
     "class_ids": [CLASS, CLASS2],
     "capacity": 40,
 }
@@ -105,6 +106,7 @@ GROUP_OUT: JsonDict = {
     "slot_id": SLOT_E,
     "name": "三年级晚托",
     "leader_id": TEACHER,
+    "assistant_id": None,
     "class_ids": [CLASS, CLASS2],
     "capacity": 40,
     "created_at": "2026-08-20T09:45:00+08:00",

@@ -44,6 +44,7 @@ async def describe(session: AsyncSession, groups: Sequence[Group]) -> list[Group
             slot_id=g.slot_id,
             name=g.name,
             leader_id=g.leader_id,
+            assistant_id=g.assistant_id,
             class_ids=class_ids[g.id],
             capacity=g.capacity,
             created_at=g.created_at,
@@ -69,6 +70,27 @@ async def list_groups(
     if leader_id is not None:
         stmt = stmt.where(Group.leader_id == leader_id)
     return await paginate(session, stmt, page, (Group.name, Group.id))
+
+
+async def _check_staffing(
+    session: AsyncSession,
+    school_id: uuid.UUID,
+    leader_id: uuid.UUID | None,
+    assistant_id: uuid.UUID | None,
+) -> None:
+    """The assistant is another teacher of the school's own staff; a group led by outside
+    staff (external or volunteer) must have one (seed 002: 校内助教配合校外教师)."""
+    leader_employment = "school"
+    if leader_id is not None:
+        leader_employment = await require_teacher(session, school_id, leader_id, field="leader_id")
+    if assistant_id is None:
+        if leader_employment != "school":
+            raise Invalid("group.assistant_required", field="assistant_id")
+        return
+    if assistant_id == leader_id:
+        raise Invalid("group.assistant_is_leader", field="assistant_id")
+    if await require_teacher(session, school_id, assistant_id, field="assistant_id") != "school":
+        raise Invalid("group.assistant_not_school_staff", field="assistant_id")
 
 
 async def _capacity(session: AsyncSession, school_id: uuid.UUID, requested: int | None) -> int:
@@ -137,7 +159,7 @@ async def create_group(session: AsyncSession, admin: Principal, body: GroupIn) -
     # The term's seat lock (its slots and groups) serialises group changes in the slot too
     # (one group per class and slot) and every seat decision meanwhile.
     await enrollment.lock_seats(session, term.id)
-    await require_teacher(session, school_id, body.leader_id, field="leader_id")
+    await _check_staffing(session, school_id, body.leader_id, body.assistant_id)
     capacity = await _capacity(session, school_id, body.capacity)
     group = Group(
         school_id=school_id,
@@ -145,6 +167,7 @@ async def create_group(session: AsyncSession, admin: Principal, body: GroupIn) -
         slot_id=slot.id,
         name=body.name,
         leader_id=body.leader_id,
+        assistant_id=body.assistant_id,
         capacity=capacity,
     )
     session.add(group)
@@ -178,8 +201,13 @@ async def update_group(
     class_ids: list[uuid.UUID] | None = values.pop("class_ids", None)
     await enrollment.lock_seats(session, group.term_id)  # re-reads the group, locked
     old_capacity = group.capacity
-    if "leader_id" in values:
-        await require_teacher(session, group.school_id, values["leader_id"], field="leader_id")
+    if values.keys() & {"leader_id", "assistant_id"}:
+        await _check_staffing(
+            session,
+            group.school_id,
+            values.get("leader_id", group.leader_id),
+            values.get("assistant_id", group.assistant_id),
+        )
     if "capacity" in values:
         await _capacity(session, group.school_id, values["capacity"])
     changed = changes.apply(group, values)

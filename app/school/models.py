@@ -27,6 +27,8 @@ DEFAULT_POLICY: dict[str, Any] = {
     "max_group_size": 45,
     "late_pickup_grace_minutes": 15,
     "fees": {"mode": "free", "waivers": {}},
+    "overtime_after": "16:30",
+    "pay_rates": {"session_hour_fen": 0, "overtime_hour_fen": 0, "duty_hour_fen": 0},
 }
 
 
@@ -167,6 +169,10 @@ class Group(IdMixin, Base):
     )
     name: Mapped[str] = mapped_column(String(64))
     leader_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # A school staff member beside the leader (required when the leader is outside staff).
+    assistant_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     capacity: Mapped[int]

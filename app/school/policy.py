@@ -1,7 +1,9 @@
-"""A school's own rules (一校一方案): review modes, group size, pickup grace, fees (read by all)."""
+"""A school's own rules (一校一方案): review modes, group size, pickup grace, fees, overtime
+and pay rates (read by all)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -10,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.schemas import Text
 from app.school.models import DEFAULT_POLICY, School
 
 EnrollmentReview = Literal["none", "class", "class_then_school"]
@@ -50,6 +53,25 @@ class FeesPolicy(BaseModel):
     waivers: Waivers = Field(default_factory=dict)
 
 
+# When the day's overtime starts (seed 000: 晚托 after 16:30 counts as overtime).
+OvertimeAfter = Annotated[
+    str,
+    Text(5, min_length=5, pattern=r"^([01]\d|2[0-3]):[0-5]\d$"),
+    Field(description="HH:MM: minutes after it are overtime in the workload."),
+]
+FenPerHour = Annotated[int, Field(ge=0, le=10_000_000, description="Fen per hour.")]
+
+
+class PayRates(BaseModel):
+    """What an hour of each kind of work pays, in fen (工作量报酬)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    session_hour_fen: FenPerHour = 0
+    overtime_hour_fen: FenPerHour = 0
+    duty_hour_fen: FenPerHour = 0
+
+
 class Policy(BaseModel):
     """The effective policy: what is stored, with defaults for keys a school never set."""
 
@@ -60,6 +82,12 @@ class Policy(BaseModel):
     max_group_size: GroupSize
     late_pickup_grace_minutes: GraceMinutes
     fees: FeesPolicy = Field(default_factory=FeesPolicy)
+    overtime_after: OvertimeAfter = "16:30"
+    pay_rates: PayRates = Field(default_factory=PayRates)
+
+    @property
+    def overtime_starts(self) -> dt.time:
+        return dt.time.fromisoformat(self.overtime_after)
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any] | None) -> Policy:
@@ -67,13 +95,16 @@ class Policy(BaseModel):
 
 
 def merge(before: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """A PATCH of the policy: what it leaves out keeps its value, inside ``fees`` too."""
+    """A PATCH of the policy: what it leaves out keeps its value, inside ``fees`` and
+    ``pay_rates`` too."""
     after = {**before, **patch}
     if "fees" in patch:
         fees = {**before.get("fees", {}), **patch["fees"]}
         if "waivers" in patch["fees"]:
             fees["waivers"] = {**before.get("fees", {}).get("waivers", {}), **fees["waivers"]}
         after["fees"] = fees
+    if "pay_rates" in patch:
+        after["pay_rates"] = {**before.get("pay_rates", {}), **patch["pay_rates"]}
     return after
 
 

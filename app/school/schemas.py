@@ -22,8 +22,10 @@ from app.school import examples
 from app.school.policy import (
     EnrollmentReview,
     FeeMode,
+    FenPerHour,
     GraceMinutes,
     GroupSize,
+    OvertimeAfter,
     Policy,
     Waivers,
     WithdrawalReview,
@@ -99,12 +101,22 @@ class FeesPatch(Patch):
     )
 
 
+class PayRatesPatch(Patch):
+    session_hour_fen: FenPerHour | None = None
+    overtime_hour_fen: FenPerHour | None = None
+    duty_hour_fen: FenPerHour | None = None
+
+
 class PolicyPatch(Patch):
     enrollment_review: EnrollmentReview | None = None
     withdrawal_review: WithdrawalReview | None = None
     max_group_size: GroupSize | None = None
     late_pickup_grace_minutes: GraceMinutes | None = None
     fees: FeesPatch | None = None
+    overtime_after: OvertimeAfter | None = None
+    pay_rates: PayRatesPatch | None = Field(
+        default=None, description="Merged into the current rates (fen per hour)."
+    )
 
 
 class SchoolPatch(Patch):
@@ -231,6 +243,11 @@ class GroupIn(Input):
     slot_id: uuid.UUID
     name: Name
     leader_id: uuid.UUID
+    assistant_id: uuid.UUID | None = Field(
+        default=None,
+        description="A school teacher beside the leader; required when the leader is outside "
+        "staff (external or volunteer).",
+    )
     class_ids: ClassIds = Field(description="The classes whose enrolled children this group takes.")
     capacity: Capacity | None = Field(
         default=None, description="At most the policy's `max_group_size` (its value if omitted)."
@@ -238,8 +255,11 @@ class GroupIn(Input):
 
 
 class GroupPatch(Patch):
+    nullable = frozenset({"assistant_id"})
+
     name: Name | None = None
     leader_id: uuid.UUID | None = None
+    assistant_id: uuid.UUID | None = None
     class_ids: ClassIds | None = None
     capacity: Capacity | None = None
 
@@ -252,6 +272,7 @@ class GroupOut(Output):
     slot_id: uuid.UUID
     name: str
     leader_id: uuid.UUID | None
+    assistant_id: uuid.UUID | None = None
     class_ids: list[uuid.UUID]
     capacity: int
     created_at: datetime

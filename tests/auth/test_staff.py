@@ -60,6 +60,8 @@ class TestCreate:
             "phone",
             "roles",
             "is_active",
+            "employment",
+            "vetting",
             "created_at",
         }
         assert body["username"] == "chen.jing"

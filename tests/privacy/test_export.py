@@ -16,6 +16,7 @@ NOT_PERSONAL_DATA = {
     "binding_codes": "a short-lived secret the school hands out, not a fact about anyone",
     "push_coalescing": "when the last push went out: delivery bookkeeping",
     "staff_check_ins": "a staff member's own work record, never a family's",
+    "staff_vettings": "an outside instructor's vetting record, never a family's",
 }
 PERSONAL_COLUMNS = {"user_id", "student_id", "student_ids"}
 

@@ -21,6 +21,8 @@ DEFAULTS = {
     "max_group_size": 45,
     "late_pickup_grace_minutes": 15,
     "fees": {"mode": "free", "waivers": {}},
+    "overtime_after": "16:30",
+    "pay_rates": {"session_hour_fen": 0, "overtime_hour_fen": 0, "duty_hour_fen": 0},
 }
 
 
