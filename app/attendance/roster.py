@@ -1,11 +1,17 @@
 """The roster query: which children a group expects on a day, with each child's status.
 
-A child is on the roster of (day, group) when the group's class links (``GroupClass``) feed
-it from the child's class, the child's enrollment in the group's term is ``active`` or
+A child is on the roster of (day, group) when the group places the child there that day
+(``_placed``: where is this child at this slot today), the child's enrollment in the group's term is ``active`` or
 ``withdrawal_pending`` with the group's slot among its slots, the day lies in the term, is
 one of the term's weekdays and of the enrollment's weekdays, is not a closure, is on or
 after the enrollment's ``start_date`` and before its ``end_date`` (withdrawal effective
-date). Everything is computed from those rules at read time; nothing is stored ahead.
+date).
+
+Where a child is at a slot on a day is one rule (``_placed``): an *activity* group
+(课程社团、走班) holds the children assigned to it (``app.activities``) on its weekdays;
+a *class* group holds the children of the classes feeding it (``GroupClass``) on the days
+they are at no activity of that slot. Rosters, roll calls, absence alerts, the ledger's
+counts and everything else reading these statements follow from it. Everything is computed from those rules at read time; nothing is stored ahead.
 
 Extension point (gate pickup)
 -----------------------------
@@ -55,14 +61,17 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, array
+from sqlalchemy.orm import aliased
 
+from app.activities.models import ActivityChoice, ChoiceStatus
 from app.attendance.models import RollCallMark, RosterStatus
 from app.enrollment.models import ON_ROSTER, Enrollment, EnrollmentSlot
 from app.leave.models import LeaveRequest, LeaveStatus
 from app.pickup.roster import handed_over
-from app.school.models import Group, GroupClass, SchoolClass, Student, Term
+from app.school.models import Group, GroupClass, GroupKind, SchoolClass, Student, Term
 
 StudentColumn = SQLColumnExpression[uuid.UUID]
 SlotColumn = SQLColumnExpression[uuid.UUID]
@@ -130,6 +139,10 @@ class _Calendar:
     weekdays: Any
     start_date: Any
     end_date: Any
+    enrollment_id: Any
+    slot_id: Any
+    group_kind: Any
+    group_weekdays: Any
 
 
 _MODELS = _Calendar(
@@ -140,6 +153,10 @@ _MODELS = _Calendar(
     Enrollment.weekdays,
     Enrollment.start_date,
     Enrollment.end_date,
+    Enrollment.id,
+    Group.slot_id,
+    Group.kind,
+    Group.weekdays,
 )
 
 
@@ -161,29 +178,74 @@ def _term_runs(
 def _enrollment_covers(
     day: DayValue, weekday_as_array: SQLColumnExpression[Any], c: _Calendar = _MODELS
 ) -> tuple[ColumnElement[bool], ...]:
-    """The enrollment puts its child on the roster on ``day`` (its status aside)."""
+    """The enrollment puts its child on the roster on ``day`` (its status aside), in the
+    group where ``_placed`` puts them."""
     return (
         c.weekdays.contains(weekday_as_array),
         c.start_date <= day,
         or_(c.end_date.is_(None), c.end_date > day),
+        _placed(weekday_as_array, c),
     )
 
 
+Activity = aliased(Group, name="activity")
+
+
+def _placed(weekday_as_array: SQLColumnExpression[Any], c: _Calendar = _MODELS) -> Any:
+    """Where is this child at this slot today: the one rule placing a child in a group.
+
+    An activity group on one of its weekdays; a class group on a day when no activity
+    the enrollment is assigned to runs in that slot. (Which children a group may hold at
+    all, its classes' or its assigned ones, is ``_members``.)"""
+    at_activity = exists().where(
+        ActivityChoice.enrollment_id == c.enrollment_id,
+        ActivityChoice.status == ChoiceStatus.ASSIGNED,
+        Activity.id == ActivityChoice.group_id,
+        Activity.slot_id == c.slot_id,
+        Activity.weekdays.contains(weekday_as_array),
+    )
+    return case(
+        (c.group_kind == GroupKind.ACTIVITY, c.group_weekdays.contains(weekday_as_array)),
+        else_=~at_activity,
+    )
+
+
+def _members() -> Any:
+    """(group, child, enrollment or NULL) a group may hold, whatever the day: the children
+    of its classes (class groups), or those assigned to it (activity groups)."""
+    by_class = select(
+        GroupClass.group_id.label("group_id"),
+        Student.id.label("student_id"),
+        null().label("enrollment_id"),
+    ).join(
+        Student, Student.class_id == GroupClass.class_id
+    )
+    by_choice = select(
+        ActivityChoice.group_id, ActivityChoice.student_id, ActivityChoice.enrollment_id
+    ).where(ActivityChoice.status == ChoiceStatus.ASSIGNED)
+    return union_all(by_class, by_choice).subquery("members")
+
+
 def _roster_joins(stmt: Select[Any]) -> Select[Any]:
-    """``stmt`` over every (group, child) a group's classes and an enrollment on the
-    roster link, whatever the day."""
+    """``stmt`` over every (group, child) a group's members and an enrollment on the
+    roster link, whatever the day (``_placed`` then decides the day)."""
+    members = _members()
     return (
         stmt.select_from(Group)
         .join(Term, Term.id == Group.term_id)
-        .join(
-            GroupClass,
-            and_(GroupClass.group_id == Group.id, GroupClass.slot_id == Group.slot_id),
-        )
-        .join(Student, Student.class_id == GroupClass.class_id)
+        .join(members, members.c.group_id == Group.id)
+        .join(Student, Student.id == members.c.student_id)
         .join(SchoolClass, SchoolClass.id == Student.class_id)
         .join(
             Enrollment,
-            and_(Enrollment.student_id == Student.id, Enrollment.term_id == Group.term_id),
+            and_(
+                Enrollment.student_id == Student.id,
+                Enrollment.term_id == Group.term_id,
+                or_(
+                    members.c.enrollment_id.is_(None),
+                    members.c.enrollment_id == Enrollment.id,
+                ),
+            ),
         )
         .join(
             EnrollmentSlot,
@@ -298,6 +360,9 @@ def status_counts_select() -> Select[Any]:
         Enrollment.weekdays.label("weekdays"),
         Enrollment.start_date.label("start_date"),
         Enrollment.end_date.label("end_date"),
+        Enrollment.id.label("enrollment_id"),
+        Group.kind.label("group_kind"),
+        Group.weekdays.label("group_weekdays"),
     ]
     links = (
         _roster_joins(select(*linked))
@@ -321,6 +386,10 @@ def status_counts_select() -> Select[Any]:
         link.weekdays,
         link.start_date,
         link.end_date,
+        link.enrollment_id,
+        link.slot_id,
+        link.group_kind,
+        link.group_weekdays,
     )
     day, day_as_array, weekday_as_array = _series_of_days()
     rows = (
