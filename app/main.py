@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from app.activities.router import router as activities_router
 from app.announcements.router import router as announcements_router
 from app.attendance.router import router as attendance_router
 from app.audit.router import router as audit_router
@@ -104,6 +105,7 @@ def _routers() -> list[APIRouter]:
         auth.router,
         school_router,
         enrollment_router,
+        activities_router,
         leave_router,
         attendance_router,
         pickup_router,

@@ -1,17 +1,18 @@
 """The roster query: which children a group expects on a day, with each child's status.
 
 A child is on the roster of (day, group) when the group places the child there that day
-(``_placed``: where is this child at this slot today), the child's enrollment in the group's term is ``active`` or
-``withdrawal_pending`` with the group's slot among its slots, the day lies in the term, is
-one of the term's weekdays and of the enrollment's weekdays, is not a closure, is on or
-after the enrollment's ``start_date`` and before its ``end_date`` (withdrawal effective
-date).
+(``_placed``: where is this child at this slot today), the child's enrollment in the
+group's term is ``active`` or ``withdrawal_pending`` with the group's slot among its
+slots, the day lies in the term, is one of the term's weekdays and of the enrollment's
+weekdays, is not a closure, is on or after the enrollment's ``start_date`` and before its
+``end_date`` (withdrawal effective date).
 
 Where a child is at a slot on a day is one rule (``_placed``): an *activity* group
 (课程社团、走班) holds the children assigned to it (``app.activities``) on its weekdays;
 a *class* group holds the children of the classes feeding it (``GroupClass``) on the days
 they are at no activity of that slot. Rosters, roll calls, absence alerts, the ledger's
-counts and everything else reading these statements follow from it. Everything is computed from those rules at read time; nothing is stored ahead.
+counts and everything else reading these statements follow from it. Everything is computed
+from those rules at read time; nothing is stored ahead.
 
 Extension point (gate pickup)
 -----------------------------
@@ -217,9 +218,7 @@ def _members() -> Any:
         GroupClass.group_id.label("group_id"),
         Student.id.label("student_id"),
         null().label("enrollment_id"),
-    ).join(
-        Student, Student.class_id == GroupClass.class_id
-    )
+    ).join(Student, Student.class_id == GroupClass.class_id)
     by_choice = select(
         ActivityChoice.group_id, ActivityChoice.student_id, ActivityChoice.enrollment_id
     ).where(ActivityChoice.status == ChoiceStatus.ASSIGNED)

@@ -210,7 +210,7 @@ async def slot_ids_of(
     return chosen
 
 
-def _waitlist_rank() -> ColumnElement[int]:
+def waitlist_rank() -> ColumnElement[int]:
     return case(
         *[(any_(Student.priority) == flag, rank) for rank, flag in enumerate(PRIORITY_FLAGS)],
         else_=len(PRIORITY_FLAGS),
@@ -224,7 +224,7 @@ async def waitlist(session: AsyncSession, term_id: uuid.UUID) -> list[tuple[Enro
         select(Enrollment, Student.class_id)
         .join(Student, Student.id == Enrollment.student_id)
         .where(Enrollment.term_id == term_id, Enrollment.status == EnrollmentStatus.WAITLISTED)
-        .order_by(_waitlist_rank(), Enrollment.applied_at, Enrollment.id)
+        .order_by(waitlist_rank(), Enrollment.applied_at, Enrollment.id)
     )
     return [(enrollment, class_id) for enrollment, class_id in rows]
 

@@ -33,6 +33,7 @@ from app.school.deps import (
 )
 from app.school.responses import problems
 from app.school.schemas import (
+    ActivityGroupIn,
     ClassIn,
     ClassOut,
     ClassPatch,
@@ -230,10 +231,16 @@ async def export_binding_codes(
 
 
 @router.post("/groups", status_code=201, response_model=GroupOut, responses=problems(401, 403, 409))
-async def create_group(body: GroupIn, session: SessionDep, admin: SchoolAdmin) -> Any:
+async def create_group(
+    body: GroupIn | ActivityGroupIn, session: SessionDep, admin: SchoolAdmin
+) -> Any:
     """A group of one slot. Capacity above the policy's `max_group_size`: 422; a class already
-    feeding another group of the slot: 409 `group.class_taken`."""
-    group = await groups.create_group(session, admin, body)
+    feeding another group of the slot: 409 `group.class_taken`. `"kind": "activity"` makes
+    an activity group (课程社团): no classes, chosen by families, on its weekdays only."""
+    if isinstance(body, ActivityGroupIn):
+        group = await groups.create_activity_group(session, admin, body)
+    else:
+        group = await groups.create_group(session, admin, body)
     return (await groups.describe(session, [group]))[0]
 
 

@@ -28,8 +28,8 @@ def upgrade() -> None:
         "groups",
         sa.Column("kind", sa.String(length=16), server_default="class", nullable=False),
     )
-    op.add_column("groups", sa.Column("weekdays", postgresql.ARRAY(sa.SmallInteger()), nullable=True))
-    op.add_column("groups", sa.Column("grades", postgresql.ARRAY(sa.SmallInteger()), nullable=True))
+    op.add_column("groups", sa.Column("weekdays", postgresql.ARRAY(sa.SmallInteger())))
+    op.add_column("groups", sa.Column("grades", postgresql.ARRAY(sa.SmallInteger())))
     op.add_column("groups", sa.Column("category", sa.String(length=16), nullable=True))
     op.add_column("groups", sa.Column("venue", sa.String(length=100), nullable=True))
     op.add_column("groups", sa.Column("description", sa.Text(), nullable=True))
