@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, SmallInteger, String, UniqueConstraint
@@ -37,3 +37,6 @@ class ActivityChoice(IdMixin, Base):
     status: Mapped[str] = mapped_column(String(16))
     chosen_at: Mapped[datetime] = mapped_column(default=clock.now)
     decided_at: Mapped[datetime | None]
+    # Assigned: on the activity's roster from this day (the school's day it was decided);
+    # the days before stay the class group's.
+    start_date: Mapped[date | None]

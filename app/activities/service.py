@@ -174,6 +174,7 @@ async def set_choices(
     await session.flush()
     held = await repo.held(session, wanted)
     now = clock.now()
+    today = await access.school_today(session, enrollment.school_id)
     added = {}
     for group_id, rank in wanted.items():
         if group_id in existing:
@@ -189,6 +190,7 @@ async def set_choices(
                 status=status,
                 chosen_at=now,
                 decided_at=now if status == ChoiceStatus.ASSIGNED else None,
+                start_date=today if status == ChoiceStatus.ASSIGNED else None,
             )
         )
     await session.flush()
@@ -228,9 +230,11 @@ async def _promote(session: AsyncSession, term: Term, group_id: uuid.UUID) -> No
     free = group.capacity - (await repo.held(session, [group_id])).get(group_id, 0)
     if free <= 0:
         return
+    today = await access.school_today(session, term.school_id)
     for choice in (await repo.waiting(session, group_id))[:free]:
         choice.status = ChoiceStatus.ASSIGNED
         choice.decided_at = clock.now()
+        choice.start_date = today
         await _tell_family(session, term, choice.student_id, {choice.group_id: True})
 
 
@@ -311,11 +315,13 @@ async def allocate(session: AsyncSession, admin: Principal, term: Term, seed: in
         seed,
     )
     now = clock.now()
+    today = await access.school_today(session, term.school_id)
     outcomes: dict[uuid.UUID, dict[uuid.UUID, bool]] = defaultdict(dict)
     for choice, _ in pending:
         won = choice.id in winners
         choice.status = ChoiceStatus.ASSIGNED if won else ChoiceStatus.NOT_ASSIGNED
         choice.decided_at = now
+        choice.start_date = today if won else None
         outcomes[choice.student_id][choice.group_id] = won
     await session.flush()
     for student_id in sorted(outcomes, key=str):

@@ -36,6 +36,7 @@ call. Rules therefore receive the day as a SQL expression, not a ``date``.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -144,6 +145,7 @@ class _Calendar:
     slot_id: Any
     group_kind: Any
     group_weekdays: Any
+    member_from: Any
 
 
 _MODELS = _Calendar(
@@ -158,6 +160,7 @@ _MODELS = _Calendar(
     Group.slot_id,
     Group.kind,
     Group.weekdays,
+    None,  # ``_members().c.start_date`` of the statement's own members subquery
 )
 
 
@@ -179,48 +182,58 @@ def _term_runs(
 def _enrollment_covers(
     day: DayValue, weekday_as_array: SQLColumnExpression[Any], c: _Calendar = _MODELS
 ) -> tuple[ColumnElement[bool], ...]:
-    """The enrollment puts its child on the roster on ``day`` (its status aside), in the
-    group where ``_placed`` puts them."""
+    """The enrollment puts its child in the school's care on ``day`` (its status aside);
+    ``_placed`` then says in which group. The gate's day status reads this too."""
     return (
         c.weekdays.contains(weekday_as_array),
         c.start_date <= day,
         or_(c.end_date.is_(None), c.end_date > day),
-        _placed(weekday_as_array, c),
     )
 
 
 Activity = aliased(Group, name="activity")
 
 
-def _placed(weekday_as_array: SQLColumnExpression[Any], c: _Calendar = _MODELS) -> Any:
+def _placed(day: DayValue, weekday_as_array: SQLColumnExpression[Any], c: _Calendar) -> Any:
     """Where is this child at this slot today: the one rule placing a child in a group.
 
-    An activity group on one of its weekdays; a class group on a day when no activity
-    the enrollment is assigned to runs in that slot. (Which children a group may hold at
-    all, its classes' or its assigned ones, is ``_members``.)"""
+    An activity group on one of its weekdays, from the day the child was assigned to it; a
+    class group on a day when no activity the enrollment is assigned to runs in that slot.
+    (Which children a group may hold at all, its classes' or its assigned ones, is
+    ``_members``; ``c.member_from`` is the members row's ``start_date``.)"""
     at_activity = exists().where(
         ActivityChoice.enrollment_id == c.enrollment_id,
         ActivityChoice.status == ChoiceStatus.ASSIGNED,
+        ActivityChoice.start_date <= day,
         Activity.id == ActivityChoice.group_id,
         Activity.slot_id == c.slot_id,
         Activity.weekdays.contains(weekday_as_array),
     )
     return case(
-        (c.group_kind == GroupKind.ACTIVITY, c.group_weekdays.contains(weekday_as_array)),
+        (
+            c.group_kind == GroupKind.ACTIVITY,
+            and_(c.group_weekdays.contains(weekday_as_array), c.member_from <= day),
+        ),
         else_=~at_activity,
     )
 
 
+@cache
 def _members() -> Any:
-    """(group, child, enrollment or NULL) a group may hold, whatever the day: the children
-    of its classes (class groups), or those assigned to it (activity groups)."""
+    """(group, child, enrollment and start date or NULLs) a group may hold, whatever the
+    day: the children of its classes (class groups), or those assigned to it (activity
+    groups, from the day they were)."""
     by_class = select(
         GroupClass.group_id.label("group_id"),
         Student.id.label("student_id"),
         null().label("enrollment_id"),
+        cast(null(), Date).label("start_date"),
     ).join(Student, Student.class_id == GroupClass.class_id)
     by_choice = select(
-        ActivityChoice.group_id, ActivityChoice.student_id, ActivityChoice.enrollment_id
+        ActivityChoice.group_id,
+        ActivityChoice.student_id,
+        ActivityChoice.enrollment_id,
+        ActivityChoice.start_date,
     ).where(ActivityChoice.status == ChoiceStatus.ASSIGNED)
     return union_all(by_class, by_choice).subquery("members")
 
@@ -262,6 +275,9 @@ def _on_rosters(stmt: Select[Any]) -> Select[Any]:
     return _roster_joins(stmt).where(
         *_term_runs(DAY, DAY_AS_ARRAY, WEEKDAY_AS_ARRAY),
         *_enrollment_covers(DAY, WEEKDAY_AS_ARRAY),
+        _placed(
+            DAY, WEEKDAY_AS_ARRAY, dataclasses.replace(_MODELS, member_from=_members().c.start_date)
+        ),
     )
 
 
@@ -362,6 +378,7 @@ def status_counts_select() -> Select[Any]:
         Enrollment.id.label("enrollment_id"),
         Group.kind.label("group_kind"),
         Group.weekdays.label("group_weekdays"),
+        _members().c.start_date.label("member_from"),
     ]
     links = (
         _roster_joins(select(*linked))
@@ -389,6 +406,7 @@ def status_counts_select() -> Select[Any]:
         link.slot_id,
         link.group_kind,
         link.group_weekdays,
+        link.member_from,
     )
     day, day_as_array, weekday_as_array = _series_of_days()
     rows = (
@@ -402,6 +420,7 @@ def status_counts_select() -> Select[Any]:
         .where(
             *_term_runs(day, day_as_array, weekday_as_array, calendar),
             *_enrollment_covers(day, weekday_as_array, calendar),
+            _placed(day, weekday_as_array, calendar),
         )
         .subquery("roster_rows")
     )

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit
@@ -72,13 +72,13 @@ async def update_school(session: AsyncSession, admin: Principal, body: SchoolPat
     return school
 
 
-# Who staffs a group: its leader (an assistant joins here when groups have one). Every wall
-# that says "the group's leader or assistant" asks these two, in Python or in SQL.
+# Who staffs a group: its leader and its assistant. Every wall that says "the group's
+# leader or assistant" asks these two, in Python or in SQL.
 def group_staff_ids(group: Group) -> frozenset[uuid.UUID]:
     """The accounts that staff ``group``."""
-    return frozenset(user_id for user_id in (group.leader_id,) if user_id is not None)
+    return frozenset(u for u in (group.leader_id, group.assistant_id) if u is not None)
 
 
 def staffed_by(user_id: uuid.UUID) -> ColumnElement[bool]:
     """A condition on ``Group``: ``user_id`` staffs it (the SQL of ``group_staff_ids``)."""
-    return Group.leader_id == user_id
+    return or_(Group.leader_id == user_id, Group.assistant_id == user_id)
