@@ -56,6 +56,7 @@ TAGS = [
     {"name": "auth", "description": "登录、注册、令牌 / Logins and tokens"},
     {"name": "school", "description": "学校设置 / School set-up"},
     {"name": "enrollment", "description": "报名与退出 / Enrollment and withdrawal"},
+    {"name": "activities", "description": "课程社团、走班 / Activities and clubs"},
     {"name": "leave", "description": "请假 / Leave requests"},
     {"name": "attendance", "description": "名单与点名 / Rosters and roll call"},
     {"name": "pickup", "description": "接送交接 / Gate pickup"},

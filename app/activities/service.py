@@ -96,6 +96,19 @@ async def list_activities(
     ]
 
 
+async def open_to(session: AsyncSession, enrollment: Enrollment) -> list[Group]:
+    """The activities this enrollment may choose: its child's grade, its slots, its days."""
+    student = await session.get(Student, enrollment.student_id)
+    assert student is not None
+    grade = await repo.grade_of(session, student)
+    slot_ids = await repo.enrollment_slot_ids(session, enrollment.id)
+    return [
+        group
+        for group, _, _ in await repo.activities_of_term(session, enrollment.term_id, grade)
+        if group.slot_id in slot_ids and set(group.weekdays or ()) <= set(enrollment.weekdays)
+    ]
+
+
 # ---- choosing ----
 
 

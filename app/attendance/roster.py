@@ -335,7 +335,8 @@ def _series_of_days() -> tuple[DayValue, SQLColumnExpression[Any], SQLColumnExpr
 @cache
 def group_days_select() -> Select[date, uuid.UUID]:
     """Every (day, group) of ``school_id`` from ``first_day`` to ``last_day`` on which the
-    group's term runs: the service days a ledger has a line for, children or none."""
+    group meets (its term runs; an activity group on its weekdays only): the service days a
+    ledger has a line for, children or none."""
     day, day_as_array, weekday_as_array = _series_of_days()
     return (
         select(day.label("day"), Group.id.label("group_id"))
@@ -344,6 +345,7 @@ def group_days_select() -> Select[date, uuid.UUID]:
         .where(
             Group.school_id == bindparam("school_id", type_=Uuid()),
             *_term_runs(day, day_as_array, weekday_as_array),
+            or_(Group.kind != GroupKind.ACTIVITY, Group.weekdays.contains(weekday_as_array)),
         )
     )
 
