@@ -77,6 +77,17 @@ async def waiting(session: AsyncSession, group_id: uuid.UUID) -> list[ActivityCh
     return list(rows)
 
 
+async def activities_with_waitlist(session: AsyncSession, term_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(ActivityChoice.group_id)
+        .distinct()
+        .join(Enrollment, _HOLDING)
+        .where(Enrollment.term_id == term_id, ActivityChoice.status == ChoiceStatus.WAITLISTED)
+        .order_by(ActivityChoice.group_id)
+    )
+    return list(rows)
+
+
 async def choices_of(session: AsyncSession, enrollment_id: uuid.UUID) -> list[ActivityChoice]:
     rows = await session.scalars(
         select(ActivityChoice)

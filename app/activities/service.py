@@ -207,8 +207,8 @@ async def set_choices(
             )
         )
     await session.flush()
-    for group_id in freed:
-        await _promote(session, term, group_id)
+    if freed:
+        await serve_waitlists(session, term.id)
     await audit.record(
         session,
         action="activity.chosen",
@@ -234,6 +234,15 @@ async def _status_of_new_choice(
         held[group.id] = held.get(group.id, 0) + 1
         return ChoiceStatus.ASSIGNED
     return ChoiceStatus.WAITLISTED
+
+
+async def serve_waitlists(session: AsyncSession, term_id: uuid.UUID) -> None:
+    """Give every free activity seat of the term to those waiting for it (the term's seat
+    locks held: ``app.enrollment.seats.promote_waitlist`` calls this whenever seats free)."""
+    term = await session.get(Term, term_id)
+    assert term is not None
+    for group_id in await repo.activities_with_waitlist(session, term_id):
+        await _promote(session, term, group_id)
 
 
 async def _promote(session: AsyncSession, term: Term, group_id: uuid.UUID) -> None:

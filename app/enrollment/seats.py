@@ -241,6 +241,10 @@ async def promote_waitlist(
     withdrawal actually empties its seat). Takes the term's locks (again, if held).
     """
     seats = await lock_term(session, term_id)
+    # The activities' seats (课程社团) follow the same queue rules, under the same locks.
+    from app.activities import service as activities
+
+    await activities.serve_waitlists(session, term_id)
     candidates = await waitlist(session, term_id)
     if not candidates:
         return []

@@ -437,3 +437,39 @@ class TestWalls:
             "/activities", params={"term_id": str(campus.term.id)}, headers=auth(campus.mother)
         )
         assert response.status_code == 422  # a family names its child
+
+
+class TestSeats:
+    async def test_two_families_racing_for_the_last_seat_get_one_each_answer(
+        self, client: httpx.AsyncClient, session: AsyncSession, campus: Campus
+    ) -> None:
+        import asyncio
+
+        made = await make_activity(client, campus, capacity=1)
+        rival = await campus.add_child(session)
+        await session.commit()
+        answers = await asyncio.gather(
+            choose(client, session, campus.student, made["id"]),
+            choose(client, session, rival, made["id"]),
+        )
+        statuses = sorted(a.json()["items"][0]["status"] for a in answers)
+        assert statuses == ["assigned", "waitlisted"]
+
+    async def test_a_capacity_raised_serves_the_waitlist(
+        self, client: httpx.AsyncClient, session: AsyncSession, campus: Campus
+    ) -> None:
+        made = await make_activity(client, campus, capacity=1)
+        rival = await campus.add_child(session)
+        await session.commit()
+        await choose(client, session, campus.student, made["id"])
+        await choose(client, session, rival, made["id"])
+        patched = await client.patch(
+            f"/groups/{made['id']}", json={"capacity": 2}, headers=auth(campus.admin)
+        )
+        assert patched.status_code == 200, patched.text
+        got = await client.get(
+            f"/enrollments/{(await enrollment_of(session, rival)).id}/activities",
+            headers=auth(await guardian_of(session, rival)),
+        )
+        assert got.json()["items"][0]["status"] == "assigned"
+        assert str(rival.id) in await roster_ids(client, campus, made["id"], THURSDAY)
