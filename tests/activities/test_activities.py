@@ -473,3 +473,26 @@ class TestSeats:
         )
         assert got.json()["items"][0]["status"] == "assigned"
         assert str(rival.id) in await roster_ids(client, campus, made["id"], THURSDAY)
+
+
+class TestLedgerFollows:
+    async def test_the_ledger_counts_the_child_where_the_roster_puts_them(
+        self, client: httpx.AsyncClient, session: AsyncSession, campus: Campus
+    ) -> None:
+        made = await make_activity(client, campus)
+        await choose(client, session, campus.student, made["id"])
+
+        async def lines(day) -> dict[str, dict]:
+            response = await client.get(
+                "/ledger/daily", params={"date": day.isoformat()}, headers=auth(campus.admin)
+            )
+            assert response.status_code == 200, response.text
+            return {line["group_id"]: line for line in response.json()["items"]}
+
+        tuesday = await lines(TODAY)
+        assert tuesday[made["id"]]["kind"] == "activity"
+        assert tuesday[made["id"]]["total"] == 1
+        assert tuesday[str(campus.activity_group.id)]["total"] == 0
+        wednesday = await lines(WEDNESDAY)
+        assert made["id"] not in wednesday  # the club does not meet on Wednesdays
+        assert wednesday[str(campus.activity_group.id)]["total"] == 1
