@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from app.activities.router import router as activities_router
 from app.announcements.router import router as announcements_router
 from app.attendance.router import router as attendance_router
 from app.audit.router import router as audit_router
@@ -58,6 +59,7 @@ TAGS = [
     {"name": "auth", "description": "登录、注册、令牌 / Logins and tokens"},
     {"name": "school", "description": "学校设置 / School set-up"},
     {"name": "enrollment", "description": "报名与退出 / Enrollment and withdrawal"},
+    {"name": "activities", "description": "课程社团、走班 / Activities and clubs"},
     {"name": "leave", "description": "请假 / Leave requests"},
     {"name": "attendance", "description": "名单与点名 / Rosters and roll call"},
     {"name": "pickup", "description": "接送交接 / Gate pickup"},
@@ -110,6 +112,7 @@ def _routers() -> list[APIRouter]:
         auth.router,
         school_router,
         enrollment_router,
+        activities_router,
         leave_router,
         attendance_router,
         pickup_router,

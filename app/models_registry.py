@@ -1,5 +1,6 @@
 """Imports every domain's models so ``metadata`` knows all tables (Alembic, tests)."""
 
+from app.activities import models as activities_models  # noqa: F401
 from app.announcements import models as announcements_models  # noqa: F401
 from app.attendance import models as attendance_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401

@@ -1,11 +1,18 @@
 """The roster query: which children a group expects on a day, with each child's status.
 
-A child is on the roster of (day, group) when the group's class links (``GroupClass``) feed
-it from the child's class, the child's enrollment in the group's term is ``active`` or
-``withdrawal_pending`` with the group's slot among its slots, the day lies in the term, is
-one of the term's weekdays and of the enrollment's weekdays, is not a closure, is on or
-after the enrollment's ``start_date`` and before its ``end_date`` (withdrawal effective
-date). Everything is computed from those rules at read time; nothing is stored ahead.
+A child is on the roster of (day, group) when the group places the child there that day
+(``_placed``: where is this child at this slot today), the child's enrollment in the
+group's term is ``active`` or ``withdrawal_pending`` with the group's slot among its
+slots, the day lies in the term, is one of the term's weekdays and of the enrollment's
+weekdays, is not a closure, is on or after the enrollment's ``start_date`` and before its
+``end_date`` (withdrawal effective date).
+
+Where a child is at a slot on a day is one rule (``_placed``): an *activity* group
+(课程社团、走班) holds the children assigned to it (``app.activities``) on its weekdays;
+a *class* group holds the children of the classes feeding it (``GroupClass``) on the days
+they are at no activity of that slot. Rosters, roll calls, absence alerts, the ledger's
+counts and everything else reading these statements follow from it. Everything is computed
+from those rules at read time; nothing is stored ahead.
 
 Extension point (gate pickup)
 -----------------------------
@@ -29,6 +36,7 @@ call. Rules therefore receive the day as a SQL expression, not a ``date``.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,14 +63,17 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, array
+from sqlalchemy.orm import aliased
 
+from app.activities.models import ActivityChoice, ChoiceStatus
 from app.attendance.models import RollCallMark, RosterStatus
 from app.enrollment.models import ON_ROSTER, Enrollment, EnrollmentSlot
 from app.leave.models import LeaveRequest, LeaveStatus
 from app.pickup.roster import handed_over
-from app.school.models import Group, GroupClass, SchoolClass, Student, Term
+from app.school.models import Group, GroupClass, GroupKind, SchoolClass, Student, Term
 
 StudentColumn = SQLColumnExpression[uuid.UUID]
 SlotColumn = SQLColumnExpression[uuid.UUID]
@@ -130,6 +141,11 @@ class _Calendar:
     weekdays: Any
     start_date: Any
     end_date: Any
+    enrollment_id: Any
+    slot_id: Any
+    group_kind: Any
+    group_weekdays: Any
+    member_from: Any
 
 
 _MODELS = _Calendar(
@@ -140,6 +156,11 @@ _MODELS = _Calendar(
     Enrollment.weekdays,
     Enrollment.start_date,
     Enrollment.end_date,
+    Enrollment.id,
+    Group.slot_id,
+    Group.kind,
+    Group.weekdays,
+    None,  # ``_members().c.start_date`` of the statement's own members subquery
 )
 
 
@@ -161,7 +182,8 @@ def _term_runs(
 def _enrollment_covers(
     day: DayValue, weekday_as_array: SQLColumnExpression[Any], c: _Calendar = _MODELS
 ) -> tuple[ColumnElement[bool], ...]:
-    """The enrollment puts its child on the roster on ``day`` (its status aside)."""
+    """The enrollment puts its child in the school's care on ``day`` (its status aside);
+    ``_placed`` then says in which group. The gate's day status reads this too."""
     return (
         c.weekdays.contains(weekday_as_array),
         c.start_date <= day,
@@ -169,21 +191,73 @@ def _enrollment_covers(
     )
 
 
+Activity = aliased(Group, name="activity")
+
+
+def _placed(day: DayValue, weekday_as_array: SQLColumnExpression[Any], c: _Calendar) -> Any:
+    """Where is this child at this slot today: the one rule placing a child in a group.
+
+    An activity group on one of its weekdays, from the day the child was assigned to it; a
+    class group on a day when no activity the enrollment is assigned to runs in that slot.
+    (Which children a group may hold at all, its classes' or its assigned ones, is
+    ``_members``; ``c.member_from`` is the members row's ``start_date``.)"""
+    at_activity = exists().where(
+        ActivityChoice.enrollment_id == c.enrollment_id,
+        ActivityChoice.status == ChoiceStatus.ASSIGNED,
+        ActivityChoice.start_date <= day,
+        Activity.id == ActivityChoice.group_id,
+        Activity.slot_id == c.slot_id,
+        Activity.weekdays.contains(weekday_as_array),
+    )
+    return case(
+        (
+            c.group_kind == GroupKind.ACTIVITY,
+            and_(c.group_weekdays.contains(weekday_as_array), c.member_from <= day),
+        ),
+        else_=~at_activity,
+    )
+
+
+@cache
+def _members() -> Any:
+    """(group, child, enrollment and start date or NULLs) a group may hold, whatever the
+    day: the children of its classes (class groups), or those assigned to it (activity
+    groups, from the day they were)."""
+    by_class = select(
+        GroupClass.group_id.label("group_id"),
+        Student.id.label("student_id"),
+        null().label("enrollment_id"),
+        cast(null(), Date).label("start_date"),
+    ).join(Student, Student.class_id == GroupClass.class_id)
+    by_choice = select(
+        ActivityChoice.group_id,
+        ActivityChoice.student_id,
+        ActivityChoice.enrollment_id,
+        ActivityChoice.start_date,
+    ).where(ActivityChoice.status == ChoiceStatus.ASSIGNED)
+    return union_all(by_class, by_choice).subquery("members")
+
+
 def _roster_joins(stmt: Select[Any]) -> Select[Any]:
-    """``stmt`` over every (group, child) a group's classes and an enrollment on the
-    roster link, whatever the day."""
+    """``stmt`` over every (group, child) a group's members and an enrollment on the
+    roster link, whatever the day (``_placed`` then decides the day)."""
+    members = _members()
     return (
         stmt.select_from(Group)
         .join(Term, Term.id == Group.term_id)
-        .join(
-            GroupClass,
-            and_(GroupClass.group_id == Group.id, GroupClass.slot_id == Group.slot_id),
-        )
-        .join(Student, Student.class_id == GroupClass.class_id)
+        .join(members, members.c.group_id == Group.id)
+        .join(Student, Student.id == members.c.student_id)
         .join(SchoolClass, SchoolClass.id == Student.class_id)
         .join(
             Enrollment,
-            and_(Enrollment.student_id == Student.id, Enrollment.term_id == Group.term_id),
+            and_(
+                Enrollment.student_id == Student.id,
+                Enrollment.term_id == Group.term_id,
+                or_(
+                    members.c.enrollment_id.is_(None),
+                    members.c.enrollment_id == Enrollment.id,
+                ),
+            ),
         )
         .join(
             EnrollmentSlot,
@@ -201,6 +275,9 @@ def _on_rosters(stmt: Select[Any]) -> Select[Any]:
     return _roster_joins(stmt).where(
         *_term_runs(DAY, DAY_AS_ARRAY, WEEKDAY_AS_ARRAY),
         *_enrollment_covers(DAY, WEEKDAY_AS_ARRAY),
+        _placed(
+            DAY, WEEKDAY_AS_ARRAY, dataclasses.replace(_MODELS, member_from=_members().c.start_date)
+        ),
     )
 
 
@@ -258,7 +335,8 @@ def _series_of_days() -> tuple[DayValue, SQLColumnExpression[Any], SQLColumnExpr
 @cache
 def group_days_select() -> Select[date, uuid.UUID]:
     """Every (day, group) of ``school_id`` from ``first_day`` to ``last_day`` on which the
-    group's term runs: the service days a ledger has a line for, children or none."""
+    group meets (its term runs; an activity group on its weekdays only): the service days a
+    ledger has a line for, children or none."""
     day, day_as_array, weekday_as_array = _series_of_days()
     return (
         select(day.label("day"), Group.id.label("group_id"))
@@ -267,6 +345,7 @@ def group_days_select() -> Select[date, uuid.UUID]:
         .where(
             Group.school_id == bindparam("school_id", type_=Uuid()),
             *_term_runs(day, day_as_array, weekday_as_array),
+            or_(Group.kind != GroupKind.ACTIVITY, Group.weekdays.contains(weekday_as_array)),
         )
     )
 
@@ -298,6 +377,10 @@ def status_counts_select() -> Select[Any]:
         Enrollment.weekdays.label("weekdays"),
         Enrollment.start_date.label("start_date"),
         Enrollment.end_date.label("end_date"),
+        Enrollment.id.label("enrollment_id"),
+        Group.kind.label("group_kind"),
+        Group.weekdays.label("group_weekdays"),
+        _members().c.start_date.label("member_from"),
     ]
     links = (
         _roster_joins(select(*linked))
@@ -321,6 +404,11 @@ def status_counts_select() -> Select[Any]:
         link.weekdays,
         link.start_date,
         link.end_date,
+        link.enrollment_id,
+        link.slot_id,
+        link.group_kind,
+        link.group_weekdays,
+        link.member_from,
     )
     day, day_as_array, weekday_as_array = _series_of_days()
     rows = (
@@ -334,6 +422,7 @@ def status_counts_select() -> Select[Any]:
         .where(
             *_term_runs(day, day_as_array, weekday_as_array, calendar),
             *_enrollment_covers(day, weekday_as_array, calendar),
+            _placed(day, weekday_as_array, calendar),
         )
         .subquery("roster_rows")
     )

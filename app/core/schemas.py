@@ -219,5 +219,8 @@ Moment = Annotated[
 ]
 
 
+# An ISO week, "YYYY-Www" (a child's weekly timetable).
+Week = Annotated[str, Text(8, min_length=8, pattern=f"^{_YEAR}-W(0[1-9]|[1-4]\\d|5[0-3])$")]
+
 # A calendar month, "YYYY-MM" (the ledger's, the workload's, the fee statement's).
 Month = Annotated[str, Text(7, min_length=7, pattern=f"^{_YEAR}-(0[1-9]|1[0-2])$")]

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock, database
 from app.core.audit import AuditEvent
-from app.demo import activity, school, seats
+from app.demo import activities, activity, school, seats
 from app.demo import district as demo_district
 from app.demo import fees as demo_fees
 from app.demo import ledger as history
@@ -73,6 +73,7 @@ async def seed_demo() -> DemoSchool:
             await history.play(session, world)
             await seats.play(session, world)
             await staff_side.play(session, world)
+            await activities.play(session, world)
             second_school = await demo_district.seed(session, world)
             # The demo school stays free; 城南小学 charges per month.
             await demo_fees.charge_per_month(session, await session.get_one(School, second_school))

@@ -210,7 +210,7 @@ async def slot_ids_of(
     return chosen
 
 
-def _waitlist_rank() -> ColumnElement[int]:
+def waitlist_rank() -> ColumnElement[int]:
     return case(
         *[(any_(Student.priority) == flag, rank) for rank, flag in enumerate(PRIORITY_FLAGS)],
         else_=len(PRIORITY_FLAGS),
@@ -224,7 +224,7 @@ async def waitlist(session: AsyncSession, term_id: uuid.UUID) -> list[tuple[Enro
         select(Enrollment, Student.class_id)
         .join(Student, Student.id == Enrollment.student_id)
         .where(Enrollment.term_id == term_id, Enrollment.status == EnrollmentStatus.WAITLISTED)
-        .order_by(_waitlist_rank(), Enrollment.applied_at, Enrollment.id)
+        .order_by(waitlist_rank(), Enrollment.applied_at, Enrollment.id)
     )
     return [(enrollment, class_id) for enrollment, class_id in rows]
 
@@ -241,6 +241,10 @@ async def promote_waitlist(
     withdrawal actually empties its seat). Takes the term's locks (again, if held).
     """
     seats = await lock_term(session, term_id)
+    # The activities' seats (课程社团) follow the same queue rules, under the same locks.
+    from app.activities import service as activities
+
+    await activities.serve_waitlists(session, term_id)
     candidates = await waitlist(session, term_id)
     if not candidates:
         return []

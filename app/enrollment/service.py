@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -292,6 +292,17 @@ async def lock_seats(session: AsyncSession, term_id: uuid.UUID) -> seats.Seats:
     says what each slot and group holds (``slot_held``, ``group_held``).
     """
     return await seats.lock_term(session, term_id)
+
+
+async def lock_enrollment(session: AsyncSession, enrollment_id: uuid.UUID) -> Enrollment:
+    """The enrollment, row-locked and re-read (after ``lock_seats``: one lock order)."""
+    return await seats.lock_enrollment(session, enrollment_id)
+
+
+def priority_order() -> ColumnElement[int]:
+    """A column on ``Student`` ordering a queue by priority flags (any flag before none, then
+    in order of need): the waitlists' first key, also the activities' (``app.activities``)."""
+    return seats.waitlist_rank()
 
 
 async def promote_waitlist(session: AsyncSession, term_id: uuid.UUID) -> list[Enrollment]:

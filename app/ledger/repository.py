@@ -25,8 +25,6 @@ from app.school.models import Group, School, SchoolClass, Slot, Student, Term
 
 # Enrollments that count as taking part in a term: on the rosters now.
 PARTICIPATING = (EnrollmentStatus.ACTIVE, EnrollmentStatus.WITHDRAWAL_PENDING)
-# Groups have one kind until activity groups arrive with their own column.
-CLASS_KIND = "class"
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,7 @@ async def group_lines(
     if not group_ids:
         return {}
     stmt = (
-        select(Group.id, Group.name, Slot.id, Slot.name, Slot.start_time, User.name)
+        select(Group.id, Group.name, Group.kind, Slot.id, Slot.name, Slot.start_time, User.name)
         .join(Slot, Slot.id == Group.slot_id)
         .outerjoin(User, User.id == Group.leader_id)
         .where(Group.school_id == school_id, Group.id.in_(group_ids))
@@ -86,8 +84,7 @@ async def group_lines(
         stmt = stmt.where(school.staffed_by(staffed_by))
     rows = await session.execute(stmt)
     return {
-        row[0]: GroupLine(row[0], row[1], CLASS_KIND, row[2], row[3], row[4], row[5])
-        for row in rows
+        row[0]: GroupLine(row[0], row[1], row[2], row[3], row[4], row[5], row[6]) for row in rows
     }
 
 

@@ -25,6 +25,7 @@ class Kind(StrEnum):
     FEE_DUE = "fee.due"
     FEE_REFUNDED = "fee.refunded"
     INCIDENT_REPORTED = "incident.reported"
+    ACTIVITY_ASSIGNED = "activity.assigned"
     PLAN_DECIDED = "plan.decided"
     COMPLAINT_ANSWERED = "complaint.answered"
     COMPLAINT_ESCALATED = "complaint.escalated"
@@ -106,6 +107,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     Kind.FEE_REFUNDED: (
         "课后服务费退费{amount}元",
         "{student_name}{period}课后服务费因{reason}退还{amount}元，{channel}。",
+    ),
+    Kind.ACTIVITY_ASSIGNED: (
+        "课程社团结果：{student_name}",
+        "{student_name}的{term_name}课程社团：已录取{assigned}；未录取{not_assigned}。",
     ),
     Kind.INCIDENT_REPORTED: (
         "{student_name}在课后服务中的情况说明",

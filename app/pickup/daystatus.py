@@ -35,7 +35,6 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
-    or_,
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -48,6 +47,8 @@ from app.attendance.roster import (
     DAY_AS_ARRAY,
     WEEKDAY_AS_ARRAY,
     StudentColumn,
+    _enrollment_covers,
+    _term_runs,
     day_params,
     on_leave,
     roll_call_mark,
@@ -81,13 +82,10 @@ def _in_care_conditions(waiting_only: bool) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
         Enrollment.school_id == bindparam("school_id"),
         Enrollment.status.in_(ON_ROSTER),
-        Enrollment.start_date <= DAY,
-        or_(Enrollment.end_date.is_(None), Enrollment.end_date > DAY),
-        Enrollment.weekdays.contains(WEEKDAY_AS_ARRAY),
-        Term.start_date <= DAY,
-        Term.end_date >= DAY,
-        Term.weekdays.contains(WEEKDAY_AS_ARRAY),
-        ~Term.closures.contains(DAY_AS_ARRAY),
+        # the roster's calendar rules, not a copy of them (which group holds the child at a
+        # slot does not matter here: the day is decided slot by slot)
+        *_enrollment_covers(DAY, WEEKDAY_AS_ARRAY),
+        *_term_runs(DAY, DAY_AS_ARRAY, WEEKDAY_AS_ARRAY),
     ]
     if waiting_only:  # checked before any per-slot lookup
         conditions.append(

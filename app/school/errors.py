@@ -13,6 +13,14 @@ register(
         ),
         # terms
         "term.not_found": ("学期不存在。", "Term not found."),
+        "group.weekdays_outside_term": (
+            "活动日期须是学期的服务日。",
+            "An activity's weekdays must be service days of the term.",
+        ),
+        "group.activity_has_no_classes": (
+            "课程社团不按班级编组，由家长选报。",
+            "An activity group has no classes; families choose it.",
+        ),
         "term.dates_unordered": (
             "学期结束日期不能早于开始日期。",
             "The term cannot end before it starts.",

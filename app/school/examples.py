@@ -52,6 +52,7 @@ TERM_OUT: JsonDict = {
     "closures": ["2026-10-01", "2026-10-02", "2027-01-01"],
     "agreement_text": "课后服务安全责任书\n一、课后服务遵循自愿参加的原则……",
     "agreement_version": 1,
+    "activity_allocation": "first_come",
     "created_at": "2026-08-20T09:30:00+08:00",
 }
 
@@ -100,6 +101,21 @@ GROUP_IN: JsonDict = {
 }
 
 
+ACTIVITY_IN: JsonDict = {
+    "kind": "activity",
+    "term_id": TERM,
+    "slot_id": SLOT_E,
+    "name": "篮球社",
+    "leader_id": TEACHER,
+    "weekdays": [2, 4],
+    "grades": [3, 4],
+    "category": "sports",
+    "venue": "操场东侧篮球场",
+    "capacity": 20,
+    "description": "运球、传球与半场对抗，每次课后自带水壶。",
+}
+
+
 GROUP_OUT: JsonDict = {
     "id": GROUP,
     "term_id": TERM,
@@ -109,6 +125,7 @@ GROUP_OUT: JsonDict = {
     "assistant_id": None,
     "class_ids": [CLASS, CLASS2],
     "capacity": 40,
+    "kind": "class",
     "created_at": "2026-08-20T09:45:00+08:00",
 }
 

@@ -19,9 +19,9 @@ from app.school.capacity import check_not_below_seats
 from app.school.classes import require_teacher
 from app.school.integrity import CLASS_OF_GROUP, delete_unless_referenced, flush_checked
 from app.school.lookup import in_school, referenced
-from app.school.models import Group, GroupClass, SchoolClass, Slot, Term
+from app.school.models import Group, GroupClass, GroupKind, SchoolClass, Slot, Term
 from app.school.policy import school_policy
-from app.school.schemas import GroupIn, GroupOut, GroupPatch
+from app.school.schemas import ActivityGroupIn, GroupIn, GroupOut, GroupPatch
 
 ONE_GROUP_PER_CLASS_AND_SLOT = "uq_group_classes_slot_id_class_id"
 
@@ -47,6 +47,12 @@ async def describe(session: AsyncSession, groups: Sequence[Group]) -> list[Group
             assistant_id=g.assistant_id,
             class_ids=class_ids[g.id],
             capacity=g.capacity,
+            kind=g.kind,
+            weekdays=g.weekdays,
+            grades=g.grades,
+            category=g.category,
+            venue=g.venue,
+            description=g.description,
             created_at=g.created_at,
         )
         for g in groups
@@ -146,8 +152,9 @@ async def _set_classes(
     await flush_checked(session, {ONE_GROUP_PER_CLASS_AND_SLOT: racing, CLASS_OF_GROUP: gone})
 
 
-async def create_group(session: AsyncSession, admin: Principal, body: GroupIn) -> Group:
-    school_id = admin.staff_school()
+async def _term_and_slot(
+    session: AsyncSession, school_id: uuid.UUID, body: GroupIn | ActivityGroupIn
+) -> tuple[Term, Slot]:
     term = await referenced(
         session, Term, body.term_id, school_id, "term.not_found", field="term_id"
     )
@@ -156,6 +163,53 @@ async def create_group(session: AsyncSession, admin: Principal, body: GroupIn) -
     )
     if slot.term_id != term.id:
         raise Invalid("group.slot_not_in_term", field="slot_id")
+    return term, slot
+
+
+async def create_activity_group(
+    session: AsyncSession, admin: Principal, body: ActivityGroupIn
+) -> Group:
+    """An activity group (课程社团): no classes feed it; families choose it for their child
+    (``app.activities``), who is then on its roster on its weekdays instead of their class
+    group's."""
+    school_id = admin.staff_school()
+    term, slot = await _term_and_slot(session, school_id, body)
+    outside = sorted(set(body.weekdays) - set(term.weekdays))
+    if outside:
+        raise Invalid("group.weekdays_outside_term", field="weekdays")
+    await enrollment.lock_seats(session, term.id)
+    await _check_staffing(session, school_id, body.leader_id, body.assistant_id)
+    capacity = await _capacity(session, school_id, body.capacity)
+    group = Group(
+        school_id=school_id,
+        term_id=term.id,
+        slot_id=slot.id,
+        name=body.name,
+        leader_id=body.leader_id,
+        assistant_id=body.assistant_id,
+        capacity=capacity,
+        kind=GroupKind.ACTIVITY,
+        weekdays=body.weekdays,
+        grades=body.grades,
+        category=body.category,
+        venue=body.venue,
+        description=body.description,
+    )
+    session.add(group)
+    await session.flush()
+    await changes.record(
+        session,
+        admin,
+        "group.created",
+        group,
+        {"name": group.name, "slot_id": slot.id, "kind": group.kind, "weekdays": body.weekdays},
+    )
+    return group
+
+
+async def create_group(session: AsyncSession, admin: Principal, body: GroupIn) -> Group:
+    school_id = admin.staff_school()
+    term, slot = await _term_and_slot(session, school_id, body)
     # The term's seat lock (its slots and groups) serialises group changes in the slot too
     # (one group per class and slot) and every seat decision meanwhile.
     await enrollment.lock_seats(session, term.id)
@@ -199,6 +253,8 @@ async def update_group(
 ) -> Group:
     values = body.model_dump(exclude_unset=True)
     class_ids: list[uuid.UUID] | None = values.pop("class_ids", None)
+    if class_ids is not None and group.kind == GroupKind.ACTIVITY:
+        raise Invalid("group.activity_has_no_classes", field="class_ids")
     await enrollment.lock_seats(session, group.term_id)  # re-reads the group, locked
     old_capacity = group.capacity
     if values.keys() & {"leader_id", "assistant_id"}:

@@ -129,6 +129,11 @@ class Term(IdMixin, Base):
     closures: Mapped[list[date]] = mapped_column(ARRAY(Date), default=list)
     agreement_text: Mapped[str] = mapped_column(Text)
     agreement_version: Mapped[int] = mapped_column(default=1)
+    # How activity choices are served: ``first_come`` (at once, by the seat rules) or
+    # ``lottery`` (requested until an admin draws: ``app.activities``).
+    activity_allocation: Mapped[str] = mapped_column(
+        String(16), default="first_come", server_default="first_come"
+    )
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
@@ -176,7 +181,20 @@ class Group(IdMixin, Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     capacity: Mapped[int]
+    # ``class``: fed by its classes every service day; ``activity`` (课程社团、走班): its
+    # children are those assigned to it (``app.activities``), on its ``weekdays`` only.
+    kind: Mapped[str] = mapped_column(String(16), default="class", server_default="class")
+    weekdays: Mapped[list[int] | None] = mapped_column(ARRAY(SmallInteger))
+    grades: Mapped[list[int] | None] = mapped_column(ARRAY(SmallInteger))
+    category: Mapped[str | None] = mapped_column(String(16))
+    venue: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class GroupKind:
+    CLASS = "class"
+    ACTIVITY = "activity"
 
 
 class GroupClass(Base):

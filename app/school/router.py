@@ -10,7 +10,9 @@ import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from app.auth.deps import SchoolAdmin, StaffUser
 from app.core.body_limit import BODY_LIMIT_EXTENSION
@@ -18,7 +20,7 @@ from app.core.database import SessionDep
 from app.core.pagination import PageDep
 from app.core.routing import include_operations
 from app.core.schemas import Page
-from app.school import access, binding_codes, classes, groups, service, terms
+from app.school import access, binding_codes, classes, examples, groups, service, terms
 from app.school.deps import (
     AdminClass,
     AdminGroup,
@@ -33,6 +35,7 @@ from app.school.deps import (
 )
 from app.school.responses import problems
 from app.school.schemas import (
+    ActivityGroupIn,
     ClassIn,
     ClassOut,
     ClassPatch,
@@ -229,11 +232,59 @@ async def export_binding_codes(
 # ---- groups ----
 
 
-@router.post("/groups", status_code=201, response_model=GroupOut, responses=problems(401, 403, 409))
-async def create_group(body: GroupIn, session: SessionDep, admin: SchoolAdmin) -> Any:
+async def _group_body(
+    raw: Annotated[dict[str, Any], Body(title="GroupIn or ActivityGroupIn")],
+) -> GroupIn | ActivityGroupIn:
+    """The body of ``POST /groups``, by its ``kind`` (``class`` unless given), validated so a
+    rejected field is named as the client wrote it (``capacity``, not a union member's)."""
+    model = ActivityGroupIn if raw.get("kind") == "activity" else GroupIn
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        ) from None
+
+
+_GROUP_BODY = {
+    "requestBody": {
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [GroupIn.model_json_schema(), ActivityGroupIn.model_json_schema()]
+                },
+                "examples": {
+                    "class": {"summary": "A class group", "value": examples.GROUP_IN},
+                    "activity": {
+                        "summary": "An activity group (社团)",
+                        "value": examples.ACTIVITY_IN,
+                    },
+                },
+            }
+        }
+    }
+}
+
+
+@router.post(
+    "/groups",
+    status_code=201,
+    response_model=GroupOut,
+    responses=problems(401, 403, 409, 422),
+    openapi_extra=_GROUP_BODY,
+)
+async def create_group(
+    body: Annotated[GroupIn | ActivityGroupIn, Depends(_group_body)],
+    session: SessionDep,
+    admin: SchoolAdmin,
+) -> Any:
     """A group of one slot. Capacity above the policy's `max_group_size`: 422; a class already
-    feeding another group of the slot: 409 `group.class_taken`."""
-    group = await groups.create_group(session, admin, body)
+    feeding another group of the slot: 409 `group.class_taken`. `"kind": "activity"` makes
+    an activity group (课程社团): no classes, chosen by families, on its weekdays only."""
+    if isinstance(body, ActivityGroupIn):
+        group = await groups.create_activity_group(session, admin, body)
+    else:
+        group = await groups.create_group(session, admin, body)
     return (await groups.describe(session, [group]))[0]
 
 

@@ -132,6 +132,15 @@ class SchoolPatch(Patch):
 # ---- terms and slots ----
 
 
+ActivityAllocation = Annotated[
+    Literal["first_come", "lottery"],
+    Field(
+        description="How activity choices are served: `first_come` (assigned or waitlisted at"
+        " once) or `lottery` (requested until `POST /terms/{id}/allocate-activities`)."
+    ),
+]
+
+
 class TermIn(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [examples.TERM_IN]})
 
@@ -143,6 +152,7 @@ class TermIn(Input):
         default_factory=list, description="Dates inside the term with no service (holidays)."
     )
     agreement_text: AgreementText = Field(description="The safety agreement (安全责任书).")
+    activity_allocation: ActivityAllocation = "first_come"
 
 
 class TermPatch(Patch):
@@ -154,6 +164,7 @@ class TermPatch(Patch):
     agreement_text: AgreementText | None = Field(
         default=None, description="A changed text bumps `agreement_version`."
     )
+    activity_allocation: ActivityAllocation | None = None
 
 
 class TermOut(Output):
@@ -167,6 +178,7 @@ class TermOut(Output):
     closures: list[date]
     agreement_text: str
     agreement_version: int
+    activity_allocation: str
     created_at: datetime
 
 
@@ -239,6 +251,7 @@ ClassIds = Annotated[list[uuid.UUID], Field(max_length=100), _AsSet]
 class GroupIn(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [examples.GROUP_IN]})
 
+    kind: Literal["class"] = "class"
     term_id: uuid.UUID
     slot_id: uuid.UUID
     name: Name
@@ -252,6 +265,31 @@ class GroupIn(Input):
     capacity: Capacity | None = Field(
         default=None, description="At most the policy's `max_group_size` (its value if omitted)."
     )
+
+
+ActivityCategory = Literal["sports", "arts", "science", "reading", "labour", "homework", "care"]
+# Categories that do not count as a quality activity (素质教育) a week.
+NOT_QUALITY: tuple[ActivityCategory, ...] = ("homework", "care")
+
+
+class ActivityGroupIn(Input):
+    """An activity group (课程社团、走班): its children are those assigned to it by their
+    families' choices (``PUT /enrollments/{id}/activities``), on its weekdays only."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ACTIVITY_IN]})
+
+    kind: Literal["activity"]
+    term_id: uuid.UUID
+    slot_id: uuid.UUID
+    name: Name
+    leader_id: uuid.UUID
+    assistant_id: uuid.UUID | None = None
+    weekdays: Weekdays
+    grades: Annotated[list[Grade], Field(min_length=1, max_length=9), _AsSet]
+    category: ActivityCategory
+    venue: ShortText
+    capacity: Capacity
+    description: Annotated[str, Text(2000)] = ""
 
 
 class GroupPatch(Patch):
@@ -275,6 +313,12 @@ class GroupOut(Output):
     assistant_id: uuid.UUID | None = None
     class_ids: list[uuid.UUID]
     capacity: int
+    kind: str = "class"
+    weekdays: list[int] | None = None
+    grades: list[int] | None = None
+    category: str | None = None
+    venue: str | None = None
+    description: str | None = None
     created_at: datetime
 
 
