@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activities.models import ActivityChoice, ChoiceStatus
 from app.auth.models import User
+from app.core.personal_data import rows
 from app.enrollment.models import ON_ROSTER, SEAT_HOLDING, Enrollment, EnrollmentSlot
 from app.school.models import Group, GroupKind, SchoolClass, Slot, Student, Term
 
@@ -212,3 +213,24 @@ async def slot_and_group_info(
         }
         for slot, group, leader_name in rows.all()
     }
+
+
+async def choices_of_children(
+    session: AsyncSession, student_ids: Sequence[uuid.UUID]
+) -> list[dict[str, Any]]:
+    """The children's activity choices with the activity's name, as plain rows (an export)."""
+    return await rows(
+        session,
+        select(
+            ActivityChoice.student_id,
+            ActivityChoice.group_id,
+            Group.name.label("activity_name"),
+            ActivityChoice.rank,
+            ActivityChoice.status,
+            ActivityChoice.chosen_at,
+            ActivityChoice.decided_at,
+        )
+        .join(Group, Group.id == ActivityChoice.group_id)
+        .where(ActivityChoice.student_id.in_(student_ids))
+        .order_by(ActivityChoice.chosen_at),
+    )

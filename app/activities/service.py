@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import combinations
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,6 +47,7 @@ from app.attendance import service as attendance
 from app.attendance.models import RosterStatus
 from app.core import audit, clock
 from app.core.errors import Conflict, Invalid
+from app.core.personal_data import Section
 from app.core.principal import Principal
 from app.enrollment import service as enrollments
 from app.enrollment.models import Enrollment, EnrollmentStatus
@@ -426,3 +428,13 @@ async def quality_gaps(session: AsyncSession, term: Term) -> list[QualityGap]:
     return [
         QualityGap(student_id=i, name=n, class_name=c, per_week=w) for i, n, c, w in rows if w < 1
     ]
+
+
+async def _personal_data(
+    session: AsyncSession, user_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    """The activities chosen for the children, and what became of each choice."""
+    return {"activity_choices": await repo.choices_of_children(session, student_ids)}
+
+
+PERSONAL_DATA = Section("activities", ("activity_choices",), _personal_data)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.activities import service as activities
 from app.announcements import service as announcements
 from app.attendance import service as attendance
 from app.audit import service as audit_trail
@@ -74,6 +75,7 @@ def sections() -> tuple[Section, ...]:
         auth.PERSONAL_DATA,
         school.PERSONAL_DATA,
         enrollment.PERSONAL_DATA,
+        activities.PERSONAL_DATA,
         leave.PERSONAL_DATA,
         attendance.PERSONAL_DATA,
         pickup.PERSONAL_DATA,

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.activities.models import ActivityChoice
 from app.announcements.models import Announcement, AnnouncementReceipt, AnnouncementRecipient
 from app.attendance.models import RollCallMark
 from app.auth.models import RefreshFamily
@@ -30,6 +31,7 @@ from app.pickup.models import (
     VoidedHandover,
 )
 from app.privacy.models import NoticeAcceptance, StudentRecordRead
+from app.school.models import Group
 from app.surveys.models import Survey, SurveyResponse
 from tests.pickup.factories import TODAY, Gate, add_group
 
@@ -128,7 +130,20 @@ async def one_of_everything(session: AsyncSession, gate: Gate) -> Family:
         anonymous=False,
         status="answered",
     )
-    session.add_all([bill, complaint])
+    club = Group(
+        school_id=school.id,
+        term_id=gate.term.id,
+        slot_id=gate.activity.id,
+        name="书法社",
+        leader_id=gate.teacher.id,
+        capacity=20,
+        kind="activity",
+        weekdays=[2],
+        grades=[3],
+        category="arts",
+        venue="美术教室",
+    )
+    session.add_all([bill, complaint, club])
     await session.flush()
     session.add_all(
         [
@@ -172,6 +187,13 @@ async def one_of_everything(session: AsyncSession, gate: Gate) -> Family:
                 user_id=mother.id, kind="leave.decided", title="请假已批准", body="已批准"
             ),
             AnnouncementRecipient(announcement_id=announcement.id, student_id=child.id),
+            ActivityChoice(
+                enrollment_id=enrollment.id,
+                student_id=child.id,
+                group_id=club.id,
+                rank=1,
+                status="assigned",
+            ),
             BillPayment(bill_id=bill.id, method="cash", amount_fen=30000, status="succeeded"),
             BillRefund(
                 bill_id=bill.id, reason="withdrawal", days=1, amount_fen=1500, status="offline"
