@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.auth.deps import ParentUser, SchoolAdmin
 from app.core.database import SessionDep
+from app.core.errors import PROBLEM_SCHEMA
 from app.core.pagination import PageDep
 from app.core.schemas import Month, Page
 from app.core.spreadsheet import EXPORT_RESPONSES, Format, attachment, render
@@ -64,7 +65,21 @@ async def record_payment(
     return await service.record_offline_payment(session, admin, bill, body)
 
 
-@router.post("/payments/wechat/notify", response_model=NotifyAck)
+_PROBLEM = {"application/problem+json": {"schema": PROBLEM_SCHEMA}}
+NOTIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {
+        "description": "A bad, stale or replayed signature (`payments.bad_signature`, "
+        "`payments.stale_callback`, `payments.replayed`): nothing changes.",
+        "content": _PROBLEM,
+    },
+    503: {
+        "description": "WeChat Pay is not configured here (`payments.not_configured`).",
+        "content": _PROBLEM,
+    },
+}
+
+
+@router.post("/payments/wechat/notify", response_model=NotifyAck, responses=NOTIFY_RESPONSES)
 async def wechat_pay_notify(request: Request, session: SessionDep) -> NotifyAck:
     """WeChat Pay's callback (no bearer token: its signature is checked instead).
     A bad signature, a stale or replayed one: 401 and nothing changes."""

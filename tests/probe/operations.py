@@ -116,11 +116,53 @@ OPERATIONS: dict[str, str] = {
     "POST /api/v1/devices": SIGNED_IN,
     "DELETE /api/v1/devices/{device_id}": SIGNED_IN,
     "GET /api/v1/audit-events": SIGNED_IN,
+    "POST /api/v1/students/{student_id}/archive": SIGNED_IN,
+    "POST /api/v1/students/{student_id}/unarchive": SIGNED_IN,
+    "POST /api/v1/pickups/{handover_id}/void": SIGNED_IN,
+    "POST /api/v1/announcements": SIGNED_IN,
+    "GET /api/v1/announcements": SIGNED_IN,
+    "GET /api/v1/announcements/{id}": SIGNED_IN,
+    "POST /api/v1/announcements/{id}/ack": SIGNED_IN,
+    "GET /api/v1/announcements/{id}/receipts": SIGNED_IN,
+    "GET /api/v1/bills": SIGNED_IN,
+    "GET /api/v1/bills/{id}": SIGNED_IN,
+    "POST /api/v1/bills/{id}/pay": SIGNED_IN,
+    "POST /api/v1/bills/{id}/payments": SIGNED_IN,
+    "POST /api/v1/payments/wechat/notify": PUBLIC,  # WeChat Pay's signature is the credential
+    "GET /api/v1/fees/statement": SIGNED_IN,
+    "GET /api/v1/fees/statement.xlsx": SIGNED_IN,
+    "GET /api/v1/fees/statement.csv": SIGNED_IN,
+    "POST /api/v1/staff-check-ins": SIGNED_IN,
+    "GET /api/v1/staff-check-ins": SIGNED_IN,
+    "POST /api/v1/care-logs": SIGNED_IN,
+    "GET /api/v1/ledger/daily": SIGNED_IN,
+    "GET /api/v1/ledger/daily.xlsx": SIGNED_IN,
+    "GET /api/v1/ledger/daily.csv": SIGNED_IN,
+    "GET /api/v1/ledger/monthly": SIGNED_IN,
+    "GET /api/v1/ledger/monthly.xlsx": SIGNED_IN,
+    "GET /api/v1/ledger/monthly.csv": SIGNED_IN,
+    "GET /api/v1/stats/participation": SIGNED_IN,
+    "GET /api/v1/stats/attendance": SIGNED_IN,
+    "GET /api/v1/district": SIGNED_IN,
+    "PATCH /api/v1/district": SIGNED_IN,
+    "GET /api/v1/district/schools": SIGNED_IN,
+    "GET /api/v1/district/stats": SIGNED_IN,
+    "GET /api/v1/district/stats.xlsx": SIGNED_IN,
+    "GET /api/v1/district/stats.csv": SIGNED_IN,
+    "GET /api/v1/district/plans": SIGNED_IN,
+    "POST /api/v1/district/plans/{plan_id}/decision": SIGNED_IN,
+    "PUT /api/v1/school/plans/{term_id}": SIGNED_IN,
+    "GET /api/v1/school/plans/{term_id}": SIGNED_IN,
+    "POST /api/v1/school/plans/{term_id}/submit": SIGNED_IN,
+    "POST /api/v1/complaints": SIGNED_IN,
+    "GET /api/v1/complaints": SIGNED_IN,
+    "POST /api/v1/complaints/{complaint_id}/responses": SIGNED_IN,
+    "GET /api/v1/district/complaints": SIGNED_IN,
 }
 
 # The kind of object (``world.SCOPES``) each path parameter names. A new parameter name is
-# added here; a name that means different things on different paths (``id``) is named per
-# path in ``PATH_PARAM_KINDS``.
+# added here; ``id`` is named by the path's first segment in ``ID_KINDS``; a name that means
+# something else on one path is named for that path in ``PATH_PARAM_KINDS``.
 PARAM_KINDS: dict[str, str] = {
     "staff_id": "staff",
     "term_id": "term",
@@ -138,15 +180,21 @@ PARAM_KINDS: dict[str, str] = {
     "survey_id": "survey",
     "notification_id": "notification",
     "device_id": "device",
+    "plan_id": "plan",
+    "complaint_id": "complaint",
 }
-PATH_PARAM_KINDS: dict[tuple[str, str], str] = {
-    ("/api/v1/leave-requests/{id}", "id"): "leave_request",
-    ("/api/v1/leave-requests/{id}/decision", "id"): "leave_request",
-    ("/api/v1/leave-requests/{id}/cancel", "id"): "leave_request",
+# What ``{id}`` names, by the first segment of its path (``/leave-requests/{id}/...``).
+ID_KINDS: dict[str, str] = {
+    "leave-requests": "leave_request",
+    "announcements": "announcement",
+    "bills": "bill",
 }
+PATH_PARAM_KINDS: dict[tuple[str, str], str] = {}
 
 
 def kind_of(path: str, param: str) -> str | None:
     if (path, param) in PATH_PARAM_KINDS:
         return PATH_PARAM_KINDS[path, param]
-    return PARAM_KINDS.get(param) if param != "id" else None
+    if param == "id":
+        return ID_KINDS.get(path.removeprefix("/api/v1/").split("/", 1)[0])
+    return PARAM_KINDS.get(param)

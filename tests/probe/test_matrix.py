@@ -131,7 +131,7 @@ def test_every_path_parameter_names_a_kind_of_object() -> None:
     )
     assert not unnamed, (
         f"path parameters of unknown kind: {unnamed}. Name the kind of object each one is in "
-        "PARAM_KINDS (or PATH_PARAM_KINDS for a name like `id`) in tests/probe/operations.py, "
+        "PARAM_KINDS (or ID_KINDS for `id`) in tests/probe/operations.py, "
         "and make the probe world (tests/probe/world.py) hold a victim object of that kind."
     )
 

@@ -5,7 +5,7 @@ valid and invalid requests; a share of the valid ones aim at the home school's r
 (ids from the probe world in paths, queries and bodies), so that they reach the code behind
 the walls. Each response is checked by schemathesis: not a server error, a documented
 status code, a documented content type and a body matching its schema, invalid input
-refused. Examples per operation are bounded so that the five roles take about 3 minutes
+refused. Examples per operation are bounded so that the six roles take about 7 minutes
 on a shared 2-core machine (``EXAMPLES``).
 
 The app runs on schemathesis's own ASGI event loop (a thread), so for these tests the app
@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -39,7 +40,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.auth import wechat
 from app.core import database
 from app.core.settings import get_settings, use_settings
+from app.fees import wechatpay
 from app.main import app
+from tests.fees.fakewechatpay import FakeWeChatPay
 from tests.probe.operations import OPERATIONS, PARAM_KINDS, kind_of
 from tests.probe.operations import PUBLIC as PUBLIC_ACCESS
 from tests.probe.world import ROLES, World
@@ -101,20 +104,28 @@ def _jscode2session(request: httpx.Request) -> httpx.Response:
 
 
 @pytest.fixture
-def wechat_configured() -> Iterator[None]:
-    """WeChat log-in set up, against a fake jscode2session (unconfigured, it answers 503)."""
+def wechat_configured(tmp_path: Path) -> Iterator[None]:
+    """WeChat log-in and WeChat Pay set up, against a fake jscode2session and a fake WeChat
+    Pay (unconfigured, they answer 503)."""
+    pay = FakeWeChatPay(tmp_path)
     previous = get_settings()
     use_settings(
         previous.model_copy(
-            update={"wechat_app_id": "wx1234567890", "wechat_app_secret": "app-secret"}
+            update={
+                "wechat_app_id": "wx1234567890",
+                "wechat_app_secret": "app-secret",
+                **pay.settings(),
+            }
         )
     )
     wechat.use_client_factory(
         lambda: httpx.AsyncClient(transport=httpx.MockTransport(_jscode2session))
     )
+    wechatpay.use_client_factory(pay.client)
     try:
         yield
     finally:
+        wechatpay.use_client_factory(None)
         wechat.use_client_factory(None)
         use_settings(previous)
 

@@ -2,11 +2,12 @@
 
 *Home* is the demo school (``app.demo.seed_demo``): every kind of object a path can name,
 made through the services, plus what the demo does not give the victim (a device, a pass,
-a blocked adult, a release consent, a survey answer, a leave request, a handover and a
-late case). Its victim family is 林静's (two children); its
-other family is 刘洋's. *Away* is a small school built with the factories, with one user
-of every role and a family of its own. The probes call as home's users (schemathesis) and
-as away's users and home's other family (the foreign-object matrix).
+a blocked adult, a release consent, a survey answer, a leave request, a handover, a late
+case and a complaint); home charges per month, so its families have bills. Its victim
+family is 林静's (two children); its other family is 刘洋's. *Away* is a small school built
+with the factories, with one user of every role and a family of its own, and a district
+of its own with its admin. The probes call as home's users and home's district admin
+(schemathesis) and as away's users and home's other family (the foreign-object matrix).
 """
 
 from __future__ import annotations
@@ -19,10 +20,16 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.announcements.models import Announcement, AnnouncementRecipient
 from app.auth.models import Role, User
 from app.core import clock
 from app.demo import cast, seed_demo
+from app.demo import district as demo_district
+from app.demo import fees as demo_fees
+from app.district import service as district_service
+from app.district.models import Complaint, SchoolPlan
 from app.enrollment.models import Enrollment
+from app.fees.models import Bill
 from app.leave.models import LeaveRequest
 from app.notifications.models import Device, Notification
 from app.pickup.models import BlockedAdult, Handover, LateCase, PickupPass, PickupPerson
@@ -41,7 +48,7 @@ from tests.factories import (
 )
 
 # The roles schemathesis calls as; ``anonymous`` sends no token.
-ROLES = ("anonymous", "parent", "teacher", "duty", "school_admin")
+ROLES = ("anonymous", "parent", "teacher", "duty", "school_admin", "district_admin")
 
 # Who owns an object of each kind, which decides who is foreign to it: ``school`` objects
 # are foreign to another school; ``family`` objects also to another family of the same
@@ -53,6 +60,8 @@ SCOPES: dict[str, str] = {
     "class": "school",
     "group": "school",
     "survey": "school",
+    "announcement": "school",  # one reaching the victim's child
+    "plan": "school",  # the home school's plan, decided by its district
     "student": "family",
     "guardian": "family",
     "enrollment": "family",
@@ -62,6 +71,8 @@ SCOPES: dict[str, str] = {
     "pickup_pass": "family",
     "handover": "family",
     "late_case": "family",
+    "bill": "family",
+    "complaint": "family",  # filed by the victim parent
     "notification": "user",
     "device": "user",
 }
@@ -90,6 +101,7 @@ async def build(session: AsyncSession, client: httpx.AsyncClient) -> World:
     victim_parent = users[cast.LIN_JING.phone]
     other_parent = users[cast.LIU_YANG.phone]
     admin, duty = users[cast.ADMIN.username], users[cast.DUTY.username]
+    district_admin = users[demo_district.DISTRICT_LOGIN]
     teacher = users[cast.TEACHERS[0].username]
     children = list(
         await session.scalars(
@@ -100,12 +112,18 @@ async def build(session: AsyncSession, client: httpx.AsyncClient) -> World:
         )
     )
     assert children, "the demo's 林静 has children"
+    # The demo school is free; charging per month gives its families bills.
+    await demo_fees.charge_per_month(session, await session.get_one(School, demo.school_id))
+    await session.commit()  # its row locks would hold up the requests below
     await _victim_extras(session, client, victim_parent, admin, children[0], demo.today)
     away = await _away(session)
+    away_district_admin = await _away_district(session)
     await session.commit()
 
     attackers = {
         **{f"away_{role}": ("school", auth(user)) for role, user in away.items()},
+        # Another district's admin: every object of home's district is foreign to it.
+        "away_district_admin": ("school", auth(away_district_admin)),
         "home_other_family": ("family", auth(other_parent)),
         **{f"home_{u.username}": ("user", auth(u)) for u in (teacher, duty, admin)},
     }
@@ -121,6 +139,7 @@ async def build(session: AsyncSession, client: httpx.AsyncClient) -> World:
             "teacher": auth(teacher),
             "duty": auth(duty),
             "school_admin": auth(admin),
+            "district_admin": auth(district_admin),
         },
         attackers=attackers,
         victim=victim,
@@ -166,6 +185,11 @@ async def _victim_extras(
             f"/students/{child.id}/blocked-adults",
             json={"name": "王某", "phone": "13912345678", "note": "法院判决不得接送"},
             headers=auth(admin),
+        ),
+        await client.post(
+            "/complaints",
+            json={"category": "safety", "text": "接送时门卫没有核对接送人身份。"},
+            headers=headers,
         ),
     ]
     for response in made:
@@ -213,6 +237,14 @@ async def _away(session: AsyncSession) -> dict[str, User]:
     }
 
 
+async def _away_district(session: AsyncSession) -> User:
+    """Another district (no school of home's in it) and its admin."""
+    _, admin_id = await district_service.add_district(
+        session, name="邻区教育局", admin_username="away-district", admin_password=cast.PASSWORD
+    )
+    return await session.get_one(User, admin_id)
+
+
 async def _ids(
     session: AsyncSession,
     school_id: uuid.UUID,
@@ -241,9 +273,30 @@ async def _ids(
         if parent is not None
         else PickupPass.school_id == school_id
     )
+    announcements = select(Announcement.id).where(Announcement.school_id == school_id)
+    if kids is not None:
+        reaching = select(AnnouncementRecipient.announcement_id).where(
+            AnnouncementRecipient.student_id.in_(kids)
+        )
+        announcements = announcements.where(Announcement.id.in_(reaching))
+    complaints = select(Complaint.id).where(
+        Complaint.complainant_id == parent.id
+        if parent is not None
+        else Complaint.school_id == school_id
+    )
     ids = {
         "staff": await column(staff),
-        "term": await column(select(Term.id).where(Term.school_id == school_id)),
+        # The term with a plan first: the paths of plans name a term.
+        "term": await column(
+            select(Term.id)
+            .outerjoin(SchoolPlan, SchoolPlan.term_id == Term.id)
+            .where(Term.school_id == school_id)
+            .order_by(SchoolPlan.id.is_(None))
+        ),
+        "plan": await column(select(SchoolPlan.id).where(SchoolPlan.school_id == school_id)),
+        "announcement": await column(announcements),
+        "bill": await column(of_family(Bill, select(Bill.id))),
+        "complaint": await column(complaints),
         "slot": await column(select(Slot.id).where(Slot.school_id == school_id)),
         "class": await column(select(SchoolClass.id).where(SchoolClass.school_id == school_id)),
         "group": await column(select(Group.id).where(Group.school_id == school_id)),
