@@ -4,9 +4,9 @@ week and the quality-activity check."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from app.activities import service
 from app.activities.deps import AdminTerm, AdminTermQuery, ChildReader, FamilyEnrollment
@@ -98,12 +98,21 @@ async def allocate(
     responses=problems(401, 403, 404, 422),
 )
 async def timetable(
-    student_id: uuid.UUID, week: Week, session: SessionDep, reader: ChildReader
+    student_id: uuid.UUID,
+    session: SessionDep,
+    reader: ChildReader,
+    week: Annotated[
+        Week | None,
+        Query(description="`YYYY-Www` (ISO week); this week at the school when omitted."),
+    ] = None,
 ) -> Any:
-    """The child's week (`week` = `YYYY-Www`): per service day, each slot with the group the
-    roster puts them in (an activity on its days, else their class group), its category,
-    venue and leader; a closure as `closed`, a slot on leave as `on_leave`."""
+    """The child's week: per service day, each slot with the group the roster puts them in
+    (an activity on its days, else their class group), its category, venue and leader; a
+    closure as `closed`, a slot on leave as `on_leave`."""
     student = await access.visible_student(session, reader, student_id)
+    if week is None:
+        year, number, _ = (await access.school_today(session, student.school_id)).isocalendar()
+        week = f"{year}-W{number:02d}"
     return await service.timetable(session, student, week)
 
 

@@ -158,6 +158,28 @@ OPERATIONS: dict[str, str] = {
     "GET /api/v1/complaints": SIGNED_IN,
     "POST /api/v1/complaints/{complaint_id}/responses": SIGNED_IN,
     "GET /api/v1/district/complaints": SIGNED_IN,
+    # activities and clubs
+    "GET /api/v1/activities": SIGNED_IN,
+    "GET /api/v1/enrollments/{enrollment_id}/activities": SIGNED_IN,
+    "PUT /api/v1/enrollments/{enrollment_id}/activities": SIGNED_IN,
+    "POST /api/v1/terms/{term_id}/allocate-activities": SIGNED_IN,
+    "GET /api/v1/students/{student_id}/timetable": SIGNED_IN,
+    "GET /api/v1/stats/quality-activities": SIGNED_IN,
+    # workload, duty and outside staff
+    "POST /api/v1/duty-shifts": SIGNED_IN,
+    "GET /api/v1/duty-shifts": SIGNED_IN,
+    "POST /api/v1/duty-shifts/{shift_id}/handoff": SIGNED_IN,
+    "GET /api/v1/duty-shifts/{shift_id}/handoffs": SIGNED_IN,
+    "GET /api/v1/workload": SIGNED_IN,
+    "GET /api/v1/workload.xlsx": SIGNED_IN,
+    "GET /api/v1/workload.csv": SIGNED_IN,
+    "GET /api/v1/workload/published": SIGNED_IN,
+    "POST /api/v1/workload/{month}/publish": SIGNED_IN,
+    # guardians' data rights
+    "GET /api/v1/me/data": SIGNED_IN,
+    "DELETE /api/v1/me": SIGNED_IN,
+    "GET /api/v1/students/{student_id}/access-log": SIGNED_IN,
+    "GET /api/v1/privacy-notice": PUBLIC,
 }
 
 # The kind of object (``world.SCOPES``) each path parameter names. A new parameter name is
@@ -182,7 +204,12 @@ PARAM_KINDS: dict[str, str] = {
     "device_id": "device",
     "plan_id": "plan",
     "complaint_id": "complaint",
+    "shift_id": "duty_shift",
 }
+# Path parameters that carry a value, not an object's id, and the value the probes send: an
+# operation whose only parameters are these names nothing foreign (``POST
+# /workload/{month}/publish`` publishes the caller's own school's month).
+VALUE_PARAMS: dict[str, str] = {"month": "2026-11"}
 # What ``{id}`` names, by the first segment of its path (``/leave-requests/{id}/...``).
 ID_KINDS: dict[str, str] = {
     "leave-requests": "leave_request",

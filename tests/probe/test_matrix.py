@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from app.main import app
-from tests.probe.operations import OPERATIONS, SIGNED_IN, kind_of
+from tests.probe.operations import OPERATIONS, SIGNED_IN, VALUE_PARAMS, kind_of
 from tests.probe.world import SCOPES, World
 
 SPEC: dict[str, Any] = app.openapi()
@@ -42,7 +42,9 @@ def _operations() -> list[tuple[str, str, dict[str, Any]]]:
 
 OPS = _operations()
 GUARDED = [(m, p, o) for m, p, o in OPS if OPERATIONS.get(f"{m} {p}") == SIGNED_IN]
-WITH_PATH_PARAMS = [(m, p, o) for m, p, o in OPS if "{" in p]
+WITH_PATH_PARAMS = [
+    (m, p, o) for m, p, o in OPS if any(x not in VALUE_PARAMS for x in re.findall(r"{(\w+)}", p))
+]
 
 
 def _key(op: tuple[str, str, dict[str, Any]]) -> str:
@@ -50,7 +52,8 @@ def _key(op: tuple[str, str, dict[str, Any]]) -> str:
 
 
 def _path_params(path: str) -> list[str]:
-    return re.findall(r"{(\w+)}", path)
+    """The parameters of ``path`` that name an object (not those that carry a value)."""
+    return [p for p in re.findall(r"{(\w+)}", path) if p not in VALUE_PARAMS]
 
 
 def _example_body(operation: dict[str, Any]) -> Any:
@@ -101,7 +104,7 @@ async def _call(
     params: dict[str, str] | None = None,
 ) -> httpx.Response:
     url = path.removeprefix("/api/v1")
-    for name, value in (params or {}).items():
+    for name, value in {**VALUE_PARAMS, **(params or {})}.items():
         url = url.replace("{" + name + "}", value)
     body = _example_body(operation)
     return await client.request(method, url, headers=headers, json=body)

@@ -28,6 +28,7 @@ from app.demo import district as demo_district
 from app.demo import fees as demo_fees
 from app.district import service as district_service
 from app.district.models import Complaint, SchoolPlan
+from app.duty.models import DutyShift
 from app.enrollment.models import Enrollment
 from app.fees.models import Bill
 from app.leave.models import LeaveRequest
@@ -62,6 +63,7 @@ SCOPES: dict[str, str] = {
     "survey": "school",
     "announcement": "school",  # one reaching the victim's child
     "plan": "school",  # the home school's plan, decided by its district
+    "duty_shift": "school",
     "student": "family",
     "guardian": "family",
     "enrollment": "family",
@@ -294,6 +296,7 @@ async def _ids(
             .order_by(SchoolPlan.id.is_(None))
         ),
         "plan": await column(select(SchoolPlan.id).where(SchoolPlan.school_id == school_id)),
+        "duty_shift": await column(select(DutyShift.id).where(DutyShift.school_id == school_id)),
         "announcement": await column(announcements),
         "bill": await column(of_family(Bill, select(Bill.id))),
         "complaint": await column(complaints),
