@@ -51,7 +51,6 @@ from app.district.models import (
     SchoolPlan,
 )
 from app.enrollment.models import ON_ROSTER, Enrollment, EnrollmentStatus
-from app.fees import service as fees
 from app.school.models import School, Student, Term
 
 Counts = dict[uuid.UUID, int]
@@ -355,22 +354,6 @@ async def last_uncounted_day(session: AsyncSession) -> date | None:
             or_(earliest.is_(None), RollCallMark.day < earliest)
         )
     )
-
-
-async def fees_charged_in_month(
-    session: AsyncSession, ids: list[uuid.UUID], first: date, last: date
-) -> Counts:
-    """Fees charged (fen): the month's bills net of waivers, as each school's statement."""
-    totals = await fees.month_totals_by_school(session, ids, first, last)
-    return {school_id: charged for school_id, (charged, _) in totals.items()}
-
-
-async def fees_refunded_in_month(
-    session: AsyncSession, ids: list[uuid.UUID], first: date, last: date
-) -> Counts:
-    """Fees refunded (fen) on the month's bills, as each school's statement."""
-    totals = await fees.month_totals_by_school(session, ids, first, last)
-    return {school_id: refunded for school_id, (_, refunded) in totals.items()}
 
 
 # ---- plans ----

@@ -30,6 +30,7 @@ from app.district.schemas import (
     DistrictSchoolOut,
     SchoolMonthOut,
 )
+from app.fees import service as fees
 from app.school.models import School
 
 # The worker's day counts: today and yesterday every 10 minutes (``count_recent_days``), the
@@ -225,8 +226,8 @@ async def month_figures(
     marks = await repo.marks_in_month(*args)
     staff_minutes = await repo.staff_minutes_in_month(*args)
     overtime = await repo.overtime_minutes_in_month(*args)
-    charged = await repo.fees_charged_in_month(*args)
-    refunded = await repo.fees_refunded_in_month(*args)
+    # charged (net of waivers) and refunded, as each school's fee statement counts them
+    money = await fees.month_totals_by_school(session, ids, month.first, month.last)
     return [
         SchoolMonthOut(
             school_id=s.id,
@@ -237,8 +238,8 @@ async def month_figures(
             attendance_rate=_rate(marks.get(s.id)),
             staff_minutes=staff_minutes.get(s.id, 0),
             overtime_minutes=overtime.get(s.id, 0),
-            fees_charged_fen=charged.get(s.id, 0),
-            fees_refunded_fen=refunded.get(s.id, 0),
+            fees_charged_fen=money.get(s.id, (0, 0))[0],
+            fees_refunded_fen=money.get(s.id, (0, 0))[1],
         )
         for s in schools
     ]
