@@ -53,7 +53,7 @@ SCHEMA.app = app
 # Generated requests per operation, role and mode (valid, invalid), times
 # KEHOU_PROBE_SCALE (e.g. 10 for a deeper run than CI's).
 SCALE = int(os.environ.get("KEHOU_PROBE_SCALE", "1"))
-EXAMPLES = {GenerationMode.POSITIVE: 10 * SCALE, GenerationMode.NEGATIVE: 5 * SCALE}
+EXAMPLES = {GenerationMode.POSITIVE: 6 * SCALE, GenerationMode.NEGATIVE: 3 * SCALE}
 # Operations that answer without a token (log-ins, probes) are fuzzed as ``anonymous``
 # only: a token changes nothing for them.
 PUBLIC = {key.split(" ", 1)[1] for key, access in OPERATIONS.items() if access == PUBLIC_ACCESS}
