@@ -5,7 +5,7 @@ valid and invalid requests; a share of the valid ones aim at the home school's r
 (ids from the probe world in paths, queries and bodies), so that they reach the code behind
 the walls. Each response is checked by schemathesis: not a server error, a documented
 status code, a documented content type and a body matching its schema, invalid input
-refused. Examples per operation are bounded so that the six roles take about 7 minutes
+refused. Examples per operation are bounded so that the six roles take about 4 minutes
 on a shared 2-core machine (``EXAMPLES``).
 
 The app runs on schemathesis's own ASGI event loop (a thread), so for these tests the app
