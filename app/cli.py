@@ -12,6 +12,7 @@ import shutil
 import sys
 import tempfile
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from app.core.logs import log_config
@@ -136,63 +137,62 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_create_school(args: argparse.Namespace) -> int:
+def _create_and_print(
+    command: str,
+    key: str,
+    create: Callable[[], Awaitable[tuple[uuid.UUID, uuid.UUID]]],
+) -> int:
+    """Run a ``create-*`` command: print ``{key, "admin_user_id"}`` as JSON, or the refusal
+    in English on stderr (exit code ``EXIT_REFUSED``)."""
     from app.core.database import dispose_engine
     from app.core.errors import DomainError
     from app.core.i18n import translate
-    from app.school.bootstrap import create_school
 
-    async def run() -> tuple[str, str]:
+    async def run() -> tuple[uuid.UUID, uuid.UUID]:
         try:
-            school_id, admin_id = await create_school(
-                name=args.name,
-                admin_username=args.admin_username,
-                admin_password=args.admin_password,
-                district_id=args.district_id,
-            )
+            return await create()
         finally:
             await dispose_engine()
-        return str(school_id), str(admin_id)
 
     try:
-        school_id, admin_id = asyncio.run(run())
+        made_id, admin_id = asyncio.run(run())
     except DomainError as exc:
         print(
-            f"kehou create-school: {translate(exc.code, 'en', exc.params)} ({exc.code})",
+            f"kehou {command}: {translate(exc.code, 'en', exc.params)} ({exc.code})",
             file=sys.stderr,
         )
         return EXIT_REFUSED
-    print(json.dumps({"school_id": school_id, "admin_user_id": admin_id}))
+    print(json.dumps({key: str(made_id), "admin_user_id": str(admin_id)}))
     return 0
+
+
+def cmd_create_school(args: argparse.Namespace) -> int:
+    from app.school.bootstrap import create_school
+
+    return _create_and_print(
+        "create-school",
+        "school_id",
+        lambda: create_school(
+            name=args.name,
+            admin_username=args.admin_username,
+            admin_password=args.admin_password,
+            district_id=args.district_id,
+        ),
+    )
 
 
 def cmd_create_district(args: argparse.Namespace) -> int:
-    from app.core.database import dispose_engine
-    from app.core.errors import DomainError
-    from app.core.i18n import translate
     from app.district.service import create_district
 
-    async def run() -> tuple[str, str]:
-        try:
-            district_id, admin_id = await create_district(
-                name=args.name,
-                admin_username=args.admin_username,
-                admin_password=args.admin_password,
-            )
-        finally:
-            await dispose_engine()
-        return str(district_id), str(admin_id)
-
-    try:
-        district_id, admin_id = asyncio.run(run())
-    except DomainError as exc:
-        print(
-            f"kehou create-district: {translate(exc.code, 'en', exc.params)} ({exc.code})",
-            file=sys.stderr,
-        )
-        return EXIT_REFUSED
-    print(json.dumps({"district_id": district_id, "admin_user_id": admin_id}))
-    return 0
+    return _create_and_print(
+        "create-district",
+        "district_id",
+        lambda: create_district(
+            name=args.name,
+            admin_username=args.admin_username,
+            admin_password=args.admin_password,
+        ),
+    )
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
