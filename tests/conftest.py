@@ -36,7 +36,13 @@ def _server_url() -> str:
         return url
     from app.core.embedded import embedded_database_url
 
-    return embedded_database_url(ROOT / ".kehou" / "test", database="postgres")
+    url = embedded_database_url(ROOT / ".kehou" / "test", database="postgres")
+    # The suite's own throwaway server: durability buys nothing here, and a flush per
+    # commit was a third of CI's time. Another server (the variable above) is left as set.
+    for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+        asyncio.run(_admin(url, f"ALTER SYSTEM SET {setting} = off"))
+    asyncio.run(_admin(url, "SELECT pg_reload_conf()"))
+    return url
 
 
 def _with_database(url: str, name: str) -> str:
@@ -77,7 +83,17 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-_TABLES = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+# Children before parents. DELETE, not TRUNCATE: on tables this small it takes 1 ms
+# where TRUNCATE took 200 ms (new files for 59 tables), i.e. 6 minutes of a CI run.
+# Every key is a UUID, so no sequence needs restarting.
+_EMPTY_TABLES = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(metadata.sorted_tables))
+
+
+async def empty_tables(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        # asyncpg's simple protocol: the statements run as one implicit transaction.
+        await raw.driver_connection.execute(_EMPTY_TABLES)  # type: ignore[union-attr]
 
 
 @pytest.fixture(autouse=True)
@@ -86,9 +102,7 @@ async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
     clock.reset()
     if "engine" in request.fixturenames:
-        engine: AsyncEngine = request.getfixturevalue("engine")
-        async with engine.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE"))
+        await empty_tables(request.getfixturevalue("engine"))
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core import clock, database
-from tests.conftest import _TABLES
+from tests.conftest import empty_tables
 from tests.probe import world
 
 
@@ -37,5 +36,4 @@ async def probe_world(engine: AsyncEngine) -> AsyncIterator[world.World]:
             yield await world.build(session, client)
     finally:
         clock.reset()
-        async with engine.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE"))
+        await empty_tables(engine)
