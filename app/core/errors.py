@@ -121,6 +121,46 @@ class Unavailable(DomainError):
     status = 503
 
 
+# Core's own refusals: its plumbing's (tokens, cursors, idempotency keys).
+
+
+class AuthTokenInvalid(Unauthorized):
+    code = "auth.token_invalid"
+    messages = (
+        "登录凭证无效或已过期，请重新登录。",
+        "The access token is invalid or expired.",
+    )
+
+
+class PaginationCursorInvalid(Invalid):
+    code = "pagination.cursor_invalid"
+    messages = ("分页游标无效。", "The pagination cursor is invalid.")
+
+
+class IdempotencyKeyInvalid(Invalid):
+    code = "idempotency.key_invalid"
+    messages = (
+        "Idempotency-Key 必须为 1 到 255 个可见字符。",
+        "Idempotency-Key must be 1 to 255 printable characters.",
+    )
+
+
+class IdempotencyKeyReused(Invalid):
+    code = "idempotency.key_reused"
+    messages = (
+        "该 Idempotency-Key 已用于另一个不同的请求。",
+        "This Idempotency-Key was already used with a different request.",
+    )
+
+
+class IdempotencyInFlight(Conflict):
+    code = "idempotency.in_flight"
+    messages = (
+        "相同 Idempotency-Key 的请求正在处理中，请稍后重试。",
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
+    )
+
+
 def problem(
     request: Request,
     status: int,

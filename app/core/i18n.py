@@ -34,24 +34,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "http.method_not_allowed": ("不支持该请求方法。", "This method is not allowed here."),
     "http.error": ("请求未能完成。", "The request could not be completed."),
     "auth.unauthenticated": ("请先登录。", "Authentication is required."),
-    "auth.token_invalid": (
-        "登录凭证无效或已过期，请重新登录。",
-        "The access token is invalid or expired.",
-    ),
     "auth.forbidden": ("您没有执行此操作的权限。", "You are not allowed to do this."),
-    "idempotency.key_reused": (
-        "该 Idempotency-Key 已用于另一个不同的请求。",
-        "This Idempotency-Key was already used with a different request.",
-    ),
-    "idempotency.in_flight": (
-        "相同 Idempotency-Key 的请求正在处理中，请稍后重试。",
-        "A request with this Idempotency-Key is still being processed; retry shortly.",
-    ),
-    "idempotency.key_invalid": (
-        "Idempotency-Key 必须为 1 到 255 个可见字符。",
-        "Idempotency-Key must be 1 to 255 printable characters.",
-    ),
-    "pagination.cursor_invalid": ("分页游标无效。", "The pagination cursor is invalid."),
     "rate_limited": (
         "尝试次数过多，请 {retry_after} 秒后再试。",
         "Too many attempts; retry in {retry_after} s.",
