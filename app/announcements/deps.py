@@ -9,10 +9,10 @@ from fastapi import Depends, Path
 from sqlalchemy import select
 
 from app.announcements import repository
+from app.announcements.errors import AnnouncementNotFound
 from app.announcements.models import Announcement
 from app.auth.deps import ParentUser, SchoolAdmin, require_roles
 from app.core.database import SessionDep
-from app.core.errors import NotFound
 from app.core.principal import Principal, Role
 
 # Guardians read theirs, school admins the school's; teachers and duty staff have none.
@@ -31,7 +31,7 @@ async def visible_announcement(
             select(repository.reaches_family(principal.id)).where(Announcement.id == found.id)
         ):
             return found
-    raise NotFound("announcement.not_found")
+    raise AnnouncementNotFound()
 
 
 async def school_announcement(
@@ -43,7 +43,7 @@ async def school_announcement(
         )
     )
     if found is None:
-        raise NotFound("announcement.not_found")
+        raise AnnouncementNotFound()
     return found
 
 
@@ -56,7 +56,7 @@ async def family_announcement(
         )
     )
     if found is None:
-        raise NotFound("announcement.not_found")
+        raise AnnouncementNotFound()
     return found
 
 

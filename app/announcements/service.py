@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.announcements import errors as _errors  # noqa: F401  (registers the messages)
 from app.announcements import repository
+from app.announcements.errors import AnnouncementAudienceEmpty, AnnouncementAudienceInvalid
 from app.announcements.models import Announcement, AnnouncementReceipt, AnnouncementRecipient
 from app.announcements.schemas import (
     AckOut,
@@ -21,7 +21,6 @@ from app.announcements.schemas import (
     ReceiptsOut,
 )
 from app.core import audit, clock
-from app.core.errors import Invalid
 from app.core.pagination import PageParams, paginate
 from app.core.personal_data import Section, rows
 from app.core.principal import Principal, Role
@@ -39,7 +38,7 @@ async def publish(session: AsyncSession, admin: Principal, body: AnnouncementIn)
     class_ids = list(dict.fromkeys(audience.class_ids or []))
     slot_ids = list(dict.fromkeys(audience.slot_ids or []))
     if await repository.foreign_ids(session, school_id, class_ids, slot_ids):
-        raise Invalid("announcement.audience_invalid", field="audience")
+        raise AnnouncementAudienceInvalid(field="audience")
     announcement = Announcement(
         id=uuid.uuid4(),
         school_id=school_id,
@@ -57,7 +56,7 @@ async def publish(session: AsyncSession, admin: Principal, body: AnnouncementIn)
     today = await access.school_today(session, school_id)
     reached = await repository.fix_recipients(session, announcement, today)
     if reached == 0:
-        raise Invalid("announcement.audience_empty", field="audience")
+        raise AnnouncementAudienceEmpty(field="audience")
     await audit.record(
         session,
         action="announcement.published",

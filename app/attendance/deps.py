@@ -9,11 +9,14 @@ from fastapi import Depends, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.attendance import errors as _errors  # noqa: F401  (registers the messages)
+from app.attendance.errors import (
+    AttendanceGroupNotFound,
+    AttendanceNotGroupLeader,
+    AttendanceRosterForbidden,
+)
 from app.auth.deps import StaffUser
 from app.auth.models import Role
 from app.core.database import SessionDep
-from app.core.errors import Forbidden, NotFound
 from app.core.principal import Principal
 from app.school import service as school
 from app.school.models import Group, GroupClass, SchoolClass
@@ -22,7 +25,7 @@ from app.school.models import Group, GroupClass, SchoolClass
 async def school_group(session: AsyncSession, principal: Principal, group_id: uuid.UUID) -> Group:
     group = await session.get(Group, group_id)
     if group is None or group.school_id != principal.school_id:
-        raise NotFound("attendance.group_not_found")
+        raise AttendanceGroupNotFound()
     return group
 
 
@@ -42,7 +45,7 @@ async def roster_group(
         .limit(1)
     )
     if homeroom is None:
-        raise Forbidden("attendance.roster_forbidden")
+        raise AttendanceRosterForbidden()
     return group
 
 
@@ -56,5 +59,5 @@ async def roll_call_group(
     body)."""
     group = await school_group(session, principal, group_id)
     if not (principal.is_school_admin or principal.id in school.group_staff_ids(group)):
-        raise Forbidden("attendance.not_group_leader")
+        raise AttendanceNotGroupLeader()
     return group

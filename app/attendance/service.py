@@ -18,7 +18,13 @@ from sqlalchemy.dialects.postgresql import ARRAY, Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.attendance import errors as _errors  # noqa: F401  (registers the messages)
+from app.attendance.errors import (
+    AttendanceDuplicateMark,
+    AttendanceFutureDate,
+    AttendanceNotOnRoster,
+    AttendanceOutsideTerm,
+    AttendanceSlotMismatch,
+)
 from app.attendance.models import MarkStatus, RollCallMark, RosterStatus
 from app.attendance.roster import (
     day_params,
@@ -31,7 +37,6 @@ from app.attendance.roster import (
 from app.attendance.schemas import RollCallIn
 from app.checkins import service as checkins
 from app.core import audit, clock
-from app.core.errors import Invalid
 from app.core.personal_data import Section, remove, rows
 from app.core.principal import Principal
 from app.notifications import service as notifications
@@ -161,16 +166,16 @@ async def take_roll_call(
     answer with the group's roster. Each roll call is one audit event with every mark and
     the mark it replaced, which is the history of the day."""
     if body.slot_id != group.slot_id:
-        raise Invalid("attendance.slot_mismatch", field="slot_id")
+        raise AttendanceSlotMismatch(field="slot_id")
     timezone, term_start, term_end = (
         await session.execute(_school_zone_and_term(), {"term_id": group.term_id})
     ).one()
     today = clock.today(timezone)
     await staff.ensure_vetting_valid(session, principal.id, today)
     if body.date > today:
-        raise Invalid("attendance.future_date", field="date")
+        raise AttendanceFutureDate(field="date")
     if not term_start <= body.date <= term_end:
-        raise Invalid("attendance.outside_term", field="date")
+        raise AttendanceOutsideTerm(field="date")
 
     on_roster = set(
         await session.scalars(
@@ -180,9 +185,9 @@ async def take_roll_call(
     seen: set[uuid.UUID] = set()
     for i, mark in enumerate(body.marks):
         if mark.student_id in seen:
-            raise Invalid("attendance.duplicate_mark", field=f"marks.{i}.student_id")
+            raise AttendanceDuplicateMark(field=f"marks.{i}.student_id")
         if mark.student_id not in on_roster:
-            raise Invalid("attendance.not_on_roster", field=f"marks.{i}.student_id")
+            raise AttendanceNotOnRoster(field=f"marks.{i}.student_id")
         seen.add(mark.student_id)
 
     # Same order in every transaction, so two roll calls at once cannot deadlock.

@@ -12,12 +12,18 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.checkins import errors as _errors  # noqa: F401  (registers the messages)
 from app.checkins import repository
+from app.checkins.errors import (
+    CheckInGroupNotFound,
+    CheckInNotGroupStaff,
+    CheckInNotToday,
+    CheckInOthersForbidden,
+    CheckInRangeInvalid,
+    CheckInSlotMismatch,
+)
 from app.checkins.models import CheckInSource, StaffCheckIn
 from app.checkins.schemas import CheckInIn
 from app.core import audit, clock
-from app.core.errors import Forbidden, Invalid, NotFound
 from app.core.pagination import PageParams
 from app.core.principal import Principal
 from app.school import access
@@ -59,14 +65,14 @@ async def school_group(session: AsyncSession, principal: Principal, group_id: uu
     """A group of the caller's school, else 404."""
     group = await repository.school_group(session, principal.school_id, group_id)
     if group is None:
-        raise NotFound("check_in.group_not_found")
+        raise CheckInGroupNotFound()
     return group
 
 
 def ensure_staff_of(principal: Principal, group: Group) -> None:
     """Only the group's own staff check in with it (an admin too only when they staff it)."""
     if principal.id not in school.group_staff_ids(group):
-        raise Forbidden("check_in.not_group_staff")
+        raise CheckInNotGroupStaff()
 
 
 async def check_in(
@@ -75,11 +81,11 @@ async def check_in(
     """Check the caller in with ``group`` today; a repeat answers with the first check-in.
     Returns the check-in and whether this call made it."""
     if body.slot_id != group.slot_id:
-        raise Invalid("check_in.slot_mismatch", field="slot_id")
+        raise CheckInSlotMismatch(field="slot_id")
     today = await access.school_today(session, group.school_id)
     await staff.ensure_vetting_valid(session, principal.id, today)
     if body.date != today:
-        raise Invalid("check_in.not_today", field="date", today=today.isoformat())
+        raise CheckInNotToday(field="date", today=today.isoformat())
     created = await _record(session, group, body.date, principal.id, CheckInSource.MANUAL)
     return CheckIn.of(*await repository.find(session, principal.id, group, body.date)), created
 
@@ -139,10 +145,10 @@ async def listing(
     (asking for another adult's: 403)."""
     if not principal.is_school_admin:
         if user_id not in (None, principal.id):
-            raise Forbidden("check_in.others_forbidden")
+            raise CheckInOthersForbidden()
         user_id = principal.id
     if first is not None and last is not None and last < first:
-        raise Invalid("check_in.range_invalid", field="to")
+        raise CheckInRangeInvalid(field="to")
     rows, cursor = await repository.page(
         session,
         principal.staff_school(),

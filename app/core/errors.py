@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.core.i18n import negotiate, translate
+from app.core.i18n import MESSAGES, negotiate, register, translate
 from app.core.routing import allowed_methods
 
 log = logging.getLogger(__name__)
@@ -23,10 +23,37 @@ PROBLEM_TYPE_BASE = "https://kehou.app/problems/"
 
 
 class DomainError(Exception):
-    """A rule said no. ``code`` is stable; ``params`` fill the catalogue message."""
+    """A rule said no, as a problem with a stable ``code`` and its zh-CN/en ``messages``.
+
+    Each error is a subclass of the base that gives its status, in its domain's
+    ``errors.py``; defining the class adds its messages to the catalogue::
+
+        class LeaveNotFound(NotFound):
+            code = "leave.not_found"
+            messages = ("请假申请不存在。", "Leave request not found.")
+
+        raise LeaveNotFound()
+
+    Keyword arguments (``field=`` of ``Invalid``, ``retry_after=`` of ``TooManyRequests``,
+    anything else) are the ``params`` that fill the message's ``{placeholders}``.
+
+    Until every domain has its classes, the bases still take a code as their first argument
+    (``raise NotFound("x.not_found")``), its messages given to ``i18n.register`` by hand.
+    """
 
     status: int = 400
     code: str = "http.error"
+    messages: ClassVar[tuple[str, str]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "messages" in cls.__dict__:
+            zh, en = cls.messages
+            if "code" not in cls.__dict__ or not zh.strip() or not en.strip():
+                raise TypeError(f"{cls.__name__} needs its own code and a zh-CN and en message")
+            register({cls.code: (zh, en)})
+        elif "code" in cls.__dict__ and cls.code not in MESSAGES:
+            raise TypeError(f"{cls.__name__} names code {cls.code!r} without its messages")
 
     def __init__(
         self,
@@ -94,6 +121,46 @@ class Unavailable(DomainError):
     status = 503
 
 
+# Core's own refusals: its plumbing's (tokens, cursors, idempotency keys).
+
+
+class AuthTokenInvalid(Unauthorized):
+    code = "auth.token_invalid"
+    messages = (
+        "登录凭证无效或已过期，请重新登录。",
+        "The access token is invalid or expired.",
+    )
+
+
+class PaginationCursorInvalid(Invalid):
+    code = "pagination.cursor_invalid"
+    messages = ("分页游标无效。", "The pagination cursor is invalid.")
+
+
+class IdempotencyKeyInvalid(Invalid):
+    code = "idempotency.key_invalid"
+    messages = (
+        "Idempotency-Key 必须为 1 到 255 个可见字符。",
+        "Idempotency-Key must be 1 to 255 printable characters.",
+    )
+
+
+class IdempotencyKeyReused(Invalid):
+    code = "idempotency.key_reused"
+    messages = (
+        "该 Idempotency-Key 已用于另一个不同的请求。",
+        "This Idempotency-Key was already used with a different request.",
+    )
+
+
+class IdempotencyInFlight(Conflict):
+    code = "idempotency.in_flight"
+    messages = (
+        "相同 Idempotency-Key 的请求正在处理中，请稍后重试。",
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
+    )
+
+
 def problem(
     request: Request,
     status: int,
@@ -146,14 +213,17 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(request, 422, "validation.invalid", errors=errors)
 
 
+# The codes of Starlette's own HTTP errors (no route, wrong method, no credentials, too large).
+HTTP_CODES = {
+    404: "http.not_found",
+    405: "http.method_not_allowed",
+    401: "auth.unauthenticated",
+    413: "request.too_large",
+}
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = {
-        404: "http.not_found",
-        405: "http.method_not_allowed",
-        401: "auth.unauthenticated",
-        413: "request.too_large",
-    }
     params = None
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
@@ -164,7 +234,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(
         request,
         exc.status_code,
-        code.get(exc.status_code, "http.error"),
+        HTTP_CODES.get(exc.status_code, "http.error"),
         params,
         headers=headers,
     )

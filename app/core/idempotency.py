@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
-from app.core.errors import Conflict, Invalid
+from app.core.errors import IdempotencyInFlight, IdempotencyKeyInvalid, IdempotencyKeyReused
 from app.core.models import Base
 
 KEY_TTL = timedelta(hours=24)
@@ -81,7 +81,7 @@ class Idempotency:
         fingerprint: str,
     ) -> None:
         if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()):
-            raise Invalid("idempotency.key_invalid", field="Idempotency-Key")
+            raise IdempotencyKeyInvalid(field="Idempotency-Key")
         self.session = session
         self.caller_id = caller_id
         self.key = key
@@ -97,12 +97,12 @@ class Idempotency:
         lock_id = _lock_id(self.caller_id, self.key)
         held, claimed = (await self.session.execute(_CLAIM, {**mine, "lock_id": lock_id})).one()
         if not held:
-            raise Conflict("idempotency.in_flight", headers={"Retry-After": "1"})
+            raise IdempotencyInFlight(headers={"Retry-After": "1"})
         if not claimed:  # the key was used before: replay, or take it over once expired
             stored = (await self.session.execute(_STORED, key)).one()
             if stored.created_at > now - KEY_TTL and stored.response_body is not None:
                 if stored.request_hash != self.fingerprint:
-                    raise Invalid("idempotency.key_reused")
+                    raise IdempotencyKeyReused()
                 return JSONResponse(
                     stored.response_body,
                     status_code=stored.status_code,

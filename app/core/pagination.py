@@ -24,7 +24,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.core.errors import Invalid
+from app.core.errors import PaginationCursorInvalid
 from app.core.schemas import Text
 from app.core.settings import get_settings
 
@@ -113,7 +113,7 @@ def decode_cursor(
             raise ValueError("bad shape")
         return [_decode_value(v, c) for v, c in zip(values, columns, strict=True)]
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
-        raise Invalid("pagination.cursor_invalid", field="cursor") from exc
+        raise PaginationCursorInvalid(field="cursor") from exc
 
 
 def _after(

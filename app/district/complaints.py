@@ -14,11 +14,10 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
-from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
-from app.district import errors as _errors  # noqa: F401  (registers the messages)
 from app.district import repository as repo
+from app.district.errors import ComplaintNotFound, ComplaintResolved, ComplaintSchoolInvalid
 from app.district.models import (
     ESCALATE_AFTER_DAYS,
     Complaint,
@@ -44,12 +43,12 @@ async def file(session: AsyncSession, parent: Principal, body: ComplaintIn) -> C
     schools = await access.readable_school_ids(session, parent)
     if body.school_id is not None:
         if body.school_id not in schools:
-            raise Invalid("complaint.school_invalid", field="school_id")
+            raise ComplaintSchoolInvalid(field="school_id")
         school_id = body.school_id
     elif len(schools) == 1:
         school_id = next(iter(schools))
     else:  # no child yet, or children at several schools: the parent must say which
-        raise Invalid("complaint.school_invalid", field="school_id")
+        raise ComplaintSchoolInvalid(field="school_id")
     complaint = Complaint(
         id=uuid.uuid4(),
         school_id=school_id,
@@ -157,9 +156,9 @@ async def answer(
     """A school admin answers (and may resolve); the parent is told (``complaint.answered``)."""
     complaint = await repo.complaint_of_school(session, admin.staff_school(), complaint_id)
     if complaint is None:
-        raise NotFound("complaint.not_found")
+        raise ComplaintNotFound()
     if complaint.status == ComplaintStatus.RESOLVED:
-        raise Conflict("complaint.resolved")
+        raise ComplaintResolved()
     now = clock.now()
     session.add(
         ComplaintResponse(

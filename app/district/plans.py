@@ -9,11 +9,16 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
-from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
-from app.district import errors as _errors  # noqa: F401  (registers the messages)
 from app.district import repository as repo
+from app.district.errors import (
+    PlanNoDistrict,
+    PlanNotEditable,
+    PlanNotFound,
+    PlanNotSubmittable,
+    PlanNotSubmitted,
+)
 from app.district.models import PlanStatus, SchoolPlan
 from app.district.schemas import PlanDecisionIn, PlanOut
 from app.district.service import district_id_of
@@ -74,7 +79,7 @@ async def save_plan(session: AsyncSession, admin: Principal, term: Term, text: s
     plan = await repo.plan_for_update(session, term.id)
     assert plan is not None  # inserted above or already there
     if plan.status not in EDITABLE:
-        raise Conflict("plan.not_editable")
+        raise PlanNotEditable()
     plan.text, plan.status, plan.updated_by, plan.updated_at = text, PlanStatus.DRAFT, admin.id, now
     await session.flush()
     await _record_plan(session, plan, "plan.saved", admin, length=len(text))
@@ -84,7 +89,7 @@ async def save_plan(session: AsyncSession, admin: Principal, term: Term, text: s
 async def _plan_of(session: AsyncSession, term: Term) -> SchoolPlan:
     plan = await repo.plan_for_update(session, term.id)
     if plan is None:
-        raise NotFound("plan.not_found")
+        raise PlanNotFound()
     return plan
 
 
@@ -95,10 +100,10 @@ async def get_plan(session: AsyncSession, term: Term) -> PlanOut:
 async def submit_plan(session: AsyncSession, admin: Principal, term: Term) -> PlanOut:
     plan = await _plan_of(session, term)
     if plan.status not in EDITABLE:
-        raise Conflict("plan.not_submittable")
+        raise PlanNotSubmittable()
     school = await session.get_one(School, plan.school_id)
     if school.district_id is None:
-        raise Conflict("plan.no_district")
+        raise PlanNoDistrict()
     plan.status, plan.submitted_at = PlanStatus.SUBMITTED, clock.now()
     await session.flush()
     await _record_plan(session, plan, "plan.submitted", admin)
@@ -111,7 +116,7 @@ async def visible_plan(
     """A plan of one of the district's schools, else 404."""
     plan = await repo.district_plan(session, district_id_of(principal), plan_id)
     if plan is None:
-        raise NotFound("plan.not_found")
+        raise PlanNotFound()
     return plan
 
 
@@ -122,7 +127,7 @@ async def decide_plan(
     locked = await repo.district_plan(session, district_id_of(principal), plan.id, lock=True)
     assert locked is not None
     if locked.status != PlanStatus.SUBMITTED:
-        raise Conflict("plan.not_submitted")
+        raise PlanNotSubmitted()
     approved = body.decision == "approve"
     locked.status = PlanStatus.APPROVED if approved else PlanStatus.RETURNED
     locked.comment, locked.decided_at, locked.decided_by = body.comment, clock.now(), principal.id

@@ -17,12 +17,12 @@ from app.auth import accounts
 from app.auth.models import Role
 from app.core import audit, clock
 from app.core.database import sessionmaker
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict
 from app.core.pagination import PageParams, paginate
 from app.core.personal_data import Section
 from app.core.principal import Principal
-from app.district import errors as _errors  # noqa: F401  (registers the messages)
 from app.district import repository as repo
+from app.district.errors import DistrictNotFound, TermPlanNotApproved
 from app.district.models import District, PlanStatus
 from app.district.schemas import (
     DistrictOut,
@@ -92,7 +92,7 @@ async def add_district(
 async def place_school(session: AsyncSession, school: School, district_id: uuid.UUID) -> None:
     """Put ``school`` in a district (``kehou create-school --district-id``)."""
     if await repo.district_of(session, district_id) is None:
-        raise NotFound("district.not_found")
+        raise DistrictNotFound()
     school.district_id = district_id
     await session.flush()
     await audit.record(
@@ -117,7 +117,7 @@ async def _own_district(
 ) -> District:
     district = await repo.district_of(session, district_id_of(principal), lock=lock)
     if district is None:
-        raise NotFound("district.not_found")
+        raise DistrictNotFound()
     return district
 
 
@@ -268,7 +268,7 @@ async def ensure_enrollment_open(session: AsyncSession, term_id: uuid.UUID) -> N
     plan is not approved (called by the enrollment service before a family applies)."""
     required, status = await repo.plan_gate(session, term_id)
     if required and status != PlanStatus.APPROVED:
-        raise Conflict("term.plan_not_approved")
+        raise TermPlanNotApproved()
 
 
 # ---- the worker's day counts (the statistics' roll-call figures) ----

@@ -13,11 +13,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
-from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import PageParams
 from app.core.principal import Principal
-from app.duty import errors as _errors  # noqa: F401  (registers the messages)
 from app.duty import repository
+from app.duty.errors import (
+    DutyNotYourShift,
+    DutyRangeInvalid,
+    DutyShiftNotFound,
+    DutyShiftOverlaps,
+    DutyStaffNotFound,
+    DutyToShiftInvalid,
+)
 from app.duty.models import DutyHandoff, DutyShift
 from app.duty.schemas import ChildInCare, HandoffIn, HandoffOut, ShiftIn, ShiftOut
 from app.pickup import handovers
@@ -33,7 +39,7 @@ async def school_shift(
     """A shift of the caller's school, else 404."""
     shift = await repository.school_shift(session, principal.school_id, shift_id)
     if shift is None:
-        raise NotFound("duty.shift_not_found")
+        raise DutyShiftNotFound()
     return shift
 
 
@@ -42,10 +48,10 @@ async def create_shift(session: AsyncSession, admin: Principal, body: ShiftIn) -
     school_id = admin.staff_school()
     name = await repository.active_staff_name(session, school_id, body.staff_id, lock=True)
     if name is None:
-        raise Invalid("duty.staff_not_found", field="staff_id")
+        raise DutyStaffNotFound(field="staff_id")
     shift = DutyShift(school_id=school_id, **body.model_dump())
     if await repository.overlapping(session, shift):
-        raise Conflict("duty.shift_overlaps")
+        raise DutyShiftOverlaps()
     session.add(shift)
     await session.flush()
     await audit.record(
@@ -91,7 +97,7 @@ async def rota(
     first = first or await access.school_today(session, school_id)
     last = last or first + dt.timedelta(days=6)
     if last < first or last - first > LONGEST_RANGE:
-        raise Invalid("duty.range_invalid", field="to")
+        raise DutyRangeInvalid(field="to")
     shifts, cursor = await repository.page(session, school_id, first, last, params)
     names = await repository.names(session, {s.staff_id for s in shifts})
     return [_out(s, names.get(s.staff_id, "")) for s in shifts], cursor
@@ -120,11 +126,11 @@ async def hand_off(
     """交接班: the shift's staff member (or an admin) hands over to the next shift, recording
     the children still in care at this moment (the gate's waiting list, as it stands)."""
     if not (principal.is_school_admin or principal.id == shift.staff_id):
-        raise Forbidden("duty.not_your_shift")
+        raise DutyNotYourShift()
     if body.to_shift_id is not None:
         to_shift = await repository.school_shift(session, shift.school_id, body.to_shift_id)
         if to_shift is None or to_shift.id == shift.id:
-            raise Invalid("duty.to_shift_invalid", field="to_shift_id")
+            raise DutyToShiftInvalid(field="to_shift_id")
     today = await access.school_today(session, shift.school_id)
     in_care = [
         ChildInCare(student_id=student.id, name=student.name, class_name=class_name)

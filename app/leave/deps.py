@@ -11,8 +11,9 @@ from sqlalchemy import select
 from app.auth.deps import CurrentUser, ParentUser, require_roles
 from app.auth.models import Role
 from app.core.database import SessionDep
-from app.core.errors import Forbidden, NotFound
+from app.core.errors import Forbidden
 from app.core.principal import Principal
+from app.leave.errors import LeaveNotFound
 from app.leave.models import LeaveRequest
 from app.leave.service import visible_to
 from app.school import access
@@ -32,7 +33,7 @@ async def visible_leave(
         select(LeaveRequest).where(LeaveRequest.id == leave_id, visible_to(principal))
     )
     if leave is None:
-        raise NotFound("leave.not_found")
+        raise LeaveNotFound()
     return leave
 
 

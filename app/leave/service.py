@@ -12,12 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role
 from app.core import audit, clock
-from app.core.errors import Conflict, Forbidden, Invalid
 from app.core.pagination import PageParams, paginate
 from app.core.personal_data import Section, remove, rows
 from app.core.principal import Principal
 from app.enrollment.models import CLOSED, Enrollment, EnrollmentSlot
-from app.leave import errors as _errors  # noqa: F401  (registers the messages)
+from app.leave.errors import (
+    LeaveChannelRequired,
+    LeaveDatesReversed,
+    LeaveNotCancellable,
+    LeaveNotEnrolled,
+    LeaveNotPending,
+    LeaveNotReviewer,
+    LeaveOutsideTerm,
+    LeaveOverlap,
+    LeaveSlotInvalid,
+)
 from app.leave.models import CLAIMING, LeaveChannel, LeaveRequest, LeaveStatus
 from app.leave.schemas import LeaveDecisionIn, LeaveRequestIn, LeaveRequestOut
 from app.notifications import service as notifications
@@ -64,13 +73,13 @@ async def create(
     if recorded:
         student = await access.visible_student(session, principal, body.student_id)
         if not await _may_decide(session, principal, student.school_id, student):
-            raise Forbidden("leave.not_reviewer")
+            raise LeaveNotReviewer()
     elif principal.has(Role.PARENT):
         student = await access.guarded_student(session, principal, body.student_id)
     else:
-        raise Invalid("leave.channel_required", field="channel")
+        raise LeaveChannelRequired(field="channel")
     if body.end_date < body.start_date:
-        raise Invalid("leave.dates_reversed", field="end_date")
+        raise LeaveDatesReversed(field="end_date")
     term = await session.scalar(
         select(Term)
         .where(
@@ -82,9 +91,9 @@ async def create(
         .limit(1)
     )
     if term is None:
-        raise Invalid("leave.outside_term", field="start_date")
+        raise LeaveOutsideTerm(field="start_date")
     if body.end_date > term.end_date:
-        raise Invalid("leave.outside_term", field="end_date")
+        raise LeaveOutsideTerm(field="end_date")
 
     # Lock the child so two requests for overlapping days cannot both pass the overlap check.
     # NO KEY UPDATE: rows that merely reference the child (marks, notifications) stay unblocked.
@@ -99,7 +108,7 @@ async def create(
         )
     )
     if enrollment_id is None:
-        raise Invalid("leave.not_enrolled", field="student_id")
+        raise LeaveNotEnrolled(field="student_id")
     slot_ids = await _enrolled_slots(session, enrollment_id, body.slot_ids)
     await _refuse_overlap(session, student.id, body.start_date, body.end_date, slot_ids)
 
@@ -182,7 +191,7 @@ async def _enrolled_slots(
     )
     chosen = list(dict.fromkeys(wanted))
     if not set(chosen) <= enrolled:
-        raise Invalid("leave.slot_invalid", field="slot_ids")
+        raise LeaveSlotInvalid(field="slot_ids")
     return chosen
 
 
@@ -204,7 +213,7 @@ async def _refuse_overlap(
             or_(LeaveRequest.slot_ids.is_(None), LeaveRequest.slot_ids.overlap(slot_ids))
         )
     if await session.scalar(overlapping.limit(1)) is not None:
-        raise Conflict("leave.overlap")
+        raise LeaveOverlap()
 
 
 async def list_visible(
@@ -241,9 +250,9 @@ async def decide(
     await session.refresh(leave, with_for_update=True)
     student = await session.get_one(Student, leave.student_id)
     if not await _may_decide(session, principal, leave.school_id, student):
-        raise Forbidden("leave.not_reviewer")
+        raise LeaveNotReviewer()
     if leave.status != LeaveStatus.PENDING:
-        raise Conflict("leave.not_pending")
+        raise LeaveNotPending()
 
     outcome = LeaveStatus.APPROVED if body.decision == "approve" else LeaveStatus.REJECTED
     leave.status = outcome
@@ -308,7 +317,7 @@ async def cancel(
     today = await access.school_today(session, leave.school_id)
     pending = leave.status == LeaveStatus.PENDING
     if not (pending or (leave.status == LeaveStatus.APPROVED and today < leave.start_date)):
-        raise Conflict("leave.not_cancellable")
+        raise LeaveNotCancellable()
     previous = leave.status
     leave.status = LeaveStatus.CANCELLED
     leave.cancelled_at = clock.now()

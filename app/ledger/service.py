@@ -21,11 +21,19 @@ from app.attendance import service as attendance
 from app.attendance.models import RosterStatus
 from app.checkins import service as checkins
 from app.core import audit, clock
-from app.core.errors import Forbidden, Invalid, NotFound
 from app.core.personal_data import Section
 from app.core.principal import Principal
-from app.ledger import errors as _errors  # noqa: F401  (registers the messages)
 from app.ledger import repository
+from app.ledger.errors import (
+    LedgerFutureDate,
+    LedgerGroupNotFound,
+    LedgerMonthInvalid,
+    LedgerNotGroupStaff,
+    LedgerRangeInvalid,
+    LedgerSlotMismatch,
+    LedgerStudentNotFound,
+    LedgerTermNotFound,
+)
 from app.ledger.models import CareLog, CareLogKind
 from app.ledger.repository import GroupLine
 from app.ledger.schemas import AttendanceBy, CareLogIn, ParticipationBy
@@ -119,14 +127,14 @@ class LedgerLine:
 async def school_group(session: AsyncSession, principal: Principal, group_id: uuid.UUID) -> Group:
     group = await repository.school_group(session, principal.school_id, group_id)
     if group is None:
-        raise NotFound("ledger.group_not_found")
+        raise LedgerGroupNotFound()
     return group
 
 
 def ensure_may_log(principal: Principal, group: Group) -> None:
     """The group's own staff, or an admin of its school, write its care log."""
     if not (principal.is_school_admin or principal.id in school.group_staff_ids(group)):
-        raise Forbidden("ledger.not_group_staff")
+        raise LedgerNotGroupStaff()
 
 
 async def create_care_log(
@@ -134,14 +142,14 @@ async def create_care_log(
 ) -> CareLogEntry:
     """Write a care log; an incident about a child notifies every guardian of the child."""
     if body.slot_id != group.slot_id:
-        raise Invalid("ledger.slot_mismatch", field="slot_id")
+        raise LedgerSlotMismatch(field="slot_id")
     if body.date > await access.school_today(session, group.school_id):
-        raise Invalid("ledger.future_date", field="date")
+        raise LedgerFutureDate(field="date")
     student = None
     if body.student_id is not None:
         student = await repository.school_student(session, group.school_id, body.student_id)
         if student is None:
-            raise NotFound("ledger.student_not_found")
+            raise LedgerStudentNotFound()
     log = CareLog(
         id=uuid.uuid4(),
         school_id=group.school_id,
@@ -240,7 +248,7 @@ def month_range(month: str) -> tuple[dt.date, dt.date]:
     """The first and last day of ``YYYY-MM`` (the router has checked the shape)."""
     year, number = (int(part) for part in month.split("-"))
     if not 1 <= number <= 12:
-        raise Invalid("ledger.month_invalid", field="month")
+        raise LedgerMonthInvalid(field="month")
     first = dt.date(year, number, 1)
     following = (first + dt.timedelta(days=32)).replace(day=1)
     return first, following - dt.timedelta(days=1)
@@ -289,7 +297,7 @@ async def participation(
     """How many of the school's children take part in the term, by grade, class or slot."""
     school_id = principal.staff_school()
     if await repository.school_term(session, school_id, term_id) is None:
-        raise NotFound("ledger.term_not_found")
+        raise LedgerTermNotFound()
     if by is ParticipationBy.SLOT:
         students = await repository.student_count(session, school_id)
         return [
@@ -334,7 +342,7 @@ async def attendance_stats(
 ) -> list[AttendanceRow]:
     """The rosters' statuses over ``first``..``last``, summed by class or by group."""
     if last < first or (last - first).days >= MAX_RANGE_DAYS:
-        raise Invalid("ledger.range_invalid", field="to", max_days=MAX_RANGE_DAYS)
+        raise LedgerRangeInvalid(field="to", max_days=MAX_RANGE_DAYS)
     school_id = principal.staff_school()
     counts = _sum_by(
         await attendance.status_counts(session, school_id, first, last),

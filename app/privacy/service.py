@@ -20,7 +20,6 @@ from app.attendance import service as attendance
 from app.audit import service as audit_trail
 from app.auth import service as auth
 from app.core import audit, clock, idempotency
-from app.core.errors import Forbidden, Invalid
 from app.core.pagination import PageParams, paginate
 from app.core.personal_data import Section, rows
 from app.core.principal import STAFF_ROLES, Principal
@@ -33,8 +32,8 @@ from app.leave import service as leave
 from app.ledger import service as ledger
 from app.notifications import service as notifications
 from app.pickup import service as pickup
-from app.privacy import errors as _errors  # noqa: F401  (registers the messages)
 from app.privacy import repository, retention
+from app.privacy.errors import PrivacyNoticeOutdated, PrivacyStaffAccount
 from app.privacy.models import NoticeAcceptance, StudentRecordRead
 from app.privacy.notice import NOTICE_TEXT, NOTICE_VERSION
 from app.privacy.schemas import MyDataOut, PrivacyNoticeOut, RecordReadOut
@@ -56,7 +55,7 @@ async def accept_notice(session: AsyncSession, user_id: uuid.UUID, version: int 
     ``privacy.notice_outdated``), as an enrollment must name the current safety agreement.
     """
     if version is not None and version != NOTICE_VERSION:
-        raise Invalid("privacy.notice_outdated", field="privacy_notice_version")
+        raise PrivacyNoticeOutdated(field="privacy_notice_version")
     session.add(NoticeAcceptance(user_id=user_id, version=NOTICE_VERSION, accepted_at=clock.now()))
     await session.flush()
 
@@ -143,7 +142,7 @@ async def erase_account(session: AsyncSession, user_id: uuid.UUID) -> None:
     me = await auth.me(session, user_id, lock=True)
     if any(r.value in me.roles for r in STAFF_ROLES):
         # a staff account belongs to the school: its admin deactivates it
-        raise Forbidden("privacy.staff_account")
+        raise PrivacyStaffAccount()
     stand_in = pseudonym(user_id)
     pickups = await pickup.forget_guardian(session, user_id, stand_in)
     answers = await surveys.forget_guardian(session, user_id)

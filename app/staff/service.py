@@ -17,12 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
 from app.core import audit, clock
-from app.core.errors import Forbidden, Invalid
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.school import access
 from app.school.models import School
-from app.staff import errors as _errors  # noqa: F401  (registers the messages)
+from app.staff.errors import StaffVettingExpired, StaffVettingNotOutside, StaffVettingRequired
 from app.staff.models import OUTSIDE, Employment, StaffVetting
 from app.staff.schemas import VettingIn, VettingOut
 
@@ -33,9 +32,9 @@ WARN_AHEAD = dt.timedelta(days=30)
 def check_employment(employment: str, vetting: VettingIn | None) -> None:
     """Outside staff come with a vetting record, school staff without one (422)."""
     if Employment(employment) in OUTSIDE and vetting is None:
-        raise Invalid("staff.vetting_required", field="vetting")
+        raise StaffVettingRequired(field="vetting")
     if Employment(employment) not in OUTSIDE and vetting is not None:
-        raise Invalid("staff.vetting_not_outside", field="vetting")
+        raise StaffVettingNotOutside(field="vetting")
 
 
 async def record_vetting(
@@ -43,7 +42,7 @@ async def record_vetting(
 ) -> None:
     """Write (or renew) ``user``'s vetting record, audited."""
     if Employment(user.employment) not in OUTSIDE:
-        raise Invalid("staff.vetting_not_outside", field="vetting")
+        raise StaffVettingNotOutside(field="vetting")
     values = vetting.model_dump()
     await session.execute(
         pg_insert(StaffVetting)
@@ -80,7 +79,7 @@ async def ensure_vetting_valid(session: AsyncSession, user_id: uuid.UUID, day: d
         select(StaffVetting.valid_until).where(StaffVetting.user_id == user_id)
     )
     if valid_until is not None and valid_until < day:
-        raise Forbidden("staff.vetting_expired", valid_until=valid_until.isoformat())
+        raise StaffVettingExpired(valid_until=valid_until.isoformat())
 
 
 async def warn_expiring(session: AsyncSession, now: dt.datetime) -> int:

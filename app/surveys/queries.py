@@ -10,12 +10,11 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.core.errors import NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
 from app.core.schemas import Page
 from app.surveys import audience
-from app.surveys import errors as _errors  # noqa: F401  (registers the messages)
+from app.surveys.errors import SurveyNotFound
 from app.surveys.models import Survey, SurveyResponse, SurveyStatus
 from app.surveys.schemas import AudienceOut, ChildAnswered, QuestionOut, SurveyOut
 
@@ -167,7 +166,7 @@ async def school_survey(session: AsyncSession, admin: Principal, survey_id: uuid
     """A survey of the admin's school, else 404."""
     survey = await session.get(Survey, survey_id)
     if survey is None or survey.school_id != admin.school_id:
-        raise NotFound("survey.not_found")
+        raise SurveyNotFound()
     return survey
 
 
@@ -177,7 +176,7 @@ async def family_survey(session: AsyncSession, parent: Principal, survey_id: uui
         select(Survey).where(Survey.id == survey_id, _visible_to_family(parent.id))
     )
     if survey is None:
-        raise NotFound("survey.not_found")
+        raise SurveyNotFound()
     return survey
 
 
@@ -191,4 +190,4 @@ async def get_for(session: AsyncSession, principal: Principal, survey_id: uuid.U
         survey = await family_survey(session, principal, survey_id)
         (shown,) = await family_views(session, principal.id, [survey])
         return shown
-    raise NotFound("survey.not_found")
+    raise SurveyNotFound()

@@ -12,13 +12,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
 from app.core import audit, clock
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.errors import Invalid
 from app.core.principal import Principal
 from app.core.schemas import has_control_characters
 from app.school.access import guarded_student
 from app.school.models import School, SchoolClass
 from app.surveys import audience
-from app.surveys import errors as _errors  # noqa: F401  (registers the messages)
+from app.surveys.errors import (
+    SurveyAnswerOptionNotOffered,
+    SurveyAnswerRequired,
+    SurveyAnswerTooLong,
+    SurveyAnswerUnknownQuestion,
+    SurveyAnswerWrongType,
+    SurveyClosed,
+    SurveyNotInAudience,
+    SurveyNotOpen,
+    SurveyResponseNotFound,
+)
 from app.surveys.models import Survey, SurveyResponse, SurveyStatus
 from app.surveys.schemas import MAX_TEXT_ANSWER, QuestionKind, ResponseIn, ResponseOut
 from app.surveys.service import local_time
@@ -33,24 +43,24 @@ def _checked_answer(question: dict[str, Any], value: JsonValue, field: str) -> A
         return None
     if kind == QuestionKind.MULTI:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise Invalid("survey.answer_wrong_type", field=field)
+            raise SurveyAnswerWrongType(field=field)
         # a repeated choice is still one choice
         chosen = list(dict.fromkeys(v.strip() for v in value if isinstance(v, str)))
         for option in chosen:
             if option not in question["options"]:
-                raise Invalid("survey.answer_option_not_offered", field=field, option=option[:100])
+                raise SurveyAnswerOptionNotOffered(field=field, option=option[:100])
         return chosen or None
     if not isinstance(value, str):
-        raise Invalid("survey.answer_wrong_type", field=field)
+        raise SurveyAnswerWrongType(field=field)
     text = value.strip()
     if not text:
         return None
     if kind == QuestionKind.SINGLE and text not in question["options"]:
-        raise Invalid("survey.answer_option_not_offered", field=field, option=text[:100])
+        raise SurveyAnswerOptionNotOffered(field=field, option=text[:100])
     if kind == QuestionKind.TEXT and len(text) > MAX_TEXT_ANSWER:
-        raise Invalid("survey.answer_too_long", field=field, max_length=MAX_TEXT_ANSWER)
+        raise SurveyAnswerTooLong(field=field, max_length=MAX_TEXT_ANSWER)
     if has_control_characters(text, multiline=True):
-        raise Invalid("validation.invalid", field=field)
+        raise Invalid(field=field)
     return text
 
 
@@ -61,14 +71,14 @@ def checked_answers(
     known = {q["id"] for q in questions}
     for key in answers:
         if key not in known:
-            raise Invalid("survey.answer_unknown_question", field=f"answers.{key}", question=key)
+            raise SurveyAnswerUnknownQuestion(field=f"answers.{key}", question=key)
     checked: dict[str, Answer] = {}
     for question in questions:
         field = f"answers.{question['id']}"
         answer = _checked_answer(question, answers.get(question["id"]), field)
         if answer is None:
             if question["required"]:
-                raise Invalid("survey.answer_required", field=field)
+                raise SurveyAnswerRequired(field=field)
             continue
         checked[question["id"]] = answer
     return checked
@@ -84,17 +94,16 @@ async def submit(
     student = await guarded_student(session, parent, body.student_id)
     school_class = await session.get(SchoolClass, student.class_id)
     if school_class is None or not audience.includes(survey, student, school_class):
-        raise NotFound("survey.not_in_audience")
+        raise SurveyNotInAudience()
     now = clock.now()
     if survey.status == SurveyStatus.CLOSED or now >= survey.closes_at:
-        raise Conflict("survey.closed")
+        raise SurveyClosed()
     if now < survey.opens_at:
         timezone = await session.scalar(
             select(School.timezone).where(School.id == survey.school_id)
         )
-        raise Conflict(
-            "survey.not_open",
-            opens_at=local_time(survey.opens_at, timezone or clock.DEFAULT_TIMEZONE),
+        raise SurveyNotOpen(
+            opens_at=local_time(survey.opens_at, timezone or clock.DEFAULT_TIMEZONE)
         )
     answers = checked_answers(survey.questions, body.answers)
 
@@ -150,7 +159,7 @@ async def read(
         )
     ).one_or_none()
     if row is None:
-        raise NotFound("survey.response_not_found")
+        raise SurveyResponseNotFound()
     response, name = row
     return ResponseOut(
         survey_id=response.survey_id,

@@ -13,14 +13,27 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
-from app.core.errors import Conflict, Invalid
+from app.core.errors import Invalid
 from app.core.personal_data import Section, remove, rows
 from app.core.principal import Principal
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.school.models import Guardian, School, SchoolClass, Student, Term
 from app.surveys import audience
-from app.surveys import errors as _errors  # noqa: F401  (registers the messages)
+from app.surveys.errors import (
+    SurveyClassDuplicate,
+    SurveyClassUnknown,
+    SurveyClosesInPast,
+    SurveyGradeDuplicate,
+    SurveyNotDraft,
+    SurveyNotPublished,
+    SurveyOptionDuplicate,
+    SurveyOptionsNotAllowed,
+    SurveyOptionsRequired,
+    SurveyQuestionDuplicate,
+    SurveyTermUnknown,
+    SurveyWindowInvalid,
+)
 from app.surveys.models import Survey, SurveyResponse, SurveyStatus
 from app.surveys.queries import admin_view, view
 from app.surveys.schemas import (
@@ -40,20 +53,18 @@ def _checked_questions(questions: list[QuestionIn]) -> list[dict[str, Any]]:
     checked = []
     for i, question in enumerate(questions):
         if question.id in seen:
-            raise Invalid(
-                "survey.question_duplicate", field=f"questions.{i}.id", question=question.id
-            )
+            raise SurveyQuestionDuplicate(field=f"questions.{i}.id", question=question.id)
         seen.add(question.id)
         options = question.options or []
         field = f"questions.{i}.options"
         if question.kind == QuestionKind.TEXT and options:
-            raise Invalid("survey.options_not_allowed", field=field)
+            raise SurveyOptionsNotAllowed(field=field)
         minimum = {QuestionKind.SINGLE: 2, QuestionKind.MULTI: 1, QuestionKind.TEXT: 0}
         if len(options) < minimum[question.kind]:
-            raise Invalid("survey.options_required", field=field)
+            raise SurveyOptionsRequired(field=field)
         duplicates = [o for n, o in enumerate(options) if o in options[:n]]
         if duplicates:
-            raise Invalid("survey.option_duplicate", field=field, option=duplicates[0])
+            raise SurveyOptionDuplicate(field=field, option=duplicates[0])
         checked.append(
             {
                 "id": question.id,
@@ -72,9 +83,9 @@ async def _checked_audience(
     grades = target.grades or []
     class_ids = target.class_ids or []
     if len(set(grades)) != len(grades):
-        raise Invalid("survey.grade_duplicate", field="audience.grades")
+        raise SurveyGradeDuplicate(field="audience.grades")
     if len(set(class_ids)) != len(class_ids):
-        raise Invalid("survey.class_duplicate", field="audience.class_ids")
+        raise SurveyClassDuplicate(field="audience.class_ids")
     if class_ids:
         known = await session.scalar(
             select(func.count())
@@ -82,22 +93,22 @@ async def _checked_audience(
             .where(SchoolClass.id.in_(class_ids), SchoolClass.school_id == school_id)
         )
         if known != len(class_ids):
-            raise Invalid("survey.class_unknown", field="audience.class_ids")
+            raise SurveyClassUnknown(field="audience.class_ids")
     return sorted(grades), class_ids
 
 
 async def school_term(session: AsyncSession, school_id: uuid.UUID, term_id: uuid.UUID) -> Term:
     term = await session.get(Term, term_id)
     if term is None or term.school_id != school_id:
-        raise Invalid("survey.term_unknown", field="term_id")
+        raise SurveyTermUnknown(field="term_id")
     return term
 
 
 def _check_window(opens_at: datetime, closes_at: datetime) -> None:
     if opens_at >= closes_at:
-        raise Invalid("survey.window_invalid", field="closes_at")
+        raise SurveyWindowInvalid(field="closes_at")
     if closes_at <= clock.now():
-        raise Invalid("survey.closes_in_past", field="closes_at")
+        raise SurveyClosesInPast(field="closes_at")
 
 
 async def create(
@@ -140,7 +151,7 @@ async def _lock_draft(session: AsyncSession, survey: Survey) -> None:
     # The row lock makes a concurrent publish and edit (or delete) take turns.
     await session.refresh(survey, with_for_update=True)
     if survey.status != SurveyStatus.DRAFT:
-        raise Conflict("survey.not_draft")
+        raise SurveyNotDraft()
 
 
 _NOT_NULL = ("title", "term_id", "questions", "opens_at", "closes_at")
@@ -153,7 +164,7 @@ async def update(
     changed = body.model_fields_set
     for name in _NOT_NULL:
         if name in changed and getattr(body, name) is None:
-            raise Invalid("validation.invalid", field=name)
+            raise Invalid(field=name)
     if body.term_id is not None:
         await school_term(session, survey.school_id, body.term_id)
         survey.term_id = body.term_id
@@ -252,7 +263,7 @@ async def publish(session: AsyncSession, admin: Principal, survey: Survey) -> Su
     await _lock_draft(session, survey)
     now = clock.now()
     if survey.closes_at <= now:
-        raise Invalid("survey.closes_in_past", field="closes_at")
+        raise SurveyClosesInPast(field="closes_at")
     survey.status = SurveyStatus.PUBLISHED
     survey.published_at = now
     await session.flush()
@@ -273,7 +284,7 @@ async def close(session: AsyncSession, admin: Principal, survey: Survey) -> Surv
     """Stop answers now; closing a closed survey again changes nothing."""
     await session.refresh(survey, with_for_update=True)
     if survey.status == SurveyStatus.DRAFT:
-        raise Conflict("survey.not_published")
+        raise SurveyNotPublished()
     if survey.status == SurveyStatus.PUBLISHED:
         survey.status = SurveyStatus.CLOSED
         survey.closed_at = clock.now()

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Invalid
 from app.core.principal import Principal
 from app.school.models import Slot, Term
 from app.surveys import service
+from app.surveys.errors import SurveyTemplateTermHasNoSlots, SurveyTemplateUnknown
 from app.surveys.schemas import (
     FromTemplateIn,
     QuestionIn,
@@ -105,7 +105,7 @@ async def create_from(session: AsyncSession, admin: Principal, body: FromTemplat
     """A draft from the template for ``body.term_id``, ready to edit and publish."""
     template = TEMPLATES.get(body.template)
     if template is None:
-        raise Invalid("survey.template_unknown", field="template")
+        raise SurveyTemplateUnknown(field="template")
     term = await service.school_term(session, admin.staff_school(), body.term_id)
     slots = list(
         await session.scalars(
@@ -113,7 +113,7 @@ async def create_from(session: AsyncSession, admin: Principal, body: FromTemplat
         )
     )
     if not slots:
-        raise Invalid("survey.template_term_has_no_slots", field="term_id")
+        raise SurveyTemplateTermHasNoSlots(field="term_id")
     survey = SurveyIn(
         title=body.title or template.survey_title(term),
         description=template.description,

@@ -18,14 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.checkins import service as checkins
 from app.core import audit, clock
-from app.core.errors import Conflict, Invalid, NotFound
 from app.core.principal import Principal
 from app.duty import service as duty
 from app.school import access
 from app.school.models import School
 from app.school.policy import Policy
-from app.workload import errors as _errors  # noqa: F401  (registers the messages)
 from app.workload import repository
+from app.workload.errors import (
+    WorkloadAlreadyPublished,
+    WorkloadMonthNotStarted,
+    WorkloadNotPublished,
+)
 from app.workload.figures import StaffWorkload, minutes_between, pay_fen, split_at
 
 
@@ -101,7 +104,7 @@ async def publish(session: AsyncSession, admin: Principal, month: str) -> dt.dat
     school_id = admin.staff_school()
     first, _ = month_range(month)
     if first > await access.school_today(session, school_id):
-        raise Invalid("workload.month_not_started", field="month")
+        raise WorkloadMonthNotStarted(field="month")
     items = [_item(p) for p in await compute(session, school_id, month)]
     published_at = clock.now()
     publication_id = uuid.uuid4()
@@ -117,7 +120,7 @@ async def publish(session: AsyncSession, admin: Principal, month: str) -> dt.dat
         },
     )
     if not created:
-        raise Conflict("workload.already_published", month=month)
+        raise WorkloadAlreadyPublished(month=month)
     await audit.record(
         session,
         action="workload.published",
@@ -150,7 +153,7 @@ async def published(
     school_id = principal.staff_school()
     publication = await repository.publication(session, school_id, month)
     if publication is None:
-        raise NotFound("workload.not_published", month=month)
+        raise WorkloadNotPublished(month=month)
     now = {p.staff_id: p for p in await compute(session, school_id, month)}
     zero = StaffWorkload(uuid.UUID(int=0), "", "").figures()
     lines = []
