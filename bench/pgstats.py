@@ -100,12 +100,14 @@ class Window:
         finally:
             await conn.close()
         started = self.started or ended
+        lines = log_lines(started, ended)
         return {
+            "checkpoints": checkpoints(lines),
             "from": started.isoformat(timespec="milliseconds"),
             "to": ended.isoformat(timespec="milliseconds"),
             "bgwriter": {k: round(float(after[k] - self.before.get(k, 0)), 1) for k in BGWRITER},
             "slowest_statements": statements,
-            "log": log_lines(started, ended),
+            "log": lines,
         }
 
 
@@ -125,3 +127,22 @@ def log_lines(started: datetime, ended: datetime, path: Path = SERVER_LOG) -> li
             if started <= when <= ended and any(w in line for w in LOG_WORDS):
                 found.append(line.rstrip()[:400])
     return found[:200]
+
+
+def checkpoints(lines: list[str]) -> list[dict[str, Any]]:
+    """The checkpoints that began or ended in the window: when, why (``immediate force``:
+    asked for, e.g. by a DROP DATABASE of another database on the server), and the seconds
+    of their sync phase (fsync of every file written since the last one: the stall)."""
+    found: list[dict[str, Any]] = []
+    for line in lines:
+        if "checkpoint starting:" in line:
+            found.append({"at": line[11:23], "why": line.split("starting:", 1)[1].strip()})
+        elif "checkpoint complete:" in line:
+            sync = line.split("sync=", 1)[1].split(" ", 1)[0].rstrip("s,")
+            files = line.split("sync files=", 1)[1].split(",", 1)[0]
+            entry = {"complete_at": line[11:23], "sync_s": float(sync), "sync_files": int(files)}
+            if found and "complete_at" not in found[-1]:
+                found[-1].update(entry)
+            else:
+                found.append(entry)
+    return found

@@ -71,6 +71,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--skip-scale", action="store_true", help="no one-school comparison")
     p.add_argument("--skip-baseline", action="store_true", help="no raw asyncpg baseline")
     p.add_argument("--skip-reports", action="store_true", help="no office or district reports")
+    p.add_argument(
+        "--no-history",
+        action="store_true",
+        help="no month of history (and no reports): the gate peak as before issue 26",
+    )
     p.add_argument("--report-seconds", type=float, default=8, help="seconds per report figure (8)")
     p.add_argument(
         "--profile",
@@ -129,14 +134,17 @@ async def ensure_database(url: str) -> None:
         await admin.close()
 
 
-async def prepare_database(url: str, shape: dataset.Shape, fresh: bool) -> dataset.RunDay:
+async def prepare_database(
+    url: str, shape: dataset.Shape, fresh: bool, with_history: bool = True
+) -> dataset.RunDay:
     await ensure_database(url)
     await asyncio.to_thread(upgrade, url)
     conn = await asyncpg.connect(dataset.asyncpg_dsn(url))
     try:
         await dataset.ensure_dataset(conn, shape, fresh=fresh, log=say)
         day = await dataset.prepare_run(conn)
-        await history.ensure_history(conn, url, day.today, log=say)
+        if with_history:
+            await history.ensure_history(conn, url, day.today, log=say)
         return day
     finally:
         await conn.close()
@@ -325,10 +333,11 @@ class Bench:
         shape = dataset.Shape(schools=args.schools, children=args.children)
         say(f"database {url.split('@')[-1]}")
         started = time.monotonic()
-        day = await prepare_database(url, shape, args.fresh)
+        history_too = not args.no_history
+        day = await prepare_database(url, shape, args.fresh, history_too)
         if not args.skip_scale:
             await prepare_database(
-                twin, dataset.Shape(schools=1, children=args.children), args.fresh
+                twin, dataset.Shape(schools=1, children=args.children), args.fresh, history_too
             )
         data_seconds = time.monotonic() - started
         say(
@@ -418,7 +427,7 @@ class Bench:
             await client.post("/reset")
 
         office: dict[str, Any] | None = None
-        if not args.skip_reports:
+        if not (args.skip_reports or args.no_history):
             office = await self.reports(url, day, rate)
             phases["half_saturation_with_reports"] = office.pop("phase")
 
