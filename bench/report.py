@@ -127,6 +127,24 @@ def _fmt(value: Any, suffix: str = "") -> str:
     return f"{value}{suffix}"
 
 
+def worst_second(phase: dict[str, Any], over_ms: float = 100) -> str:
+    """The second of an open-loop phase with the most requests over ``over_ms`` (a stall
+    shows as one such second; a loaded machine as many)."""
+    seconds: dict[int, list[float]] = {}
+    for due, _, ms in phase.get("timeline") or []:
+        seconds.setdefault(int(due), []).append(ms)
+    if not seconds:
+        return "no timeline"
+    slow = {s: sum(ms > over_ms for ms in v) for s, v in seconds.items()}
+    worst = max(slow, key=lambda s: (slow[s], max(seconds[s])))
+    spread = sum(1 for n in slow.values() if n)
+    return (
+        f"worst second {worst}: {slow[worst]} of {len(seconds[worst])} requests over"
+        f" {over_ms:.0f} ms (max {max(seconds[worst]):.0f} ms); seconds with any: {spread}"
+        f" of {len(seconds)}"
+    )
+
+
 def table(results: dict[str, Any]) -> str:
     """The figures as a plain-text table (what ``make bench`` prints)."""
     lines = []
@@ -202,7 +220,7 @@ def table(results: dict[str, Any]) -> str:
             lines.append(
                 f"checkpoints during {label}: {'; '.join(marks) or 'none'};"
                 f" statements logged over 100 ms: "
-                f"{sum('duration:' in x for x in server['log'])}"
+                f"{sum('duration:' in x for x in server['log'])}; {worst_second(phase or {})}"
             )
     office = results.get("reports")
     if office:

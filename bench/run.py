@@ -1,12 +1,15 @@
 """``make bench``: the dismissal-peak benchmark, end to end, in one command.
 
 1. Databases: the district (``--schools`` × ``--children``) and a one-school twin for the
-   scale comparison, migrated to head and filled by ``bench.dataset`` (cached).
+   scale comparison, migrated to head and filled by ``bench.dataset`` and the report
+   month's history by ``bench.history`` (both cached).
 2. Processes: a fake FCM, ``kehou serve --workers N``, ``kehou worker`` pushing to the fake,
    and ``--load-procs`` load generators (``bench.load``), all on 127.0.0.1.
 3. Phases: warm-up; each operation alone at saturation; the gate-peak mix at saturation;
    the mix at half that rate (open loop) for latency and notification lag; the outbox
-   drained; Kehou's handover alone at saturation, then the raw asyncpg baseline's
+   drained; the office's and the district's reports alone, then the half-saturation mix
+   again while they are pulled (``bench.reports``, with server-side timings from
+   ``bench.pgstats``); Kehou's handover alone at saturation, then the raw asyncpg baseline's
    (``bench.baseline``) under the same worker count; roster and pickup latency for one
    school with the whole district in the database and with that school alone.
 4. The table on stdout and ``bench/results/latest.json``.
