@@ -45,14 +45,15 @@ ACTIVITY_ENDED_FOR = timedelta(minutes=20)
 EVENING_RUNS_FOR = timedelta(minutes=70)
 TERM_DAYS_BEFORE, TERM_DAYS_AFTER = 60, 120
 
-# Tables the load writes into; emptied before every run so each run starts alike.
+# Tables the load writes into; emptied before every run so each run starts alike. Roll-call
+# marks and handovers keep the report month's history (``bench.history``): only this
+# month's rows, the runs', go.
+RUN_DAILY = (("roll_call_marks", "day"), ("handovers", "date"))
 RUN_TABLES = (
-    "handovers",
     "notification_outbox",
     "notifications",
     "idempotency_keys",
     "audit_events",
-    "roll_call_marks",
     "pickup_verification_failures",
     "late_pickups",
 )
@@ -513,6 +514,8 @@ async def prepare_run(conn: asyncpg.Connection, now: datetime | None = None) -> 
     tables = ", ".join(RUN_TABLES)
     async with conn.transaction():
         await conn.execute(f"TRUNCATE {tables}")
+        for table, column in RUN_DAILY:
+            await conn.execute(f"DELETE FROM {table} WHERE {column} >= $1", today.replace(day=1))
         await conn.execute("UPDATE schools SET timezone = $1 WHERE timezone <> $1", zone)
         # The term must cover today; a data set kept across months moves with it.
         term_start = today - timedelta(days=TERM_DAYS_BEFORE)

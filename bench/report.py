@@ -127,6 +127,24 @@ def _fmt(value: Any, suffix: str = "") -> str:
     return f"{value}{suffix}"
 
 
+def worst_second(phase: dict[str, Any], over_ms: float = 100) -> str:
+    """The second of an open-loop phase with the most requests over ``over_ms`` (a stall
+    shows as one such second; a loaded machine as many)."""
+    seconds: dict[int, list[float]] = {}
+    for due, _, ms in phase.get("timeline") or []:
+        seconds.setdefault(int(due), []).append(ms)
+    if not seconds:
+        return "no timeline"
+    slow = {s: sum(ms > over_ms for ms in v) for s, v in seconds.items()}
+    worst = max(slow, key=lambda s: (slow[s], max(seconds[s])))
+    spread = sum(1 for n in slow.values() if n)
+    return (
+        f"worst second {worst}: {slow[worst]} of {len(seconds[worst])} requests over"
+        f" {over_ms:.0f} ms (max {max(seconds[worst]):.0f} ms); seconds with any: {spread}"
+        f" of {len(seconds)}"
+    )
+
+
 def table(results: dict[str, Any]) -> str:
     """The figures as a plain-text table (what ``make bench`` prints)."""
     lines = []
@@ -188,6 +206,44 @@ def table(results: dict[str, Any]) -> str:
                 f"  {meta['schools']} schools {_fmt(row['many_p50_ms'])}"
                 f"  ratio {_fmt(row['ratio'])}"
             )
+    for label, phase in (
+        ("half saturation", half),
+        ("half saturation with reports", results["phases"].get("half_saturation_with_reports")),
+    ):
+        server = (phase or {}).get("server_side")
+        if server:
+            marks = [
+                f"{c.get('at', '?')} {c.get('why', '?')} (sync {c.get('sync_s', '?')} s,"
+                f" {c.get('sync_files', '?')} files)"
+                for c in server.get("checkpoints", [])
+            ]
+            lines.append(
+                f"checkpoints during {label}: {'; '.join(marks) or 'none'};"
+                f" statements logged over 100 ms: "
+                f"{sum('duration:' in x for x in server['log'])}; {worst_second(phase or {})}"
+            )
+    office = results.get("reports")
+    if office:
+        lines += ["", f"reports of {office['month']} (closed loop, one user each, alone)"]
+        for name, f in office["figures"].items():
+            lines.append(
+                f"  {name:<28} p50 {_fmt(f['p50_ms']):>8} ms  p95 {_fmt(f['p95_ms']):>8} ms"
+                f"  ({f['requests']} requests, {f['bytes']:,} bytes)"
+            )
+        lines.append(f"  server worker peak RSS meanwhile: {_fmt(office['export_peak_rss_mb'])} MB")
+        loaded = results["phases"].get("half_saturation_with_reports", {})
+        for name, f in loaded.get("reports", {}).items():
+            lines.append(
+                f"  pulled during the half-saturation mix: {name}: {f['requests']} requests,"
+                f" p50 {_fmt(f['p50_ms'])} ms, p95 {_fmt(f['p95_ms'])} ms"
+            )
+        for op in OPS:
+            h = loaded.get("ops", {}).get(op, {})
+            if h:
+                lines.append(
+                    f"  {LABELS[op]:<28} meanwhile p50 {_fmt(h.get('p50_ms'))}"
+                    f" p95 {_fmt(h.get('p95_ms'))} p99 {_fmt(h.get('p99_ms'))} ms"
+                )
     cpu = mixed.get("cpu_share")
     if cpu:
         shares = ", ".join(f"{k} {v:.0%}" for k, v in cpu.items())

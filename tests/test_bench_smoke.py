@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.notifications.models import Notification, OutboxMessage
 from app.school.models import Slot
-from bench import dataset
+from bench import dataset, history, reports
 from bench.load import API, Call, Crowd
 
 
@@ -82,3 +82,53 @@ async def test_a_generated_school_works_at_the_gate_and_in_class(
     statuses = {r["student_id"]: r["status"] for r in roll_call.json()["items"]}
     assert statuses[student] == "picked_up"
     assert sorted(statuses.values()).count("absent") == len(group.absent) == 1
+
+
+async def test_a_generated_month_of_history_reads_back_through_the_reports(
+    engine: AsyncEngine, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dataset.asyncpg_dsn(url))
+    try:
+        await dataset.ensure_dataset(conn, dataset.Shape(schools=1, children=6), log=print)
+        day = await dataset.prepare_run(conn)
+        first, last = await history.ensure_history(conn, url, day.today, log=print)
+        again = await history.ensure_history(conn, url, day.today, log=print)
+        who = await reports.load(conn, first, admins=1)
+        term_start = await conn.fetchval("SELECT start_date FROM terms")
+        children = await conn.fetch("SELECT id, student_no FROM students")
+    finally:
+        await conn.execute("DROP SCHEMA IF EXISTS bench CASCADE")
+        await conn.close()
+    assert again == (first, last)
+    month = f"{first:%Y-%m}"
+    ledger = await client.get(f"/ledger/monthly?month={month}", headers=who.admins[0].headers())
+    assert ledger.status_code == 200, ledger.text
+    # what the history wrote, through the roster's rules: two slots a child, leave first,
+    # then the handover, then the roll-call mark; weekends were left untouched
+    expected = {"expected": 0, "on_leave": 0, "absent": 0, "picked_up": 0, "present": 0}
+    on = first
+    while on <= last:
+        if on >= term_start:
+            for c in children:
+                child = int(c["student_no"]) - 1
+                if on.isoweekday() > 5:
+                    expected["expected"] += 2
+                elif (child + on.toordinal()) % history.LEAVE_EVERY == 0:
+                    expected["on_leave"] += 2
+                elif dataset.is_absent(child):
+                    expected["absent"] += 2
+                else:
+                    expected["picked_up"] += 2
+        on += timedelta(days=1)
+    totals = ledger.json()["totals"]
+    assert {k: totals[k] for k in expected} == expected
+    assert expected["picked_up"] and expected["absent"]
+
+    district = await client.get(
+        f"/district/stats?month={month}&limit=200", headers=who.district.headers()
+    )
+    assert district.status_code == 200, district.text
+    [school] = district.json()["items"]
+    served = [d for d in history.school_days(first, last) if d >= term_start]
+    assert school["sessions"] == 2 * len(served)  # one group a slot, a roll call each day
