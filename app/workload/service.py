@@ -22,8 +22,8 @@ from app.core.errors import Conflict, Invalid, NotFound
 from app.core.principal import Principal
 from app.duty import service as duty
 from app.school import access
+from app.school import service as school_service
 from app.school.models import School
-from app.school.policy import Policy
 from app.workload import errors as _errors  # noqa: F401  (registers the messages)
 from app.workload import repository
 from app.workload.figures import StaffWorkload, minutes_between, pay_fen, split_at
@@ -51,7 +51,7 @@ async def compute(
 ) -> list[StaffWorkload]:
     """Every staff member's month as the records stand now (or ``only`` that person's)."""
     first, last = month_range(month)
-    policy = Policy.from_stored((await repository.school(session, school_id)).policy)
+    policy = school_service.policy_of(await repository.school(session, school_id))
     check_ins = [
         c for c in await checkins.month(session, school_id, first) if only in (None, c.user_id)
     ]
