@@ -74,7 +74,7 @@ class PayRates(BaseModel):
 
 
 class Policy(BaseModel):
-    """The policy in force: what is stored, with defaults for keys a school never set."""
+    """The effective policy: what is stored, with defaults for keys a school never set."""
 
     model_config = ConfigDict(frozen=True)
 
