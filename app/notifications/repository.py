@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Uuid, bindparam, func, select, text
+from sqlalchemy import Boolean, DateTime, Uuid, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -207,3 +207,16 @@ async def upsert_device(
     device_id: uuid.UUID | None = await session.scalar(stmt.returning(Device.id))
     assert device_id is not None
     return device_id
+
+
+async def blank_bodies(session: AsyncSession, before: datetime, *, dry_run: bool) -> int:
+    """Blank the body and data of inbox entries made before ``before`` (or count them)."""
+    old = (Notification.created_at < before) & (
+        (Notification.body != "") | (Notification.data != text("'{}'::jsonb"))
+    )
+    if dry_run:
+        return int(
+            await session.scalar(select(func.count()).select_from(Notification).where(old)) or 0
+        )
+    result = await session.execute(update(Notification).where(old).values(body="", data={}))
+    return int(getattr(result, "rowcount", 0) or 0)

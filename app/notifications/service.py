@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
@@ -215,12 +215,4 @@ PERSONAL_DATA = Section("notifications", ("notifications", "devices"), _personal
 
 async def purge_bodies(session: AsyncSession, before: datetime, *, dry_run: bool) -> int:
     """Blank the body and data of inbox entries made before ``before``; how many."""
-    old = (Notification.created_at < before) & (
-        (Notification.body != "") | (Notification.data != text("'{}'::jsonb"))
-    )
-    if dry_run:
-        return int(
-            await session.scalar(select(func.count()).select_from(Notification).where(old)) or 0
-        )
-    result = await session.execute(update(Notification).where(old).values(body="", data={}))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await repository.blank_bodies(session, before, dry_run=dry_run)
