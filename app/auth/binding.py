@@ -57,9 +57,15 @@ async def redeem(
 
 
 async def link_guardian(
-    session: AsyncSession, user_id: uuid.UUID, student: Student, relationship: str
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    student: Student,
+    relationship: str,
+    *,
+    via: str = "binding_code",
 ) -> Guardian:
-    """Make the account a guardian of the student (409 ``binding.already_linked`` if it is)."""
+    """Make the account a guardian of the student (409 ``binding.already_linked`` if it is);
+    ``via`` says how in the audit event (a redeemed binding code, or the demo's seeding)."""
     now = clock.now()
     stmt = (
         pg_insert(Guardian)
@@ -77,6 +83,6 @@ async def link_guardian(
         object_id=student.id,
         actor_id=user_id,
         school_id=student.school_id,
-        data={"user_id": str(user_id), "relationship": relationship, "via": "binding_code"},
+        data={"user_id": str(user_id), "relationship": relationship, "via": via},
     )
     return guardian

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import accounts, binding, throttle, tokens, wechat
@@ -17,10 +16,10 @@ from app.auth.errors import Refused
 from app.auth.models import RefreshFamily, Role, User
 from app.auth.schemas import ChildIn, PasswordChangeIn, RegisterIn
 from app.auth.tokens import TokenPair
-from app.core import audit, clock, security
+from app.core import audit, security
 from app.core.errors import Conflict, Invalid, Unauthorized
 from app.core.personal_data import Section, rows
-from app.notifications.models import Device
+from app.notifications import service as notifications
 from app.privacy import service as privacy
 from app.school.models import Guardian, SchoolClass, Student
 
@@ -125,7 +124,7 @@ async def wechat_login(session: AsyncSession, code: str) -> TokenPair:
             )
     if not user.is_active:
         raise Unauthorized("auth.account_disabled")
-    await _register_wechat_device(session, user.id, openid)
+    await notifications.register_wechat_login(session, user.id, openid)
     await audit.record(
         session,
         action="auth.login",
@@ -136,25 +135,6 @@ async def wechat_login(session: AsyncSession, code: str) -> TokenPair:
         data={"method": "wechat"},
     )
     return await tokens.start_session(session, user)
-
-
-async def _register_wechat_device(session: AsyncSession, user_id: uuid.UUID, openid: str) -> None:
-    """The openid is this account's WeChat push address; a login revives it if push gave up."""
-    now = clock.now()
-    stmt = pg_insert(Device).values(
-        id=uuid.uuid4(),
-        user_id=user_id,
-        platform="wechat",
-        token=openid,
-        active=True,
-        created_at=now,
-    )
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["platform", "token"],
-            set_={"user_id": user_id, "active": True, "deactivated_at": None},
-        )
-    )
 
 
 @dataclass(frozen=True)

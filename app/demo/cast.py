@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.auth.models import Role
-from app.school.schemas import Priority
+from app.school.models import PRIORITIES, Priority
 
 SCHOOL_NAME = "课后演示小学"
 # Every demo login shares it; it passes the password rules (8+ characters, mixed classes).
@@ -176,7 +176,6 @@ _GIVEN = _words(
 _FATHERS = _words("建国 志强 宏 辉 军 勇 涛 明 超 鹏 浩 斌 刚 峰 杰 海涛 建华 文斌 晓东 国强")
 _MOTHERS = _words("丽 静 敏 燕 芳 娟 霞 婷 艳 红 玲 梅 琳 颖 洁 晓燕 丽娟 雪梅 春梅 海燕")
 _GRANDMOTHERS = _words("桂兰 秀英 淑芬 玉兰 秀兰 凤英")
-_PRIORITIES: tuple[Priority, ...] = ("special_needs", "left_behind", "migrant", "low_income")
 
 
 def _plan(class_index: int, seat: int) -> Plan:
@@ -197,7 +196,7 @@ def _priority(n: int, plan: Plan, class_index: int) -> tuple[Priority, ...]:
     if plan is Plan.WAITLISTED:  # two of the four waiting for 晚托 are served first
         served_first: dict[int, tuple[Priority, ...]] = {1: ("left_behind",), 4: ("low_income",)}
         return served_first.get(class_index, ())
-    return (_PRIORITIES[(n // 9) % 4],) if n % 9 == 4 else ()
+    return (PRIORITIES[(n // 9) % 4],) if n % 9 == 4 else ()
 
 
 def _guardians(n: int, surname: str, phones: list[str]) -> tuple[GuardianPlan, ...]:

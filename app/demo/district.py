@@ -14,7 +14,7 @@ from datetime import time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import accounts, staff
+from app.auth import accounts, binding, staff
 from app.auth.models import Role
 from app.core import clock
 from app.core.principal import Principal
@@ -27,9 +27,9 @@ from app.district.models import Complaint
 from app.district.schemas import ComplaintIn, ComplaintResponseIn, DistrictPatch, PlanDecisionIn
 from app.enrollment import service as enrollment_service
 from app.enrollment.schemas import EnrollmentIn
-from app.school import classes, groups, students, terms
+from app.school import bootstrap, classes, groups, students, terms
 from app.school import service as school_service
-from app.school.models import Guardian, School, Term
+from app.school.models import School, Term
 from app.school.schemas import (
     ClassIn,
     GroupIn,
@@ -129,11 +129,17 @@ async def _second_school(
     session: AsyncSession, world: DemoWorld, district_id: uuid.UUID
 ) -> tuple[Principal, Term]:
     """城南小学 as its admin sets it up: 3 classes of 5, 12 children enrolled, no review."""
-    school = School(name=SECOND_SCHOOL)
-    session.add(school)
-    await session.flush()
-    await district.place_school(session, school, district_id)
-    admin = await _staff(session, school.id, SECOND_ADMIN, Role.SCHOOL_ADMIN)
+    admin_login, admin_name, admin_phone = SECOND_ADMIN
+    school, admin_user = await bootstrap.add_school(
+        session,
+        name=SECOND_SCHOOL,
+        admin_username=admin_login,
+        admin_password=cast.PASSWORD,
+        admin_name=admin_name,
+        admin_phone=admin_phone,
+        district_id=district_id,
+    )
+    admin = Principal(id=admin_user.id, roles=frozenset(admin_user.roles), school_id=school.id)
     await school_service.update_school(
         session, admin, SchoolPatch(policy=PolicyPatch(enrollment_review="none"))
     )
@@ -199,15 +205,7 @@ async def _second_school(
             )
             assert parent is not None
             phone += 1
-            session.add(
-                Guardian(
-                    user_id=parent.id,
-                    student_id=student.id,
-                    relationship="母亲",
-                    created_at=clock.now(),
-                )
-            )
-            await session.flush()
+            await binding.link_guardian(session, parent.id, student, "母亲", via="demo")
             if seat == NOT_APPLYING:
                 continue
             await enrollment_service.apply(

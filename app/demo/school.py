@@ -12,18 +12,17 @@ from datetime import date, time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import accounts, staff
+from app.auth import accounts, binding, staff
 from app.auth import service as auth_service
 from app.auth.models import Role, User
 from app.auth.schemas import ChildIn, RegisterIn
-from app.core import audit, clock
 from app.core.principal import Principal
 from app.demo import cast
 from app.demo.calendar import term_around
 from app.demo.cast import GuardianPlan, Plan
 from app.demo.world import DemoWorld
-from app.school import binding_codes, classes, groups, students, terms
-from app.school.models import Guardian, School, Student
+from app.school import binding_codes, bootstrap, classes, groups, students, terms
+from app.school.models import Student
 from app.school.schemas import ClassIn, GroupIn, SlotIn, StudentIn, TermIn
 
 AGREEMENT_TEXT = "\n".join(
@@ -56,13 +55,18 @@ async def set_up(session: AsyncSession, today: date) -> DemoWorld:
 
 
 async def _school_and_staff(session: AsyncSession, today: date) -> DemoWorld:
-    # As ``kehou create-school`` does it, inside this transaction.
-    school = School(name=cast.SCHOOL_NAME)
-    session.add(school)
-    await session.flush()
+    # As ``kehou create-school`` does it, inside this transaction; the admin adds the others.
+    school, admin = await bootstrap.add_school(
+        session,
+        name=cast.SCHOOL_NAME,
+        admin_username=cast.ADMIN.username,
+        admin_password=cast.PASSWORD,
+        admin_name=cast.ADMIN.name,
+        admin_phone=cast.ADMIN.phone,
+    )
     world = DemoWorld(today=today, plan=term_around(today), school_id=school.id)
-    actor_id = None  # the admin comes first and adds the others
-    for member in (cast.ADMIN, *cast.TEACHERS, cast.DUTY):
+    world.staff[cast.ADMIN.username] = _principal(admin)
+    for member in (*cast.TEACHERS, cast.DUTY):
         user = await staff.create_account(
             session,
             school_id=school.id,
@@ -71,22 +75,14 @@ async def _school_and_staff(session: AsyncSession, today: date) -> DemoWorld:
             name=member.name,
             phone=member.phone,
             roles=[member.role.value],
-            actor_id=actor_id,
+            actor_id=admin.id,
         )
-        world.staff[member.username] = Principal(
-            id=user.id, roles=frozenset(user.roles), school_id=school.id
-        )
-        actor_id = world.admin.id
-    await audit.record(
-        session,
-        action="school.created",
-        object_type="school",
-        object_id=school.id,
-        actor_id=None,
-        school_id=school.id,
-        data={"admin_user_id": str(world.admin.id), "demo": True},
-    )
+        world.staff[member.username] = _principal(user)
     return world
+
+
+def _principal(user: User) -> Principal:
+    return Principal(id=user.id, roles=frozenset(user.roles), school_id=user.school_id)
 
 
 async def _calendar(session: AsyncSession, world: DemoWorld) -> None:
@@ -226,21 +222,4 @@ async def _link(
         )
         assert user is not None  # no username or openid to clash on
         world.guardians[guardian.phone] = user
-    session.add(
-        Guardian(
-            user_id=user.id,
-            student_id=student.id,
-            relationship=guardian.relationship,
-            created_at=clock.now(),
-        )
-    )
-    await session.flush()
-    await audit.record(
-        session,
-        action="guardian.linked",
-        object_type="student",
-        object_id=student.id,
-        actor_id=user.id,
-        school_id=student.school_id,
-        data={"user_id": str(user.id), "relationship": guardian.relationship, "via": "demo"},
-    )
+    await binding.link_guardian(session, user.id, student, guardian.relationship, via="demo")

@@ -1,4 +1,4 @@
-"""Reading enrollments: who sees which, the response shape, the audit trail, the roster rule."""
+"""Reading enrollments: who sees which, the response shape, the audit trail."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
-from sqlalchemy import ColumnElement, and_, any_, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role, User
@@ -16,7 +15,6 @@ from app.core.audit import AuditEvent
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
 from app.enrollment.models import (
-    ON_ROSTER,
     Enrollment,
     EnrollmentReview,
     EnrollmentSlot,
@@ -25,16 +23,6 @@ from app.enrollment.models import (
 from app.enrollment.rules import OBJECT_TYPE
 from app.enrollment.schemas import EnrollmentEventOut, EnrollmentOut, ReviewOut
 from app.school.models import Guardian, SchoolClass, Slot, Student, Term
-
-
-def attending_on(day: date) -> ColumnElement[bool]:
-    """Enrollments that put their child on the roster of ``day`` (closures and slots aside)."""
-    return and_(
-        Enrollment.status.in_(ON_ROSTER),
-        Enrollment.start_date <= day,
-        or_(Enrollment.end_date.is_(None), Enrollment.end_date > day),
-        any_(Enrollment.weekdays) == day.isoweekday(),
-    )
 
 
 def _scope(principal: Principal) -> ColumnElement[bool]:

@@ -27,7 +27,6 @@ from app.enrollment.models import (
     EnrollmentStatus,
     ReviewStage,
 )
-from app.enrollment.rules import ReviewMode
 from app.enrollment.schemas import ReviewIn
 from app.notifications.templates import Kind
 from app.school.models import School, Student, Term
@@ -78,7 +77,7 @@ def _decide_application(
 ) -> _Outcome:
     if not approve:
         return _Outcome(EnrollmentStatus.REJECTED, "未通过", seats_free_from=today)
-    if stage is ReviewStage.CLASS and rules.review_mode(school) is ReviewMode.CLASS_THEN_SCHOOL:
+    if stage is ReviewStage.CLASS and rules.school_reviews_after_class(school):
         return _Outcome(EnrollmentStatus.PENDING_SCHOOL_REVIEW, "已通过班主任审核，等待学校审核")
     # On the roster from the start date, but never on days before it was approved.
     enrollment.start_date = max(enrollment.start_date, today)

@@ -1,9 +1,9 @@
-"""The school's policy as enrollment reads it, and the one audited way a status changes."""
+"""Where an application starts under the school's policy, and the one audited way a status
+changes."""
 
 from __future__ import annotations
 
 import uuid
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,41 +15,27 @@ from app.fees import service as fees
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.school import access
-from app.school.models import DEFAULT_POLICY, School, Student, Term
+from app.school import service as school_service
+from app.school.models import School, Student, Term
 
 OBJECT_TYPE = "enrollment"
 
 
-class ReviewMode(StrEnum):
-    NONE = "none"
-    CLASS = "class"
-    CLASS_THEN_SCHOOL = "class_then_school"
-
-
-class WithdrawalMode(StrEnum):
-    NONE = "none"
-    SCHOOL = "school"
-
-
-def _policy(school: School, key: str) -> str:
-    return str({**DEFAULT_POLICY, **(school.policy or {})}[key])
-
-
-def review_mode(school: School) -> ReviewMode:
-    value = _policy(school, "enrollment_review")
-    return ReviewMode(value) if value in set(ReviewMode) else ReviewMode.CLASS_THEN_SCHOOL
-
-
-def withdrawal_mode(school: School) -> WithdrawalMode:
-    value = _policy(school, "withdrawal_review")
-    return WithdrawalMode(value) if value in set(WithdrawalMode) else WithdrawalMode.NONE
-
-
 def first_stage(school: School) -> EnrollmentStatus:
     """Where an application (or a promotion from the waitlist) starts under the policy."""
-    if review_mode(school) is ReviewMode.NONE:
+    if school_service.policy_of(school).enrollment_review == "none":
         return EnrollmentStatus.ACTIVE
     return EnrollmentStatus.PENDING_CLASS_REVIEW
+
+
+def school_reviews_after_class(school: School) -> bool:
+    """The policy wants the school's review after the class's (``class_then_school``)."""
+    return school_service.policy_of(school).enrollment_review == "class_then_school"
+
+
+def withdrawal_needs_approval(school: School) -> bool:
+    """The policy wants a school admin to approve a withdrawal (``withdrawal_review``)."""
+    return school_service.policy_of(school).withdrawal_review == "school"
 
 
 async def record(

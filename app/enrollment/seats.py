@@ -35,10 +35,7 @@ from app.enrollment import rules
 from app.enrollment.errors import STATUS_LABELS
 from app.enrollment.models import SEAT_HOLDING, Enrollment, EnrollmentSlot, EnrollmentStatus
 from app.notifications.templates import Kind
-from app.school.models import Group, GroupClass, School, Slot, Student, Term
-
-# Served first from a waitlist: any flag before none, then in this order of need.
-PRIORITY_FLAGS = ("special_needs", "left_behind", "migrant", "low_income")
+from app.school.models import PRIORITIES, Group, GroupClass, School, Slot, Student, Term
 
 
 @dataclass
@@ -211,9 +208,10 @@ async def slot_ids_of(
 
 
 def waitlist_rank() -> ColumnElement[int]:
+    """Served first from a waitlist: any priority flag before none, then in their order of need."""
     return case(
-        *[(any_(Student.priority) == flag, rank) for rank, flag in enumerate(PRIORITY_FLAGS)],
-        else_=len(PRIORITY_FLAGS),
+        *[(any_(Student.priority) == flag, rank) for rank, flag in enumerate(PRIORITIES)],
+        else_=len(PRIORITIES),
     )
 
 

@@ -256,7 +256,7 @@ async def withdraw(
     enrollment.withdrawal_requested_at = clock.now()
     data = {"reason": body.reason, "effective_date": effective.isoformat()}
 
-    if rules.withdrawal_mode(school) is rules.WithdrawalMode.SCHOOL:
+    if rules.withdrawal_needs_approval(school):
         await rules.move(
             session,
             enrollment,

@@ -31,8 +31,8 @@ from app.fees.models import (
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.school import access
+from app.school import service as school_service
 from app.school.models import School, Student, Term
-from app.school.policy import Policy
 
 OBJECT_TYPE = "bill"
 # Days a family has to pay from the day a bill is made (or its period starts, if later).
@@ -124,7 +124,7 @@ async def _make(
     if total == 0 or days == 0:
         return None
     student = await session.get_one(Student, enrollment.student_id)
-    policy = Policy.from_stored(school.policy)
+    policy = school_service.policy_of(school)
     amount = pricing.share(total, days, whole)
     waiver_bp = pricing.waiver_bp(student.priority, policy.fees.waivers)
     waived = pricing.waived(amount, waiver_bp)
@@ -200,7 +200,7 @@ def month_period(day: date) -> _Period:
 async def bill_new_enrollment(session: AsyncSession, enrollment: Enrollment) -> Bill | None:
     """The first bill of an enrollment that became active: the term, or its first month."""
     school = await session.get_one(School, enrollment.school_id)
-    mode = Policy.from_stored(school.policy).fees.mode
+    mode = school_service.policy_of(school).fees.mode
     if mode == "free":
         return None
     term = await session.get_one(Term, enrollment.term_id)

@@ -21,8 +21,8 @@ from app.core.spreadsheet import Column, Sheet
 from app.fees import pricing
 from app.fees import repository as repo
 from app.fees.schemas import StatementOut, StatementRow, StatementTotals
+from app.school import service as school_service
 from app.school.models import School
-from app.school.policy import Policy
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 MONEY = ("charged_fen", "waived_fen", "paid_fen", "refunded_fen")
@@ -61,7 +61,7 @@ async def statement(session: AsyncSession, school: School, month: str) -> Statem
     out = [StatementRow(class_name=k[0], slot_name=k[1], **cells[k]) for k in keys]
     bills = len({r[0] for r in rows})
     totals = StatementTotals(bills=bills, **{m: sum(getattr(r, m) for r in out) for m in MONEY})
-    mode = Policy.from_stored(school.policy).fees.mode
+    mode = school_service.policy_of(school).fees.mode
     return StatementOut(month=f"{first:%Y-%m}", mode=mode, rows=out, totals=totals)
 
 

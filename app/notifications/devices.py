@@ -1,7 +1,8 @@
 """The device registry: where a user's pushes go, and when an address stops being used.
 
-A WeChat login's openid becomes a device row the first time its user is notified
-(``service.notify``), without any registration.
+A WeChat account's openid is its WeChat address: each WeChat sign-in registers it
+(``register_wechat_login``), and a notice adopts it for an account that has no row for it
+yet (``service.notify``); a row the user removed is not adopted again.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import uuid
 from collections.abc import Mapping
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
@@ -19,6 +19,7 @@ from app.core.errors import Invalid
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
 from app.notifications import errors as _errors  # noqa: F401  (registers the messages)
+from app.notifications import repository
 from app.notifications.models import Device, Platform
 
 # A parent with more phones than this is more likely a client bug re-registering fresh
@@ -46,27 +47,9 @@ async def register(
             .with_for_update()
         )
     ).one_or_none()
-    now = clock.now()
-    stmt = pg_insert(Device).values(
-        id=uuid.uuid4(),
-        user_id=principal.id,
-        platform=platform,
-        token=token,
-        active=True,
-        created_at=now,
-        registered_at=now,
+    device_id = await repository.upsert_device(
+        session, user_id=principal.id, platform=platform, token=token, now=clock.now()
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[Device.platform, Device.token],
-        set_={
-            "user_id": stmt.excluded.user_id,
-            "active": True,
-            "registered_at": now,
-            "deactivated_at": None,
-            "deactivated_reason": None,
-        },
-    )
-    device_id = await session.scalar(stmt.returning(Device.id))
     device = await session.get(Device, device_id, populate_existing=True)
     assert device is not None
 
@@ -84,6 +67,14 @@ async def register(
         )
     await _retire_surplus(session, principal.id)
     return device
+
+
+async def register_wechat_login(session: AsyncSession, user_id: uuid.UUID, openid: str) -> None:
+    """A WeChat sign-in: its openid is the account's WeChat push address, revived if push
+    had given up on it."""
+    await repository.upsert_device(
+        session, user_id=user_id, platform=Platform.WECHAT, token=openid, now=clock.now()
+    )
 
 
 async def _retire_surplus(session: AsyncSession, user_id: uuid.UUID) -> None:

@@ -8,8 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Uuid, bindparam, func, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
@@ -17,57 +16,9 @@ from app.core.pagination import PageParams, paginate
 from app.core.personal_data import Section, rows
 from app.notifications import errors as _errors  # noqa: F401  (registers the messages)
 from app.notifications import repository
+from app.notifications.devices import register_wechat_login as register_wechat_login
 from app.notifications.models import Device, Notification
 from app.notifications.templates import TEMPLATES, render
-
-# The whole of a notice in one round trip: the inbox rows (skipping recipients who already
-# have one with the dedupe key), the device row of a WeChat login not yet adopted, and one
-# outbox row per active device of each recipient notified. The statements of a WITH share
-# one snapshot, so the devices just adopted come from ``adopted``, not from ``devices``.
-# Rows are taken in one order (recipient, openid) so concurrent notices cannot deadlock.
-_NOTIFY = text(
-    """
-WITH inbox AS (
-    INSERT INTO notifications (id, user_id, kind, title, body, data, dedupe_key, created_at)
-    SELECT gen_random_uuid(), recipient, :kind, :title, :body, :data, :dedupe_key, :now
-    FROM unnest(:recipients) AS recipient
-    ORDER BY recipient
-    ON CONFLICT (user_id, dedupe_key) DO NOTHING
-    RETURNING id, user_id
-), adopted AS (
-    INSERT INTO devices (id, user_id, platform, token, active, created_at, registered_at)
-    SELECT gen_random_uuid(), users.id, 'wechat', users.wechat_openid, true, :now, :now
-    FROM users JOIN inbox ON inbox.user_id = users.id
-    WHERE users.wechat_openid IS NOT NULL
-      AND NOT EXISTS (
-          SELECT FROM devices WHERE platform = 'wechat' AND token = users.wechat_openid
-      )
-    ORDER BY users.wechat_openid
-    -- adopted meanwhile by a notice that committed after this statement began: that row
-    -- is not in our snapshot, so take it from here (a no-op update returns it)
-    ON CONFLICT (platform, token) DO UPDATE SET token = excluded.token
-        WHERE devices.user_id = excluded.user_id AND devices.active
-    RETURNING user_id, id
-), addresses AS (
-    SELECT devices.user_id, devices.id FROM devices JOIN inbox USING (user_id)
-    WHERE devices.active
-    UNION ALL
-    SELECT user_id, id FROM adopted
-), pushes AS (
-    INSERT INTO notification_outbox
-        (id, notification_id, device_id, status, attempts, next_attempt_at, created_at)
-    SELECT gen_random_uuid(), inbox.id, addresses.id, 'pending', 0, :now, :now
-    FROM inbox JOIN addresses USING (user_id)
-    WHERE :push
-)
-SELECT id FROM inbox
-"""
-).bindparams(
-    bindparam("recipients", type_=ARRAY(Uuid())),
-    bindparam("data", type_=JSONB),
-    bindparam("now", type_=DateTime(timezone=True)),
-    bindparam("push", type_=Boolean),
-)
 
 
 async def notify(
@@ -99,20 +50,17 @@ async def notify(
     # ids and dates in ``data`` become strings, as a client reading JSON will see them
     data = json.loads(json.dumps(data, default=str))
     await session.flush()  # the statement is SQL of its own: pending rows must be in first
-    created = await session.scalars(
-        _NOTIFY,
-        {
-            "recipients": users,
-            "kind": kind,
-            "title": title,
-            "body": body,
-            "data": data,
-            "dedupe_key": dedupe_key,
-            "now": clock.now(),
-            "push": push,
-        },
+    return await repository.insert_notices(
+        session,
+        recipients=users,
+        kind=kind,
+        title=title,
+        body=body,
+        data=data,
+        dedupe_key=dedupe_key,
+        now=clock.now(),
+        push=push,
     )
-    return list(created)
 
 
 # A reviewer with 45 children gets every item in the inbox, but at most one push per window.
@@ -223,18 +171,9 @@ async def mark_all_read(session: AsyncSession, user_id: uuid.UUID) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-# Pending pushes and the oldest one's age: a walk of the partial "due" index, as long as
-# the backlog (a handful of rows normally; /metrics asks once per scrape).
-_BACKLOG = text(
-    "SELECT count(*), extract(epoch FROM now() - min(created_at))"
-    " FROM notification_outbox WHERE status = 'pending'"
-)
-
-
 async def outbox_backlog(session: AsyncSession) -> tuple[int, float]:
     """How many pushes are waiting, and the oldest one's age in seconds (0 when none)."""
-    depth, oldest = (await session.execute(_BACKLOG)).one()
-    return int(depth), max(0.0, float(oldest or 0.0))
+    return await repository.outbox_backlog(session)
 
 
 async def _personal_data(
@@ -276,12 +215,4 @@ PERSONAL_DATA = Section("notifications", ("notifications", "devices"), _personal
 
 async def purge_bodies(session: AsyncSession, before: datetime, *, dry_run: bool) -> int:
     """Blank the body and data of inbox entries made before ``before``; how many."""
-    old = (Notification.created_at < before) & (
-        (Notification.body != "") | (Notification.data != text("'{}'::jsonb"))
-    )
-    if dry_run:
-        return int(
-            await session.scalar(select(func.count()).select_from(Notification).where(old)) or 0
-        )
-    result = await session.execute(update(Notification).where(old).values(body="", data={}))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await repository.blank_bodies(session, before, dry_run=dry_run)

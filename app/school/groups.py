@@ -13,14 +13,13 @@ from app.core.errors import Conflict, Invalid
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
 from app.enrollment import service as enrollment
-from app.school import changes
+from app.school import changes, policy
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.capacity import check_not_below_seats
 from app.school.classes import require_teacher
 from app.school.integrity import CLASS_OF_GROUP, delete_unless_referenced, flush_checked
 from app.school.lookup import in_school, referenced
 from app.school.models import Group, GroupClass, GroupKind, SchoolClass, Slot, Term
-from app.school.policy import school_policy
 from app.school.schemas import ActivityGroupIn, GroupIn, GroupOut, GroupPatch
 
 ONE_GROUP_PER_CLASS_AND_SLOT = "uq_group_classes_slot_id_class_id"
@@ -101,7 +100,7 @@ async def _check_staffing(
 
 async def _capacity(session: AsyncSession, school_id: uuid.UUID, requested: int | None) -> int:
     """The capacity asked for, capped by the policy in force now; its maximum if none asked."""
-    largest = (await school_policy(session, school_id)).max_group_size
+    largest = (await policy.in_force(session, school_id)).max_group_size
     if requested is not None and requested > largest:
         raise Invalid("group.capacity_above_max", field="capacity", max=largest)
     return requested or largest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import (
     CheckConstraint,
@@ -30,6 +30,13 @@ DEFAULT_POLICY: dict[str, Any] = {
     "overtime_after": "16:30",
     "pay_rates": {"session_hour_fen": 0, "overtime_hour_fen": 0, "duty_hour_fen": 0},
 }
+
+
+# Priority flags (优先): a child with any of them is served first from a waitlist (by
+# enrollment and by the activities' lottery, in this order of need) and may be waived fees
+# (the policy's ``fees.waivers``).
+Priority = Literal["special_needs", "left_behind", "migrant", "low_income"]
+PRIORITIES: tuple[Priority, ...] = get_args(Priority)
 
 
 class School(IdMixin, Base):
@@ -73,7 +80,7 @@ class Student(IdMixin, Base):
     )
     name: Mapped[str] = mapped_column(String(64))
     student_no: Mapped[str] = mapped_column(String(32))
-    # special_needs, left_behind, migrant, low_income: served first from waitlists.
+    # ``Priority`` flags, each once.
     priority: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     # A child who left the school (毕业、转学): kept for the records, off lists and rosters.

@@ -1,5 +1,9 @@
 """A school's own rules (一校一方案): review modes, group size, pickup grace, fees, overtime
-and pay rates (read by all)."""
+and pay rates.
+
+Stored as JSONB on ``School.policy`` and read one way, ``Policy.of(school)`` (the school
+service's ``policy_of`` and ``policy``): what the school set, with defaults for the rest.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,12 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.schemas import Text
-from app.school.models import DEFAULT_POLICY, School
+from app.school.models import DEFAULT_POLICY, Priority, School
 
 EnrollmentReview = Literal["none", "class", "class_then_school"]
 WithdrawalReview = Literal["none", "school"]
@@ -23,9 +27,6 @@ GraceMinutes = Annotated[
     Field(ge=0, le=240, description="Minutes after the last slot before `pickup.late` is sent."),
 ]
 
-# Priority flags: children with any of them are served first from a waitlist (and may be
-# waived fees).
-Priority = Literal["special_needs", "left_behind", "migrant", "low_income"]
 FeeMode = Literal["free", "per_term", "per_month"]
 
 
@@ -87,11 +88,30 @@ class Policy(BaseModel):
 
     @property
     def overtime_starts(self) -> dt.time:
+        """``overtime_after`` as a time of day (the workload's split)."""
         return dt.time.fromisoformat(self.overtime_after)
 
+    @property
+    def late_pickup_grace(self) -> dt.timedelta:
+        """How long after the day's last slot a child still waiting is a late pickup."""
+        return dt.timedelta(minutes=self.late_pickup_grace_minutes)
+
     @classmethod
-    def from_stored(cls, stored: dict[str, Any] | None) -> Policy:
-        return cls.model_validate({**DEFAULT_POLICY, **(stored or {})})
+    def of(cls, school: School) -> Policy:
+        """``school``'s policy in force."""
+        return cls.read(school.policy)
+
+    @classmethod
+    def read(cls, stored: dict[str, Any] | None) -> Policy:
+        """The stored JSONB with defaults for what it leaves out. A stored value that does
+        not validate (written by hand, or under older rules) reads as its default, so one
+        school's bad row cannot stop a sweep over every school."""
+        values = {**DEFAULT_POLICY, **(stored or {})}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            bad = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+            return cls.model_validate({**values, **{k: DEFAULT_POLICY[k] for k in bad}})
 
 
 def merge(before: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +128,7 @@ def merge(before: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return after
 
 
-async def school_policy(session: AsyncSession, school_id: uuid.UUID) -> Policy:
+async def in_force(session: AsyncSession, school_id: uuid.UUID) -> Policy:
     """The policy in force for ``school_id`` now (changes apply to later requests only)."""
     stored = await session.scalar(select(School.policy).where(School.id == school_id))
-    return Policy.from_stored(stored)
+    return Policy.read(stored)

@@ -16,9 +16,9 @@ from app.core.errors import Conflict
 from app.core.principal import Principal
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.integrity import CLASS_OF_STUDENT, violations_as
-from app.school.models import SchoolClass, Student
+from app.school.models import Priority, SchoolClass, Student
 from app.school.roster_file import RosterRow, normalise
-from app.school.schemas import ImportedRow, ImportReport, Priority
+from app.school.schemas import ImportedRow, ImportReport
 from app.school.students import NUMBER_UNIQUE
 
 NAME_MAX = 64

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime, time
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -19,6 +19,7 @@ from pydantic import (
 
 from app.core.schemas import Day, Input, Name, Output, Patch, ShortText, Text
 from app.school import examples
+from app.school.models import Priority
 from app.school.policy import (
     EnrollmentReview,
     FeeMode,
@@ -30,12 +31,6 @@ from app.school.policy import (
     Waivers,
     WithdrawalReview,
 )
-from app.school.policy import (
-    Priority as Priority,
-)
-
-PRIORITIES: tuple[Priority, ...] = get_args(Priority)
-
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -91,7 +86,7 @@ class SchoolOut(Output):
     @field_validator("policy", mode="before")
     @classmethod
     def _with_defaults(cls, stored: Any) -> Any:
-        return Policy.from_stored(stored) if isinstance(stored, dict) else stored
+        return Policy.read(stored) if isinstance(stored, dict) else stored
 
 
 class FeesPatch(Patch):

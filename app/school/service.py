@@ -1,4 +1,5 @@
-"""The school itself: its name, time zone and policy (PATCH merges, audited)."""
+"""The school itself: its name, time zone and policy (PATCH merges, audited); the policy as
+every domain reads it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from app.core.errors import Invalid, NotFound
 from app.core.personal_data import Section, rows
 from app.core.principal import Principal
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
+from app.school import policy as _policy
 from app.school.models import Group, Guardian, School, SchoolClass, Student, Term
 from app.school.policy import Policy, merge
 from app.school.schemas import SchoolPatch
@@ -55,7 +57,7 @@ async def update_school(session: AsyncSession, admin: Principal, body: SchoolPat
         changes["timezone"] = [school.timezone, _valid_timezone(body.timezone)]
         school.timezone = body.timezone
     if body.policy is not None:
-        before = Policy.from_stored(school.policy).model_dump()
+        before = Policy.of(school).model_dump()
         after = merge(before, body.policy.model_dump(exclude_unset=True))
         policy_changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
         if policy_changes:
@@ -73,6 +75,16 @@ async def update_school(session: AsyncSession, admin: Principal, body: SchoolPat
             data={"changes": changes},
         )
     return school
+
+
+def policy_of(school: School) -> Policy:
+    """The policy in force at ``school``: what its admin set, defaults for the rest."""
+    return Policy.of(school)
+
+
+async def policy(session: AsyncSession, school_id: uuid.UUID) -> Policy:
+    """The policy in force at the school ``school_id`` now (a change applies to later requests)."""
+    return await _policy.in_force(session, school_id)
 
 
 # Who staffs a group: its leader and its assistant. Every wall that says "the group's

@@ -21,8 +21,8 @@ from app.core import audit, clock
 from app.core.principal import Principal
 from app.duty import service as duty
 from app.school import access
+from app.school import service as school_service
 from app.school.models import School
-from app.school.policy import Policy
 from app.workload import repository
 from app.workload.errors import (
     WorkloadAlreadyPublished,
@@ -54,7 +54,7 @@ async def compute(
 ) -> list[StaffWorkload]:
     """Every staff member's month as the records stand now (or ``only`` that person's)."""
     first, last = month_range(month)
-    policy = Policy.from_stored((await repository.school(session, school_id)).policy)
+    policy = school_service.policy_of(await repository.school(session, school_id))
     check_ins = [
         c for c in await checkins.month(session, school_id, first) if only in (None, c.user_id)
     ]

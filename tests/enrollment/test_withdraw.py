@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.attendance.service import expected_students
 from app.core import clock
 from app.enrollment.models import Enrollment
-from app.enrollment.queries import attending_on
 from app.notifications.models import Notification
 from tests.enrollment.factories import World, decide, enrol
-from tests.factories import auth
+from tests.factories import auth, create_group
 
 MID_TERM = datetime(2026, 10, 15, 2, 0, tzinfo=UTC)  # Thursday 15 October, Shanghai
 
@@ -38,11 +38,21 @@ async def _withdraw(
     )
 
 
-async def _attending(session: AsyncSession, enrollment_id: str, day: date) -> bool:
-    found = await session.scalar(
-        select(Enrollment.id).where(Enrollment.id == uuid.UUID(enrollment_id), attending_on(day))
+async def _attending(world: World, enrollment_id: str, day: date) -> bool:
+    """Whether the roster rule puts the enrollment's child in the 课后活动 slot on ``day``
+    (the class feeds one group of it)."""
+    session = world.session
+    if "group" not in world.extra:
+        world.extra["group"] = await create_group(
+            session, world.activity, classes=[world.school_class]
+        )
+        await session.commit()
+    enrollment = await session.get(Enrollment, uuid.UUID(enrollment_id), populate_existing=True)
+    assert enrollment is not None
+    entries = await expected_students(
+        session, world.school.id, day, world.activity.id, student_ids=[enrollment.student_id]
     )
-    return found is not None
+    return bool(entries)
 
 
 class TestWithoutApproval:
@@ -60,9 +70,9 @@ class TestWithoutApproval:
         assert datetime.fromisoformat(body["withdrawal_requested_at"]) == MID_TERM
 
         # on Friday's roster still, off it from Monday the 19th
-        assert await _attending(session, enrollment["id"], date(2026, 10, 16))
-        assert not await _attending(session, enrollment["id"], date(2026, 10, 19))
-        assert not await _attending(session, enrollment["id"], date(2026, 10, 20))
+        assert await _attending(world, enrollment["id"], date(2026, 10, 16))
+        assert not await _attending(world, enrollment["id"], date(2026, 10, 19))
+        assert not await _attending(world, enrollment["id"], date(2026, 10, 20))
 
         trail = await client.get(
             f"/enrollments/{enrollment['id']}/events", headers=auth(world.family.parent)
@@ -112,7 +122,7 @@ class TestWithSchoolApproval:
         assert pending.json()["end_date"] is None
         assert pending.json()["withdrawal_effective_date"] == "2026-10-19"
         # still enrolled while the school decides
-        assert await _attending(session, enrollment["id"], date(2026, 10, 16))
+        assert await _attending(world, enrollment["id"], date(2026, 10, 16))
 
         queue = await client.get(
             "/enrollments", params={"status": "withdrawal_pending"}, headers=auth(world.admin)
@@ -124,7 +134,7 @@ class TestWithSchoolApproval:
         assert approved.json()["status"] == "withdrawn"
         assert approved.json()["end_date"] == "2026-10-19"
         assert approved.json()["reviews"][-1]["stage"] == "withdrawal"
-        assert not await _attending(session, enrollment["id"], date(2026, 10, 19))
+        assert not await _attending(world, enrollment["id"], date(2026, 10, 19))
         (notice,) = await session.scalars(
             select(Notification).where(Notification.user_id == world.family.parent.id)
         )
@@ -143,7 +153,7 @@ class TestWithSchoolApproval:
         assert body["end_date"] is None
         assert body["withdrawal_reason"] is None
         assert body["withdrawal_effective_date"] is None
-        assert await _attending(session, enrollment["id"], date(2026, 10, 20))
+        assert await _attending(world, enrollment["id"], date(2026, 10, 20))
         (notice,) = await session.scalars(
             select(Notification).where(Notification.user_id == world.family.parent.id)
         )
@@ -296,8 +306,8 @@ async def test_the_roster_rule_follows_dates_weekdays_and_status(
     await world.set_policy(enrollment_review="class")
     enrollment = await enrol(client, world, weekdays=[1, 3], start_date="2026-09-07")
     monday, tuesday = date(2026, 9, 7), date(2026, 9, 8)
-    assert not await _attending(session, enrollment["id"], monday)  # still pending
+    assert not await _attending(world, enrollment["id"], monday)  # still pending
     await decide(client, world.teacher, enrollment["id"])
-    assert await _attending(session, enrollment["id"], monday)
-    assert not await _attending(session, enrollment["id"], tuesday)  # not a chosen weekday
-    assert not await _attending(session, enrollment["id"], monday - timedelta(days=7))
+    assert await _attending(world, enrollment["id"], monday)
+    assert not await _attending(world, enrollment["id"], tuesday)  # not a chosen weekday
+    assert not await _attending(world, enrollment["id"], monday - timedelta(days=7))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -10,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.audit import AuditEvent
+from app.school import service as school_service
 from app.school.models import School
-from app.school.policy import school_policy
 from tests.core.test_problems import assert_problem
 from tests.school.conftest import NOT_ADMINS, Cast
 
@@ -49,6 +50,23 @@ class TestGetSchool:
         body = (await client.get("/school", headers=cast.headers("admin"))).json()
         assert body["policy"] == {**DEFAULTS, "max_group_size": 30}
 
+    async def test_a_stored_value_that_no_longer_validates_reads_as_its_default(
+        self, client: httpx.AsyncClient, cast: Cast, session: AsyncSession
+    ) -> None:
+        school = await session.get(School, cast.school.id)
+        assert school is not None
+        school.policy = {
+            "enrollment_review": "everyone",
+            "late_pickup_grace_minutes": -5,
+            "max_group_size": 30,
+        }
+        await session.commit()
+        response = await client.get("/school", headers=cast.headers("admin"))
+        assert response.status_code == 200, response.text
+        assert response.json()["policy"] == {**DEFAULTS, "max_group_size": 30}
+        policy = await school_service.policy(session, cast.school.id)
+        assert policy.late_pickup_grace == timedelta(minutes=15)
+
     async def test_parents_are_refused(self, client: httpx.AsyncClient, cast: Cast) -> None:
         assert_problem(
             await client.get("/school", headers=cast.headers("parent")), 403, "auth.forbidden"
@@ -84,7 +102,7 @@ class TestPatchSchool:
             "withdrawal_review": "school",
         }
         # and other domains read the same policy
-        policy = await school_policy(session, cast.school.id)
+        policy = await school_service.policy(session, cast.school.id)
         assert policy.enrollment_review == "none"
         assert policy.withdrawal_review == "school"
 
