@@ -33,10 +33,12 @@ class RollCallMark(Base):
     __tablename__ = "roll_call_marks"
     __table_args__ = (
         CheckConstraint("status IN ('present', 'absent')", name="status_known"),
-        # The ledger's "when was each group's roll taken that day", for the whole school.
+        # The ledger's "when was each group's roll taken that day", for the whole school,
+        # and the district's day counts, school by school. No index on ``day`` alone: the
+        # planner took it for the roster's (child, slot, day) lookup whenever today was not
+        # yet in the statistics, and scanned the district's whole day for each child
+        # (bench/README.md, "Reports": a roster read 2 → 112 ms with a month of history).
         Index("ix_roll_call_marks_school_day", "school_id", "day"),
-        # The district's day counts read one day's marks of every school (``app.district``).
-        Index("ix_roll_call_marks_day", "day"),
     )
 
     # The key is also the roster's lookup path: (child, slot, day).
