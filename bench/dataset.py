@@ -56,6 +56,7 @@ RUN_TABLES = (
     "audit_events",
     "pickup_verification_failures",
     "late_pickups",
+    "roll_call_alerts",
 )
 
 SURNAMES = (

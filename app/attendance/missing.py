@@ -14,9 +14,10 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Select, Time, and_, bindparam, cast, exists, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.attendance.models import RollCallMark
+from app.attendance.models import RollCallAlert, RollCallMark
 from app.attendance.roster import day_params, groups_with_children_select
 from app.duty import service as duty
 from app.notifications import service as notifications
@@ -74,6 +75,11 @@ async def alert_missing_roll_calls(session: AsyncSession, now: dt.datetime) -> i
                 dedupe_key=f"rollcall.missing:{c.group_id}:{c.slot_id}:{day.isoformat()}",
             )
             alerted += bool(created)
+            await session.execute(
+                insert(RollCallAlert)
+                .values(group_id=c.group_id, slot_id=c.slot_id, day=day, alerted_at=now)
+                .on_conflict_do_nothing()
+            )
     return alerted
 
 
@@ -82,7 +88,7 @@ def _overdue() -> Select[
     uuid.UUID, str, uuid.UUID | None, uuid.UUID | None, uuid.UUID, uuid.UUID, str, dt.time
 ]:
     """Groups of the zone's schools whose slot runs today, started more than ``GRACE`` ago
-    and has not ended, with no roll-call mark yet."""
+    and has not ended, with no roll-call mark yet and not yet alerted."""
     day = bindparam("day", type_=Date)
     return (
         select(
@@ -111,6 +117,13 @@ def _overdue() -> Select[
                     RollCallMark.group_id == Group.id,
                     RollCallMark.slot_id == Slot.id,
                     RollCallMark.day == day,
+                )
+            ),
+            ~exists().where(
+                and_(
+                    RollCallAlert.group_id == Group.id,
+                    RollCallAlert.slot_id == Slot.id,
+                    RollCallAlert.day == day,
                 )
             ),
         )

@@ -102,3 +102,16 @@ async def test_no_alert_after_the_slot_on_closures_or_for_empty_groups(
     assert await alert_missing_roll_calls(session, _at(15, 50)) == 1  # only the real group
     await session.commit()
     assert campus.other_teacher.id not in {user for user, _ in await _alerts(session)}
+
+
+async def test_a_group_is_announced_once_a_day_whoever_staffs_it_later(
+    session: AsyncSession, campus: Campus
+) -> None:
+    assert await alert_missing_roll_calls(session, _at(15, 40)) == 1
+    # a teacher takes the group over mid-slot: the group was announced, nobody hears again
+    campus.activity_group.assistant_id = campus.other_teacher.id
+    await session.commit()
+    assert await alert_missing_roll_calls(session, _at(15, 45)) == 0
+    assert campus.other_teacher.id not in {user for user, _ in await _alerts(session)}
+    # the next school day is a day of its own
+    assert await alert_missing_roll_calls(session, _at(15, 40, TODAY + timedelta(days=1))) == 1
