@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -214,6 +214,14 @@ async def _live_pass(
 # At the gate ---------------------------------------------------------------------------------
 
 
+@dataclass
+class _PassChild:
+    student: Student
+    class_name: str
+    handover: Handover | None  # today's, if the child already left
+    blocks: list[BlockedAdult] = field(default_factory=list)
+
+
 async def verify(session: AsyncSession, principal: Principal, code: str) -> VerifyOut:
     """The adult a pass names and its children with their status today."""
     day = await _staff_day(session, principal)
@@ -224,24 +232,24 @@ async def verify(session: AsyncSession, principal: Principal, code: str) -> Veri
         raise await _refuse_pass(
             principal, day.school.id, digest, "authority_lapsed", pass_id=pickup_pass.id
         )
-    children: dict[uuid.UUID, tuple[Student, str, Handover | None, list[BlockedAdult]]] = {}
+    children: dict[uuid.UUID, _PassChild] = {}
     for row in await repository.pass_children(session, authorised, day.today):
-        _, _, _, blocks = children.setdefault(
-            row.Student.id, (row.Student, row.class_name or "", row.Handover, [])
+        child = children.setdefault(
+            row.Student.id, _PassChild(row.Student, row.class_name or "", row.Handover)
         )
         if row.BlockedAdult is not None:
-            blocks.append(row.BlockedAdult)
-    done = {sid: child[2] for sid, child in children.items() if child[2] is not None}
+            child.blocks.append(row.BlockedAdult)
+    done = {sid for sid, child in children.items() if child.handover is not None}
     if all(sid in done for sid in authorised):
         raise await _refuse_pass(
             principal, day.school.id, digest, "already_used", pass_id=pickup_pass.id
         )
     identity = AdultIdentity(name=pickup_pass.adult_name, phone=pickup_pass.adult_phone)
-    for student, _, _, blocks in children.values():
-        blocked = matching_block(blocks, identity)
+    for child in children.values():
+        blocked = matching_block(child.blocks, identity)
         if blocked is not None:
             raise await _refuse_blocked(
-                session, principal, day, student, blocked, identity, via="pass_verify"
+                session, principal, day, child.student, blocked, identity, via="pass_verify"
             )
     statuses = await day_statuses(session, day.school.id, day.today, list(children))
     return VerifyOut(
@@ -250,12 +258,12 @@ async def verify(session: AsyncSession, principal: Principal, code: str) -> Veri
         adult=adult_out(pickup_pass),
         students=[
             GateStudentOut(
-                id=student.id,
-                name=student.name,
-                class_name=class_name,
-                status=handover.kind if handover else statuses[student.id],
+                id=child.student.id,
+                name=child.student.name,
+                class_name=child.class_name,
+                status=child.handover.kind if child.handover else statuses[child.student.id],
             )
-            for student, class_name, handover, _ in children.values()
+            for child in children.values()
         ],
     )
 
