@@ -19,7 +19,7 @@ from app.district import complaints
 from app.district import service as district
 from app.fees import service as fees
 from app.notifications import service as notifications
-from app.pickup import jobs as pickup_jobs
+from app.pickup import service as pickup
 from app.staff import service as staff
 
 
@@ -40,10 +40,8 @@ async def _purge_login_throttle(session: AsyncSession, now: datetime) -> int:
 
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # The gate: a child still waiting past the grace must reach the family within a minute.
-    PeriodicJob("pickup.detect_late", 30.0, pickup_jobs.detect_late_pickups),
-    PeriodicJob(
-        "pickup.purge_verification_failures", 3600.0, pickup_jobs.purge_verification_failures
-    ),
+    PeriodicJob("pickup.detect_late", 30.0, pickup.detect_late_pickups),
+    PeriodicJob("pickup.purge_verification_failures", 3600.0, pickup.purge_verification_failures),
     # A group leader who forgot the roll hears of it within a minute of the 10-minute mark.
     PeriodicJob("attendance.missing_roll_calls", 60.0, attendance_missing.alert_missing_roll_calls),
     # Held review.pending pushes go out once their reviewer's quiet window has passed.

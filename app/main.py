@@ -24,7 +24,7 @@ from app.core.context import RequestContextMiddleware
 from app.core.database import dispose_engine, uses_embedded_database
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers
 from app.core.memory import freeze_startup_heap
-from app.core.routing import guard_literal_paths, include_operations
+from app.core.routing import guard_literal_paths
 from app.core.settings import get_settings
 from app.district.router import router as district_router
 from app.duty.router import router as duty_router
@@ -188,7 +188,7 @@ def create_app() -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, routes=app.routes, default=JSON_BODY_LIMIT)
     app.add_middleware(RequestContextMiddleware)
     for router in _routers():
-        include_operations(app.router, router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX)
     guard_literal_paths(app.router)
     # Probes also answer at the root, where orchestrators look for them.
     app.add_api_route("/healthz", health.healthz, include_in_schema=False)

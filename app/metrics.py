@@ -17,7 +17,7 @@ from app.core import database, heartbeat
 from app.core.metrics import Reading, exposition
 from app.core.settings import get_settings
 from app.notifications import service as notifications
-from app.pickup import late
+from app.pickup import service as pickup
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ SCRAPE_TIMEOUT_SECONDS = 2.0
 async def _database_readings() -> list[Reading]:
     async with database.sessionmaker()() as session:
         depth, oldest = await notifications.outbox_backlog(session)
-        open_late = await late.count_open(session)
+        open_late = await pickup.count_open(session)
         seen = await heartbeat.workers_seen(
             await session.connection(), get_settings().worker_stale_seconds
         )

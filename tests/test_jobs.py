@@ -15,7 +15,7 @@ from app.jobs import PERIODIC_JOBS, PeriodicJob
 from app.notifications.delivery import Worker
 from app.notifications.providers import Outcome, Provider, Push
 from app.notifications.worker import run_forever
-from app.pickup.jobs import detect_late_pickups
+from app.pickup.service import detect_late_pickups
 from tests.factories import create_parent
 from tests.notifications.factories import create_device, outbox_rows, pickup_notice
 

@@ -183,11 +183,23 @@ def _enrollment_covers(
     day: DayValue, weekday_as_array: SQLColumnExpression[Any], c: _Calendar = _MODELS
 ) -> tuple[ColumnElement[bool], ...]:
     """The enrollment puts its child in the school's care on ``day`` (its status aside);
-    ``_placed`` then says in which group. The gate's day status reads this too."""
+    ``_placed`` then says in which group."""
     return (
         c.weekdays.contains(weekday_as_array),
         c.start_date <= day,
         or_(c.end_date.is_(None), c.end_date > day),
+    )
+
+
+def enrolled_on_day() -> tuple[ColumnElement[bool], ...]:
+    """An enrollment covers the day of ``day_params``: its term runs that day, and the day
+    is one of the enrollment's weekdays within its dates (its status aside; ``Term`` joined
+    on ``Enrollment.term_id``). The one "enrolled this day" rule: the rosters read it, and
+    so does the gate's day status (a child waiting at the gate); ``_placed`` then says in
+    which group the child is at each slot."""
+    return (
+        *_term_runs(DAY, DAY_AS_ARRAY, WEEKDAY_AS_ARRAY),
+        *_enrollment_covers(DAY, WEEKDAY_AS_ARRAY),
     )
 
 
@@ -273,8 +285,7 @@ def _roster_joins(stmt: Select[Any]) -> Select[Any]:
 def _on_rosters(stmt: Select[Any]) -> Select[Any]:
     """``stmt`` over every (group, child) of the rosters on the day of ``day_params``."""
     return _roster_joins(stmt).where(
-        *_term_runs(DAY, DAY_AS_ARRAY, WEEKDAY_AS_ARRAY),
-        *_enrollment_covers(DAY, WEEKDAY_AS_ARRAY),
+        *enrolled_on_day(),
         _placed(
             DAY, WEEKDAY_AS_ARRAY, dataclasses.replace(_MODELS, member_from=_members().c.start_date)
         ),

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CTE, Index, Insert, String, Table, bindparam, insert, select
+from sqlalchemy import Index, String, Table, insert
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -87,31 +87,3 @@ async def record(
     event = _event(action, object_type, object_id, actor_id, school_id, data)
     await session.execute(_INSERT, event)
     return cast(uuid.UUID, event["id"])
-
-
-# An event written by the very statement of its change, for a change made by one statement
-# on a hot path (the gate's handover): no round trip of its own. The change is a CTE that
-# returns the ``id`` of each row it wrote; the event's other values are bound parameters
-# named ``audit_<column>`` (``recording_params``), apart from the change's own.
-_BOUND = tuple(c.name for c in _TABLE.c if c.name != "object_id")
-
-
-def recording(change: CTE) -> Insert:
-    """An INSERT … SELECT of one event per row ``change`` returns, the row being its object."""
-    return _INSERT.from_select(
-        [*_BOUND, "object_id"],
-        select(*(bindparam(f"audit_{n}", type_=_TABLE.c[n].type) for n in _BOUND), change.c.id),
-    )
-
-
-def recording_params(
-    *,
-    action: str,
-    object_type: str,
-    actor_id: uuid.UUID | None,
-    school_id: uuid.UUID | None,
-    data: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The values of ``recording``'s parameters."""
-    event = _event(action, object_type, None, actor_id, school_id, data)
-    return {f"audit_{n}": event[n] for n in _BOUND}

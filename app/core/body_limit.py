@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import problem
+from app.core.routing import operations
 
 TOO_LARGE = "request.too_large"
 BODY_LIMIT_EXTENSION = "x-max-body-bytes"
@@ -48,10 +48,8 @@ class BodyLimitMiddleware:
         if self._larger is None:
             self._larger = [
                 (route.path_regex, int(route.openapi_extra[BODY_LIMIT_EXTENSION]))
-                for route in self.routes
-                if isinstance(route, APIRoute)
-                and route.openapi_extra
-                and BODY_LIMIT_EXTENSION in route.openapi_extra
+                for route in operations(self.routes)
+                if route.openapi_extra and BODY_LIMIT_EXTENSION in route.openapi_extra
             ]
         for pattern, limit in self._larger:
             if pattern.match(path):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.metrics import observe_request
+from app.core.routing import template_of
 
 access_log = logging.getLogger("kehou.access")
 
@@ -85,8 +86,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path", None)
+            template = template_of(scope)
             observe_request(scope["method"], template, status, seconds)
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(

@@ -24,7 +24,7 @@ from app.enrollment.schemas import EnrollmentIn, ReviewIn, WithdrawIn
 from app.leave import service as leave_service
 from app.leave.models import LeaveKind, LeaveRequest
 from app.leave.schemas import LeaveDecisionIn, LeaveRequestIn
-from app.pickup import persons
+from app.pickup import service as pickup
 from app.pickup.schemas import PickupPersonIn
 from app.surveys import responses as survey_responses
 from app.surveys import service as survey_service
@@ -133,7 +133,7 @@ async def _leave(session: AsyncSession, world: DemoWorld) -> None:
 async def _pickup_person(session: AsyncSession, world: DemoWorld) -> None:
     name, phone, relationship = cast.PICKUP_PERSON
     for child in (cast.CHEN_SIYUAN, cast.CHEN_SIQI):
-        await persons.add_person(
+        await pickup.add_person(
             session,
             world.family(child),
             world.children[child],

@@ -35,7 +35,7 @@ from app.leave.schemas import LeaveDecisionIn, LeaveRequestIn
 from app.ledger import service as ledger
 from app.ledger.models import CareLogKind
 from app.ledger.schemas import CareLogIn
-from app.pickup import gate, passes
+from app.pickup import service as pickup
 from app.pickup.schemas import HandoverIn, PickupPassIn
 from app.school.models import Group
 
@@ -248,13 +248,13 @@ async def _handovers(session: AsyncSession, world: DemoWorld, day: date) -> None
             continue
         families.setdefault(child.guardians[0].phone, []).append(child)
     for children in families.values():
-        issued = await passes.issue(
+        issued = await pickup.issue(
             session,
             world.family(children[0]),
             PickupPassIn(student_ids=[world.children[c].id for c in children]),
         )
         for child in children:
-            await gate.confirm(
+            await pickup.hand_over(
                 session,
                 duty,
                 HandoverIn(student_id=world.children[child].id, date=day, pass_code=issued.code),

@@ -26,7 +26,7 @@ from app.duty.errors import (
 )
 from app.duty.models import DutyHandoff, DutyShift
 from app.duty.schemas import ChildInCare, HandoffIn, HandoffOut, ShiftIn, ShiftOut
-from app.pickup import handovers
+from app.pickup import service as pickup
 from app.school import access
 
 # The longest rota a list may span (a term's quarter).
@@ -134,7 +134,7 @@ async def hand_off(
     today = await access.school_today(session, shift.school_id)
     in_care = [
         ChildInCare(student_id=student.id, name=student.name, class_name=class_name)
-        for student, class_name in await handovers.waiting_children(session, shift.school_id, today)
+        for student, class_name in await pickup.waiting_children(session, shift.school_id, today)
     ]
     handoff = DutyHandoff(
         school_id=shift.school_id,

@@ -11,31 +11,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.auth.models import Role, User
 from app.core import audit, database
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
+from app.pickup import repository
 from app.pickup.models import VerificationFailure
 
 log = logging.getLogger(__name__)
 
 # Blocked attempts alert once per adult, child and ten minutes, however often the gate retries.
 ALERT_BUCKET_MINUTES = 10
-
-
-async def staff_on_watch(session: AsyncSession, school_id: uuid.UUID) -> list[uuid.UUID]:
-    """The duty staff and school admins of a school: who hears about trouble at the gate."""
-    rows = await session.scalars(
-        select(User.id).where(
-            User.school_id == school_id,
-            User.is_active.is_(True),
-            User.roles.overlap([Role.DUTY.value, Role.SCHOOL_ADMIN.value]),
-        )
-    )
-    return list(rows)
 
 
 async def record_failure(
@@ -101,7 +86,7 @@ async def alert_blocked_attempt(
     async with database.sessionmaker()() as session:
         await notifications.notify(
             session,
-            recipients=await staff_on_watch(session, school_id),
+            recipients=await repository.staff_on_watch(session, school_id),
             kind=Kind.PICKUP_BLOCKED_ATTEMPT,
             params={
                 "student_name": student_name,

@@ -1,4 +1,4 @@
-"""Late pickup: children still waiting after the grace period, alerts, and how each case ended."""
+"""Late pickup: the sweep that finds children still waiting after the grace period and alerts."""
 
 from __future__ import annotations
 
@@ -9,22 +9,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import audit, clock, database
-from app.core.errors import NotFound
-from app.core.pagination import PageParams, paginate
-from app.core.principal import Principal
+from app.core import audit, database
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
-from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
+from app.pickup import repository
 from app.pickup.daystatus import waiting_after
-from app.pickup.handovers import class_names, school_day_of
-from app.pickup.incidents import staff_on_watch
-from app.pickup.models import Handover, LateCase
-from app.pickup.schemas import AcknowledgeIn, LateCaseOut
+from app.pickup.models import LateCase
 from app.pickup.school_rules import late_grace
 from app.school.access import guardian_ids
 from app.school.models import School, Slot, Student, Term
@@ -43,14 +37,6 @@ class LateSweep:
 # Between two schools of a sweep: a district's sweep is a few seconds of database work,
 # spread out so it never holds a core the gate's requests are waiting for.
 PAUSE_BETWEEN_SCHOOLS = 0.02
-# For each school's transaction. Background work: one core at most, never a parallel plan.
-# And a plan for each school's own values: the generic plan PostgreSQL settles on for a
-# prepared statement after a few runs cannot see that a school's ended slots are few, and
-# walks every enrollment of the district's terms (15 ms a school instead of 0.2 ms).
-_SWEEP_SETTINGS = text(
-    "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
-    " set_config('plan_cache_mode', 'force_custom_plan', true)"
-)
 
 
 async def detect_late_pickups(session: AsyncSession, now: datetime) -> LateSweep:
@@ -87,7 +73,7 @@ async def detect_late_pickups(session: AsyncSession, now: datetime) -> LateSweep
             await asyncio.sleep(PAUSE_BETWEEN_SCHOOLS)
         swept += 1
         async with database.sessionmaker()() as own, own.begin():
-            await own.execute(_SWEEP_SETTINGS)
+            await repository.plan_for_the_sweep(own)
             await _sweep_school(own, school_id, zone, grace, now, sweep)
     if sweep.detected or sweep.escalated:
         log.info("late pickups: %d new, %d escalated", sweep.detected, sweep.escalated)
@@ -139,7 +125,7 @@ async def _sweep_school(
     students = {
         s.id: s for s in await session.scalars(select(Student).where(Student.id.in_(list(due))))
     }
-    names = await class_names(session, {s.class_id for s in students.values()})
+    names = await repository.class_names(session, {s.class_id for s in students.values()})
     watchers: list[uuid.UUID] | None = None
     for student_id, ends_at in due.items():
         student = students[student_id]
@@ -177,7 +163,7 @@ async def _sweep_school(
             continue
         sweep.escalated += 1
         if watchers is None:
-            watchers = await staff_on_watch(session, school_id)
+            watchers = await repository.staff_on_watch(session, school_id)
         await notifications.notify(
             session,
             recipients=watchers,
@@ -229,79 +215,6 @@ async def _open_case(
         data={"student_id": str(student_id), "date": day.isoformat()},
     )
     return await session.get(LateCase, case_id)
-
-
-async def _cases_out(session: AsyncSession, cases: list[LateCase]) -> list[LateCaseOut]:
-    students = {
-        s.id: s
-        for s in await session.scalars(
-            select(Student).where(Student.id.in_([c.student_id for c in cases]))
-        )
-    }
-    names = await class_names(session, {s.class_id for s in students.values()})
-    kinds = {
-        (student_id, day): kind
-        for student_id, day, kind in await session.execute(
-            select(Handover.student_id, Handover.date, Handover.kind).where(
-                Handover.student_id.in_(list(students)),
-                Handover.date.in_({c.date for c in cases}),
-            )
-        )
-    }
-    return [
-        LateCaseOut(
-            id=c.id,
-            student_id=c.student_id,
-            name=students[c.student_id].name,
-            class_name=names.get(students[c.student_id].class_id, ""),
-            date=c.date,
-            slot_end_at=c.slot_end_at,
-            detected_at=c.detected_at,
-            escalated_at=c.escalated_at,
-            status=kinds.get((c.student_id, c.date), "waiting"),
-            acknowledged_at=c.acknowledged_at,
-            acknowledged_by=c.acknowledged_by,
-            outcome=c.outcome,
-            note=c.note,
-        )
-        for c in cases
-    ]
-
-
-async def list_late(
-    session: AsyncSession, principal: Principal, day: date | None, page: PageParams
-) -> tuple[list[LateCaseOut], str | None]:
-    school_day = await school_day_of(session, principal)
-    stmt = select(LateCase).where(
-        LateCase.school_id == school_day.school.id,
-        LateCase.date == (day or school_day.today),
-    )
-    cases, cursor = await paginate(session, stmt, page, (LateCase.detected_at, LateCase.id))
-    return await _cases_out(session, cases), cursor
-
-
-async def acknowledge(
-    session: AsyncSession, principal: Principal, case_id: uuid.UUID, body: AcknowledgeIn
-) -> LateCaseOut:
-    """Record how a late case ended (a later acknowledgement corrects an earlier one)."""
-    case = await session.get(LateCase, case_id, with_for_update=True)
-    if case is None or case.school_id != principal.staff_school():
-        raise NotFound("pickup.late_case_not_found")
-    case.acknowledged_at = clock.now()
-    case.acknowledged_by = principal.id
-    case.outcome = body.outcome
-    case.note = body.note
-    await session.flush()
-    await audit.record(
-        session,
-        action="pickup.late_acknowledged",
-        object_type="late_pickup",
-        object_id=case.id,
-        actor_id=principal.id,
-        school_id=case.school_id,
-        data={"outcome": body.outcome, "note": body.note},
-    )
-    return (await _cases_out(session, [case]))[0]
 
 
 async def count_open(session: AsyncSession, within: timedelta = timedelta(hours=24)) -> int:

@@ -6,14 +6,11 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BindParameter, Select, String, Uuid, and_, bindparam, func, literal, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from app.auth.models import User
 from app.core import audit, clock
@@ -21,6 +18,8 @@ from app.core.errors import Invalid, NotFound, TooManyRequests
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
 from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
+from app.pickup import repository
+from app.pickup.authorisation import AuthorisedAdult, PassEntry, is_valid_on, named_on_pass
 from app.pickup.identity import code_digest, mask_phone, new_pass_code, normalise_phone
 from app.pickup.models import (
     AdultKind,
@@ -29,7 +28,6 @@ from app.pickup.models import (
     PickupPerson,
     VerificationFailure,
 )
-from app.pickup.persons import AuthorisedAdult, is_valid_on
 from app.pickup.schemas import AdultOut, PickupPassIn, PickupPassOut
 from app.pickup.school_rules import gate_rules
 from app.school.access import guarded_student
@@ -234,49 +232,6 @@ class CodeCheck:
     adults: dict[uuid.UUID, AuthorisedAdult | None]
 
 
-def _recent_failures(column: InstrumentedAttribute[Any], value: BindParameter[Any]) -> Any:
-    """The times of the latest failed checks by ``column`` in the window, newest first."""
-    latest = (
-        select(VerificationFailure.created_at)
-        .where(column == value, VerificationFailure.created_at > bindparam("since"))
-        .order_by(VerificationFailure.created_at.desc())
-        .limit(THROTTLE_LIMIT)
-        .subquery()
-    )
-    return select(func.array_agg(latest.c.created_at)).scalar_subquery()
-
-
-@cache
-def _code_select() -> Select[Any]:
-    """One round trip for every pass check at the gate, built once: the throttle's two
-    windows (this account, this code), the pass, its children, the issuer's link to each
-    and the pickup person named for each. A row per child, or one row of NULLs and counts
-    for an unknown code."""
-    digest = bindparam("digest", type_=String())
-    return (
-        select(
-            _recent_failures(VerificationFailure.actor_id, bindparam("actor_id", type_=Uuid())),
-            _recent_failures(VerificationFailure.code_digest, digest),
-            PickupPass,
-            PickupPassStudent.student_id,
-            PickupPassStudent.pickup_person_id,
-            Guardian.relationship,
-            PickupPerson,
-        )
-        .select_from(select(literal(1).label("one")).subquery("one"))
-        .outerjoin(PickupPass, PickupPass.code_digest == digest)
-        .outerjoin(PickupPassStudent, PickupPassStudent.pass_id == PickupPass.id)
-        .outerjoin(
-            Guardian,
-            and_(
-                Guardian.student_id == PickupPassStudent.student_id,
-                Guardian.user_id == PickupPass.issued_by,
-            ),
-        )
-        .outerjoin(PickupPerson, PickupPerson.id == PickupPassStudent.pickup_person_id)
-    )
-
-
 def _throttle(now: datetime, recent: list[datetime] | None) -> None:
     if recent is not None and len(recent) >= THROTTLE_LIMIT:
         free_at = sorted(recent, reverse=True)[THROTTLE_LIMIT - 1] + THROTTLE_WINDOW
@@ -298,35 +253,33 @@ async def check_code(
     session: AsyncSession, actor_id: uuid.UUID, digest: str, school_id: uuid.UUID, today: date
 ) -> CodeCheck | None:
     """The live pass with this code at this school today, or None; 429 first when this gate
-    account, or this code, failed too often in the window.
-
-    The adults are re-checked at every use: an unlinked guardian's or a removed person's
-    pass dies with it.
-    """
+    account, or this code, failed too often in the window. Who it names for each child is
+    ``authorisation.named_on_pass``'s."""
     now = clock.now()
-    params = {"actor_id": actor_id, "digest": digest, "since": now - THROTTLE_WINDOW}
-    rows = (await session.execute(_code_select(), params)).all()
-    _throttle(now, rows[0][0])  # the account first, then the code
-    _throttle(now, rows[0][1])
-    pickup_pass = rows[0][2]
+    rows = await repository.code_check(
+        session, actor_id, digest, since=now - THROTTLE_WINDOW, limit=THROTTLE_LIMIT
+    )
+    first = rows[0]  # every row carries the throttle's windows and the pass
+    _throttle(now, first.account_failures)  # the account first, then the code
+    _throttle(now, first.code_failures)
+    pickup_pass = first.PickupPass
     if pickup_pass is None or not _is_live(pickup_pass, school_id, today, now):
         return None
-    adults: dict[uuid.UUID, AuthorisedAdult | None] = {}
-    for *_, student_id, person_id, relationship, person in rows:
-        if student_id is None:
-            continue
-        adults[student_id] = None
-        if relationship is None:  # the issuer is no longer this child's guardian
-            continue
-        if person_id is None:
-            adults[student_id] = AuthorisedAdult(
-                kind=AdultKind.GUARDIAN,
-                name=pickup_pass.adult_name,
-                phone=pickup_pass.adult_phone,
-                relationship=relationship,
-                user_id=pickup_pass.issued_by,
-                pickup_person_id=None,
-            )
-        elif person is not None and is_valid_on(person, today):
-            adults[student_id] = AuthorisedAdult.of_person(person)
-    return CodeCheck(pickup_pass, adults)
+    entries = {
+        row.student_id: PassEntry(row.issuer_relationship, row.pickup_person_id, row.PickupPerson)
+        for row in rows
+        if row.student_id is not None
+    }
+    return CodeCheck(pickup_pass, named_on_pass(pickup_pass, entries, today))
+
+
+# Failures only matter to the throttle's 15-minute window; the audit trail keeps the history.
+FAILURE_RETENTION = timedelta(days=1)
+
+
+async def purge_verification_failures(session: AsyncSession, now: datetime) -> int:
+    """Delete throttle rows older than a day (flushes; the caller commits)."""
+    result = await session.execute(
+        delete(VerificationFailure).where(VerificationFailure.created_at < now - FAILURE_RETENTION)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

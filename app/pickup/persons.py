@@ -1,16 +1,14 @@
-"""Who may and who must never collect a child: pickup persons and blocked adults."""
+"""The lists the gate decides by (``authorisation.may_collect``): the pickup persons a
+family authorised, and the adults a school admin blocked (a custody order)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from app.auth.models import User
 from app.core import audit, clock
@@ -20,32 +18,13 @@ from app.core.principal import Principal
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
-from app.pickup.identity import (
-    id_number_digest,
-    normalise_id_number,
-    normalise_name,
-    normalise_phone,
-)
-from app.pickup.models import AdultKind, BlockedAdult, PickupLevel, PickupPerson
+from app.pickup.identity import id_number_digest, normalise_id_number, normalise_phone
+from app.pickup.models import BlockedAdult, PickupPerson
 from app.pickup.schemas import BlockedAdultIn, PickupPersonIn, PickupPersonPatch
 from app.school.access import guardian_ids
 from app.school.models import Student
 
 MAX_PICKUP_PERSONS = 20
-
-
-def is_valid_on(person: PickupPerson, day: date) -> bool:
-    """Listed, not removed, and inside its validity window on ``day``."""
-    return (
-        person.removed_at is None
-        and (person.valid_from is None or person.valid_from <= day)
-        and (person.valid_until is None or day <= person.valid_until)
-    )
-
-
-def may_collect_unannounced(person: PickupPerson, day: date) -> bool:
-    """Whether staff may hand over to this person on sight of their ID (no pass needed)."""
-    return is_valid_on(person, day) and person.level == PickupLevel.ALWAYS
 
 
 async def list_persons(
@@ -255,58 +234,3 @@ async def lift_block(
         school_id=student.school_id,
         data={"student_id": str(student.id), "name": blocked.name},
     )
-
-
-@dataclass(frozen=True)
-class AdultIdentity:
-    """What the gate knows of the adult in front of it."""
-
-    name: str
-    phone: str | None
-    id_number: str | None = None
-
-
-@dataclass(frozen=True)
-class AuthorisedAdult:
-    """An adult authorised to collect one child right now, and as whom."""
-
-    kind: AdultKind
-    name: str
-    phone: str | None
-    relationship: str
-    user_id: uuid.UUID | None
-    pickup_person_id: uuid.UUID | None
-
-    @classmethod
-    def of_person(cls, person: PickupPerson) -> AuthorisedAdult:
-        return cls(
-            kind=AdultKind.PICKUP_PERSON,
-            name=person.name,
-            phone=person.phone,
-            relationship=person.relationship,
-            user_id=None,
-            pickup_person_id=person.id,
-        )
-
-
-def blocks_in_force_of(student_id: InstrumentedAttribute[uuid.UUID]) -> ColumnElement[bool]:
-    """Joins a child's blocks not lifted: for the gate's own reads, which take them along."""
-    return and_(BlockedAdult.student_id == student_id, BlockedAdult.lifted_at.is_(None))
-
-
-def matching_block(blocks: Iterable[BlockedAdult], adult: AdultIdentity) -> BlockedAdult | None:
-    """The block that forbids this adult to collect the child, if any.
-
-    A phone or a name match is enough: refusing a namesake costs a phone call, handing a
-    child to the person a court kept away costs far more.
-    """
-    phone, name = normalise_phone(adult.phone), normalise_name(adult.name)
-    document = id_number_digest(adult.id_number) if adult.id_number else None
-    for blocked in blocks:
-        if (
-            (phone and blocked.phone == phone)
-            or normalise_name(blocked.name) == name
-            or (document and blocked.id_number_digest == document)
-        ):
-            return blocked
-    return None

@@ -1,26 +1,19 @@
-"""弹性离校: a child leaving without an adult, with a guardian's consent and the school's leave."""
+"""弹性离校: a guardian's consent that the child may leave without an adult (the release
+itself, with the school's leave, is ``service.release``)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
-from app.core.errors import Conflict, NotFound
+from app.core.errors import NotFound
 from app.core.principal import Principal
 from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
-from app.pickup.handovers import (
-    ensure_in_care,
-    ensure_today,
-    handover_context,
-    record_handover,
-)
-from app.pickup.models import Handover, HandoverKind, ReleaseConsent
-from app.pickup.schemas import ReleaseConsentIn, ReleaseIn
-from app.pickup.school_rules import gate_rules
+from app.pickup.models import ReleaseConsent
+from app.pickup.schemas import ReleaseConsentIn
 from app.school.access import is_guardian
-from app.school.models import SchoolClass, Student
+from app.school.models import Student
 
 
 async def give_consent(
@@ -79,28 +72,4 @@ async def withdraw_consent(session: AsyncSession, principal: Principal, student:
         object_id=student.id,
         actor_id=principal.id,
         school_id=student.school_id,
-    )
-
-
-async def release(session: AsyncSession, principal: Principal, body: ReleaseIn) -> Handover:
-    """Record that a child left on their own (`released`); every guardian is told."""
-    context = await handover_context(session, principal, body.student_id, body.date)
-    student, day = context.student, context.day
-    ensure_today(body.date, day)
-    if await live_consent(session, student) is None:
-        raise Conflict("pickup.release_not_consented")
-    grade = await session.scalar(
-        select(SchoolClass.grade).where(SchoolClass.id == student.class_id)
-    )
-    if grade not in (await gate_rules(session, student.school_id)).self_release_grades:
-        raise Conflict("pickup.release_grade_not_allowed")
-    ensure_in_care(context)
-    return await record_handover(
-        session,
-        principal=principal,
-        context=context,
-        kind=HandoverKind.RELEASED,
-        adult=None,
-        pickup_pass_id=None,
-        note=body.note,
     )

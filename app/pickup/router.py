@@ -11,19 +11,8 @@ from app.auth.deps import CurrentUser, DutyOrAdmin, Idempotent, ParentUser, Scho
 from app.core.database import SessionDep
 from app.core.pagination import PageDep
 from app.core.schemas import Day, Page, Text
-from app.pickup import (
-    examples,
-    gate,
-    handovers,
-    late,
-    passes,
-    persons,
-    release,
-    school_rules,
-    voids,
-)
-from app.pickup.deps import AdminsStudent, GateStudent, GuardiansStudent, VisibleStudent
-from app.pickup.identity import qr_payload
+from app.pickup import examples, service
+from app.pickup.deps import AdminStudent, GateStudent, GuardiansStudent, VisibleStudent
 from app.pickup.schemas import (
     AcknowledgeIn,
     BlockedAdultIn,
@@ -66,7 +55,7 @@ async def list_pickup_persons(
     student: VisibleStudent, session: SessionDep, page: PageDep, user: CurrentUser
 ) -> Page[PickupPersonOut]:
     """The adults the family authorised (guardians, and staff of the school)."""
-    items, cursor = await persons.list_persons(session, student, page)
+    items, cursor = await service.list_persons(session, student, page)
     await privacy.record_read(session, user, "GET /students/{id}/pickup-persons", [student.id])
     return Page[PickupPersonOut](
         items=[PickupPersonOut.model_validate(p) for p in items], next_cursor=cursor
@@ -82,7 +71,7 @@ async def create_pickup_person(
     body: PickupPersonIn, student: GuardiansStudent, session: SessionDep, user: ParentUser
 ) -> PickupPersonOut:
     """Authorise an adult to collect the child; the other guardians are told."""
-    person = await persons.add_person(session, user, student, body)
+    person = await service.add_person(session, user, student, body)
     return PickupPersonOut.model_validate(person)
 
 
@@ -97,7 +86,7 @@ async def update_pickup_person(
     session: SessionDep,
     user: ParentUser,
 ) -> PickupPersonOut:
-    person = await persons.update_person(session, user, student, person_id, body)
+    person = await service.update_person(session, user, student, person_id, body)
     return PickupPersonOut.model_validate(person)
 
 
@@ -109,7 +98,7 @@ async def update_pickup_person(
 async def delete_pickup_person(
     person_id: uuid.UUID, student: GuardiansStudent, session: SessionDep, user: ParentUser
 ) -> None:
-    await persons.remove_person(session, user, student, person_id)
+    await service.remove_person(session, user, student, person_id)
 
 
 # Blocked adults --------------------------------------------------------------------------------
@@ -123,7 +112,7 @@ async def list_blocked_adults(
     student: GateStudent, session: SessionDep, page: PageDep, user: CurrentUser
 ) -> Page[BlockedAdultOut]:
     """Adults who must never collect the child (duty staff and school admins)."""
-    items, cursor = await persons.list_blocked(session, student, page)
+    items, cursor = await service.list_blocked(session, student, page)
     await privacy.record_read(session, user, "GET /students/{id}/blocked-adults", [student.id])
     return Page[BlockedAdultOut](
         items=[BlockedAdultOut.model_validate(b) for b in items], next_cursor=cursor
@@ -136,10 +125,10 @@ async def list_blocked_adults(
     response_model=BlockedAdultOut,
 )
 async def create_blocked_adult(
-    body: BlockedAdultIn, student: AdminsStudent, session: SessionDep, user: SchoolAdmin
+    body: BlockedAdultIn, student: AdminStudent, session: SessionDep, user: SchoolAdmin
 ) -> BlockedAdultOut:
     """Forbid an adult to collect the child (custody order); the gate refuses and alerts."""
-    return BlockedAdultOut.model_validate(await persons.block_adult(session, user, student, body))
+    return BlockedAdultOut.model_validate(await service.block_adult(session, user, student, body))
 
 
 @router.delete(
@@ -148,9 +137,9 @@ async def create_blocked_adult(
     response_class=Response,
 )
 async def delete_blocked_adult(
-    blocked_id: uuid.UUID, student: AdminsStudent, session: SessionDep, user: SchoolAdmin
+    blocked_id: uuid.UUID, student: AdminStudent, session: SessionDep, user: SchoolAdmin
 ) -> None:
-    await persons.lift_block(session, user, student, blocked_id)
+    await service.lift_block(session, user, student, blocked_id)
 
 
 # Release without an adult (弹性离校) ------------------------------------------------------------
@@ -161,7 +150,7 @@ async def delete_blocked_adult(
     response_model=ReleaseConsentOut,
 )
 async def get_release_consent(student: VisibleStudent, session: SessionDep) -> ReleaseConsentOut:
-    return ReleaseConsentOut.model_validate(await release.consent_of(session, student))
+    return ReleaseConsentOut.model_validate(await service.consent_of(session, student))
 
 
 @router.post(
@@ -176,7 +165,7 @@ async def give_release_consent(
     body: ReleaseConsentIn | None = None,
 ) -> ReleaseConsentOut:
     """A guardian consents that the child may leave on their own where the school allows it."""
-    consent = await release.give_consent(session, user, student, body)
+    consent = await service.give_consent(session, user, student, body)
     return ReleaseConsentOut.model_validate(consent)
 
 
@@ -188,12 +177,12 @@ async def give_release_consent(
 async def withdraw_release_consent(
     student: GuardiansStudent, session: SessionDep, user: ParentUser
 ) -> None:
-    await release.withdraw_consent(session, user, student)
+    await service.withdraw_consent(session, user, student)
 
 
 @router.get("/pickup-settings", response_model=PickupSettingsOut)
 async def get_pickup_settings(session: SessionDep, user: StaffUser) -> PickupSettingsOut:
-    rules = await school_rules.gate_rules(session, user.staff_school())
+    rules = await service.gate_rules(session, user.staff_school())
     return PickupSettingsOut.model_validate(rules)
 
 
@@ -202,7 +191,7 @@ async def update_pickup_settings(
     body: PickupSettingsPatch, session: SessionDep, user: SchoolAdmin
 ) -> PickupSettingsOut:
     """Grades allowed to leave on their own, and how long pickup passes live."""
-    rules = await school_rules.update_gate_rules(session, user, body)
+    rules = await service.update_gate_rules(session, user, body)
     return PickupSettingsOut.model_validate(rules)
 
 
@@ -218,14 +207,14 @@ async def create_pickup_pass(
     body: PickupPassIn, session: SessionDep, user: ParentUser
 ) -> PickupPassCreated:
     """A short-lived code (show it as a QR) naming an adult and some of the caller's children."""
-    issued = await passes.issue(session, user, body)
+    issued = await service.issue(session, user, body)
     return PickupPassCreated(
         id=issued.pickup_pass.id,
         code=issued.code,
-        qr_payload=qr_payload(issued.code),
+        qr_payload=service.qr_payload(issued.code),
         expires_at=issued.pickup_pass.expires_at,
         date=issued.pickup_pass.date,
-        adult=passes.adult_out(issued.pickup_pass),
+        adult=service.adult_out(issued.pickup_pass),
         students=[PassStudentOut(id=s.id, name=s.name) for s in issued.students],
     )
 
@@ -235,7 +224,7 @@ async def list_pickup_passes(
     session: SessionDep, user: ParentUser, page: PageDep
 ) -> Page[PickupPassOut]:
     """The passes the caller issued, newest first."""
-    items, cursor = await passes.list_issued(session, user, page)
+    items, cursor = await service.list_issued(session, user, page)
     return Page[PickupPassOut](items=items, next_cursor=cursor)
 
 
@@ -250,7 +239,7 @@ async def revoke_pickup_pass(
     user: ParentUser,
 ) -> None:
     """Revoke a pass by its id or its code (the issuer or a guardian of a child on it)."""
-    await passes.revoke(session, user, pass_ref)
+    await service.revoke(session, user, pass_ref)
 
 
 # At the gate -----------------------------------------------------------------------------------
@@ -259,7 +248,7 @@ async def revoke_pickup_pass(
 @router.post("/pickups/verify", response_model=VerifyOut)
 async def verify_pickup_pass(body: VerifyIn, session: SessionDep, user: DutyOrAdmin) -> VerifyOut:
     """Who a pass names and its children with their status today."""
-    return await gate.verify(session, user, body.code)
+    return await service.verify(session, user, body.code)
 
 
 @router.post(
@@ -276,7 +265,7 @@ async def create_pickup(
     """Hand a child over to the adult of a pass or a listed pickup person; guardians are told."""
 
     async def produce() -> HandoverOut:
-        return HandoverOut.model_validate(await gate.confirm(session, user, body))
+        return HandoverOut.model_validate(await service.hand_over(session, user, body))
 
     return await idem.run(201, produce)
 
@@ -292,7 +281,7 @@ async def release_student(
     """Record that a child left without an adult (consent and school policy required)."""
 
     async def produce() -> HandoverOut:
-        return HandoverOut.model_validate(await release.release(session, user, body))
+        return HandoverOut.model_validate(await service.release(session, user, body))
 
     return await idem.run(201, produce)
 
@@ -309,7 +298,7 @@ async def list_pickups(
     ] = None,
 ) -> Page[GateListItem]:
     """Children in care on a date (never absent or on leave), by name, with how each left."""
-    items, cursor = await handovers.gate_list(session, user, date, status, page)
+    items, cursor = await service.gate_list(session, user, date, status, page)
     return Page[GateListItem](items=items, next_cursor=cursor)
 
 
@@ -318,7 +307,7 @@ async def list_late_pickups(
     session: SessionDep, user: DutyOrAdmin, page: PageDep, date: DateQuery = None
 ) -> Page[LateCaseOut]:
     """Children still waiting after the grace period on a date, and how each case ended."""
-    items, cursor = await late.list_late(session, user, date, page)
+    items, cursor = await service.list_late(session, user, date, page)
     return Page[LateCaseOut](items=items, next_cursor=cursor)
 
 
@@ -329,14 +318,14 @@ async def list_late_pickups(
 async def acknowledge_late_pickup(
     case_id: uuid.UUID, body: AcknowledgeIn, session: SessionDep, user: DutyOrAdmin
 ) -> LateCaseOut:
-    return await late.acknowledge(session, user, case_id, body)
+    return await service.acknowledge(session, user, case_id, body)
 
 
 @router.get("/pickups/{handover_id}", response_model=HandoverOut)
 async def get_pickup(handover_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> HandoverOut:
     """One handover, for staff of its school or a guardian of the child; a voided one says so
     (`voided_at`, `void_reason`)."""
-    handover = await voids.handover_or_voided(session, user, handover_id)
+    handover = await service.handover_or_voided(session, user, handover_id)
     await privacy.record_read(session, user, "GET /pickups/{id}", [handover.student_id])
     return HandoverOut.model_validate(handover)
 
@@ -349,4 +338,4 @@ async def void_pickup(
     waiting again (`GET /pickups?status=waiting`, the roster), a new handover that day is
     possible, every guardian is told (`pickup.voided`) and the void is audited. Voiding it
     again: 409 `pickup.already_voided`."""
-    return HandoverOut.model_validate(await voids.void_handover(session, user, handover_id, body))
+    return HandoverOut.model_validate(await service.void_handover(session, user, handover_id, body))

@@ -18,7 +18,7 @@ from app.auth.models import Role
 from app.core.database import SessionDep
 from app.core.errors import Invalid, NotFound
 from app.core.principal import Principal
-from app.school import access
+from app.school import access, service
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.lookup import in_school
 from app.school.models import Group, SchoolClass, Slot, Student, Term
@@ -84,18 +84,19 @@ async def _staff_group(group_id: uuid.UUID, session: SessionDep, staff: StaffUse
     return await in_school(session, Group, group_id, staff.staff_school(), "group.not_found")
 
 
+# The student walls: the loaders are school's service's, which gate pickup's walls call too.
 async def _admin_student(student_id: uuid.UUID, session: SessionDep, admin: SchoolAdmin) -> Student:
-    return await in_school(session, Student, student_id, admin.staff_school(), "student.not_found")
+    return await service.school_student(session, admin, student_id)
 
 
 async def _staff_student(student_id: uuid.UUID, session: SessionDep, staff: StaffUser) -> Student:
-    return await in_school(session, Student, student_id, staff.staff_school(), "student.not_found")
+    return await service.school_student(session, staff, student_id)
 
 
 async def _visible_student(
     student_id: uuid.UUID, session: SessionDep, user: CurrentUser
 ) -> Student:
-    return await access.visible_student(session, user, student_id)
+    return await service.visible_student(session, user, student_id)
 
 
 AdminTerm = Annotated[Term, Depends(_admin_term)]

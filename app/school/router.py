@@ -18,7 +18,6 @@ from app.auth.deps import SchoolAdmin, StaffUser
 from app.core.body_limit import BODY_LIMIT_EXTENSION
 from app.core.database import SessionDep
 from app.core.pagination import PageDep
-from app.core.routing import include_operations
 from app.core.schemas import Page
 from app.school import access, binding_codes, classes, examples, groups, service, terms
 from app.school.deps import (
@@ -328,4 +327,4 @@ async def delete_group(group: AdminGroup, session: SessionDep, admin: SchoolAdmi
     await groups.delete_group(session, admin, group)
 
 
-include_operations(router, student_router)
+router.include_router(student_router)

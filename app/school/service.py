@@ -19,6 +19,9 @@ from app.core.personal_data import Section, rows
 from app.core.principal import Principal
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school import policy as _policy
+from app.school.access import guarded_student as guarded_student
+from app.school.access import visible_student as visible_student
+from app.school.lookup import in_school
 from app.school.models import Group, Guardian, School, SchoolClass, Student, Term
 from app.school.policy import Policy, merge
 from app.school.schemas import SchoolPatch
@@ -31,6 +34,20 @@ async def get_school(session: AsyncSession, principal: Principal, *, lock: bool 
     if school is None:
         raise NotFound("school.not_found")
     return school
+
+
+# The student walls (``deps.py`` of every domain that loads a child by its id) -------------
+# A child of the calling staff's own school, else 404: ``school_student``. A child of the
+# calling guardian: ``guarded_student``. Either: ``visible_student``.
+
+
+async def school_student(
+    session: AsyncSession, principal: Principal, student_id: uuid.UUID
+) -> Student:
+    """A student of the staff caller's own school; another school's looks like none (404)."""
+    return await in_school(
+        session, Student, student_id, principal.staff_school(), "student.not_found"
+    )
 
 
 @cache

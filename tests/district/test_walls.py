@@ -10,10 +10,10 @@ import re
 import uuid
 
 import httpx
-from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.routing import operations
 from app.enrollment.models import Enrollment
 from app.main import API_PREFIX, app
 from tests.district.factories import DistrictWorld
@@ -29,8 +29,8 @@ FAMILY_LEVEL = re.compile(
 
 def family_level_routes() -> list[tuple[str, str]]:
     found = []
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.path.startswith(API_PREFIX):
+    for route in operations(app.routes):
+        if route.path.startswith(API_PREFIX):
             path = route.path.removeprefix(API_PREFIX)
             if FAMILY_LEVEL.match(path):
                 found += [(method, path) for method in sorted(route.methods)]

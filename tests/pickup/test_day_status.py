@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock, database
 from app.notifications.models import Notification
-from app.pickup.jobs import detect_late_pickups
+from app.pickup.service import detect_late_pickups
 from tests.factories import auth
 from tests.pickup.factories import (
     LAST_SLOT_ENDS,

@@ -13,8 +13,8 @@ from app.auth.models import Role
 from app.core import clock, database
 from app.enrollment.models import Enrollment
 from app.notifications.models import Notification
-from app.pickup.jobs import detect_late_pickups
 from app.pickup.models import LateCase
+from app.pickup.service import detect_late_pickups
 from app.school.models import School
 from tests.factories import auth, create_parent, create_school, create_user, random_id
 from tests.pickup.factories import LAST_SLOT_ENDS, TODAY, add_child, build_gate, hand_over
