@@ -19,7 +19,7 @@ from app.notifications.templates import Kind
 from app.pickup import repository
 from app.pickup.daystatus import waiting_after
 from app.pickup.models import LateCase
-from app.pickup.school_rules import late_grace
+from app.school import service as school_service
 from app.school.access import guardian_ids
 from app.school.models import School, Slot, Student, Term
 
@@ -51,7 +51,7 @@ async def detect_late_pickups(session: AsyncSession, now: datetime) -> LateSweep
     sweep = LateSweep()
     first_ends = await _first_slot_ends(session, now)
     schools = [
-        (school.id, ZoneInfo(school.timezone), late_grace(school.policy))
+        (school.id, ZoneInfo(school.timezone), school_service.policy_of(school).late_pickup_grace)
         for school in await session.scalars(select(School).order_by(School.id))
     ]
     swept = 0

@@ -1,11 +1,12 @@
-"""A school's gate rules: pass lifetime, grades that may leave alone, the late-pickup grace."""
+"""A school's gate rules: pass lifetime and the grades that may leave alone.
+
+(The late-pickup grace is part of the school policy: ``school.service.policy_of``.)
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +14,6 @@ from app.core import audit
 from app.core.principal import Principal
 from app.pickup.models import PickupSettings
 from app.pickup.schemas import PickupSettingsPatch
-from app.school.models import DEFAULT_POLICY
 
 # How long a pickup pass lives unless the school chose otherwise (2–30 minutes).
 PASS_TTL_MINUTES = 10
@@ -59,13 +59,3 @@ async def update_gate_rules(
         data=changes,
     )
     return await gate_rules(session, school_id)
-
-
-def late_grace(policy: dict[str, Any] | None) -> timedelta:
-    """``late_pickup_grace_minutes`` of the school policy (default 15; nonsense falls back)."""
-    value = (policy or {}).get(
-        "late_pickup_grace_minutes", DEFAULT_POLICY["late_pickup_grace_minutes"]
-    )
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        value = DEFAULT_POLICY["late_pickup_grace_minutes"]
-    return timedelta(minutes=value)
