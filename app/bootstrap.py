@@ -1,4 +1,8 @@
-"""Creating a school with its first admin: ``kehou create-school``, and the demo's schools."""
+"""Creating a school with its first admin: ``kehou create-school``, and the demo's schools.
+
+A composition root like ``cli.py``: it joins the school, its district and its first staff
+account, so it sits above the domains it calls.
+"""
 
 from __future__ import annotations
 
