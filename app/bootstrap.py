@@ -10,12 +10,12 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import staff
 from app.auth.models import Role, User
 from app.core import audit
 from app.core.database import sessionmaker
 from app.district import service as district
 from app.school.models import School
+from app.staff import accounts as staff
 
 
 async def create_school(

@@ -15,7 +15,7 @@ from datetime import time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import bootstrap
-from app.auth import accounts, binding, staff
+from app.auth import accounts, binding
 from app.auth.models import Role
 from app.core import clock
 from app.core.principal import Principal
@@ -40,6 +40,7 @@ from app.school.schemas import (
     StudentIn,
     TermIn,
 )
+from app.staff import accounts as staff
 
 DISTRICT_NAME = "课后演示区教育局"
 DISTRICT_LOGIN = "district"

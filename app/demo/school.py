@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import bootstrap
-from app.auth import accounts, binding, staff
+from app.auth import accounts, binding
 from app.auth import service as auth_service
 from app.auth.models import Role, User
 from app.auth.schemas import ChildIn, RegisterIn
@@ -25,6 +25,7 @@ from app.demo.world import DemoWorld
 from app.school import binding_codes, classes, groups, students, terms
 from app.school.models import Student
 from app.school.schemas import ClassIn, GroupIn, SlotIn, StudentIn, TermIn
+from app.staff import accounts as staff
 
 AGREEMENT_TEXT = "\n".join(
     (
