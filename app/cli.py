@@ -167,7 +167,7 @@ def _create_and_print(
 
 
 def cmd_create_school(args: argparse.Namespace) -> int:
-    from app.school.bootstrap import create_school
+    from app.bootstrap import create_school
 
     return _create_and_print(
         "create-school",

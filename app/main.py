@@ -37,6 +37,7 @@ from app.notifications.router import router as notifications_router
 from app.pickup.router import router as pickup_router
 from app.privacy.router import router as privacy_router
 from app.school.router import router as school_router
+from app.staff.router import router as staff_router
 from app.surveys.router import router as surveys_router
 from app.workload.router import router as workload_router
 
@@ -110,6 +111,7 @@ def _routers() -> list[APIRouter]:
     # Each domain's router, in the order /docs shows them.
     return [
         auth.router,
+        staff_router,
         school_router,
         enrollment_router,
         activities_router,

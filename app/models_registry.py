@@ -3,6 +3,7 @@
 from app.activities import models as activities_models  # noqa: F401
 from app.announcements import models as announcements_models  # noqa: F401
 from app.attendance import models as attendance_models  # noqa: F401
+from app.audit import models as audit_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401
 from app.checkins import models as checkins_models  # noqa: F401
 from app.core import audit, heartbeat, idempotency  # noqa: F401

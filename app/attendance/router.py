@@ -10,10 +10,10 @@ from fastapi import APIRouter, Query, Response
 from app.attendance import deps, service
 from app.attendance.deps import RosterGroup
 from app.attendance.schemas import RollCallIn, RosterItemOut, RosterOut
+from app.audit import service as audit_trail
 from app.auth.deps import Idempotent, StaffUser, TeacherOrAdmin
 from app.core.database import SessionDep
 from app.core.schemas import Day
-from app.privacy import service as privacy
 from app.school import access
 from app.school.models import Group
 
@@ -42,7 +42,7 @@ async def get_roster(
     """The children a group expects on a day, with each one's status (closures: empty)."""
     day = day or await access.school_today(session, group.school_id)
     entries = await service.group_roster(session, group, day)
-    await privacy.record_read(session, user, "GET /rosters", [e.student_id for e in entries])
+    await audit_trail.record_read(session, user, "GET /rosters", [e.student_id for e in entries])
     return _roster_out(group, day, entries)
 
 

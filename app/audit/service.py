@@ -1,4 +1,8 @@
-"""Reading a school's audit trail (writing it is ``app.core.audit.record``)."""
+"""Reading a school's audit trail (writing it is ``app.core.audit.record``), and the read log.
+
+The read log records each staff request that read children's records: every router that
+shows a child to staff calls ``record_read`` (the guardians' data rights show it back).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,15 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.schemas import AuditEventOut
+from app.audit import repository
+from app.audit.models import StudentRecordRead
+from app.audit.schemas import AuditEventOut, RecordReadOut
 from app.auth.models import User
+from app.core import clock
 from app.core.audit import AuditEvent
 from app.core.pagination import PageParams, paginate
 from app.core.personal_data import Section, rows
+from app.core.principal import STAFF_ROLES, Principal
 from app.core.schemas import Page
 
 
@@ -115,3 +123,60 @@ def _replaced(value: Any, identifiers: set[str], pseudonym: str) -> Any:
     if isinstance(value, list):
         return [_replaced(v, identifiers, pseudonym) for v in value]
     return value
+
+
+# ---------------------------------------------------------------------------- the read log
+
+
+async def record_read(
+    session: AsyncSession, principal: Principal, endpoint: str, student_ids: Sequence[uuid.UUID]
+) -> None:
+    """Log that a staff member read these children's records (one row for the whole list).
+
+    Parents reading their own children are not logged; nor is a read of no one. Call it
+    from read requests only: its commit does not wait for the disk (``repository.LOG_READ``).
+    """
+    if not student_ids or not any(r.value in principal.roles for r in STAFF_ROLES):
+        return
+    await session.execute(
+        repository.LOG_READ,
+        {
+            "id": uuid.uuid4(),
+            "school_id": principal.school_id,
+            "actor_id": principal.id,
+            "endpoint": endpoint,
+            "student_ids": list(dict.fromkeys(student_ids)),
+            "read_at": clock.now(),
+        },
+    )
+
+
+async def record_reads(
+    session: AsyncSession, student_id: uuid.UUID, page: PageParams
+) -> Page[RecordReadOut]:
+    """Who read the child's record, newest first."""
+    found, cursor = await paginate(
+        session,
+        repository.reads_of(student_id),
+        page,
+        (StudentRecordRead.read_at, StudentRecordRead.id),
+        descending=True,
+    )
+    actors = {r.actor_id for r in found}
+    names: dict[uuid.UUID, str] = {
+        i: n for i, n in await session.execute(repository.names_of(actors))
+    }
+    return Page[RecordReadOut](
+        items=[
+            RecordReadOut(
+                id=read.id,
+                actor_id=read.actor_id,
+                actor_name=names.get(read.actor_id),
+                endpoint=read.endpoint,
+                read_at=read.read_at,
+                children_read=len(read.student_ids),
+            )
+            for read in found
+        ],
+        next_cursor=cursor,
+    )

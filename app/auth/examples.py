@@ -44,26 +44,6 @@ ME_OUT: JsonDict = {
 CHILD_IN: JsonDict = {"binding_code": "K7QM-4XRP", "relationship": "父亲"}
 
 
-STAFF_IN: JsonDict = {
-    "username": "teacher.li",
-    "password": "Kehou-demo-2026",
-    "name": "李晓红",
-    "phone": "13700000011",
-    "roles": ["teacher"],
-}
-
-
-STAFF_OUT: JsonDict = {
-    "id": TEACHER,
-    "username": "teacher.li",
-    "name": "李晓红",
-    "phone": "13700000011",
-    "roles": ["teacher"],
-    "is_active": True,
-    "created_at": "2026-08-25T10:00:00+08:00",
-}
-
-
 # The demo school's logins, to pick from in /docs (every one's password is the same).
 LOGINS: dict[str, JsonDict] = {
     username: {"summary": summary, "value": {"username": username, "password": "Kehou-demo-2026"}}

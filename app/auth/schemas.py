@@ -1,16 +1,14 @@
-"""Request and response bodies of logins, tokens, the caller's account and staff management."""
+"""Request and response bodies of logins, tokens and the caller's account."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field
 
 from app.auth import examples
 from app.core.schemas import Input, Name, Output, Password, Patch, Phone, Text
-from app.staff.schemas import EmploymentKind, VettingIn, VettingOut
 
 LoginName = Annotated[str, Text(64)]
 Relationship = Annotated[
@@ -101,70 +99,3 @@ class ChildIn(Input):
 class PasswordChangeIn(Input):
     current_password: Password
     new_password: Password
-
-
-class StaffIn(Input):
-    model_config = ConfigDict(json_schema_extra={"examples": [examples.STAFF_IN]})
-
-    username: LoginName = Field(description="3–64 of a-z 0-9 _ . @ + -; case-insensitive.")
-    password: Password
-    name: Name
-    phone: Phone | None = None
-    roles: list[StaffRole] = Field(min_length=1, max_length=3)
-    employment: EmploymentKind = Field(
-        default="school", description="`external` and `volunteer` need `vetting` (资格审查)."
-    )
-    vetting: VettingIn | None = None
-
-    @field_validator("roles")
-    @classmethod
-    def _distinct_roles(cls, roles: list[StaffRole]) -> list[StaffRole]:
-        return sorted(set(roles))
-
-
-class StaffPatch(Patch):
-    """Only what the body names changes. ``roles`` replaces the staff roles as a whole."""
-
-    nullable = frozenset({"phone"})
-
-    name: Name | None = None
-    phone: Phone | None = None
-    roles: list[StaffRole] | None = Field(default=None, min_length=1, max_length=3)
-    is_active: bool | None = Field(
-        default=None, description="false ends every sign-in at once; no login until true again."
-    )
-    password: Password | None = Field(
-        default=None, description="A reset by the admin; every sign-in of the account ends."
-    )
-    vetting: VettingIn | None = Field(
-        default=None, description="Renewed vetting of external or volunteer staff."
-    )
-
-    # Defaults are not validated, so these run only for fields the body names.
-    @field_validator("name", "is_active", "password", "vetting")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("may be left out but not null (only phone can be cleared)")
-        return value
-
-    @field_validator("roles")
-    @classmethod
-    def _distinct_roles(cls, roles: list[StaffRole] | None) -> list[StaffRole]:
-        if roles is None:
-            raise ValueError("may be left out but not null")
-        return sorted(set(roles))
-
-
-class StaffOut(Output):
-    model_config = ConfigDict(json_schema_extra={"examples": [examples.STAFF_OUT]})
-
-    id: uuid.UUID
-    username: str | None
-    name: str
-    phone: str | None
-    roles: list[str]
-    is_active: bool
-    employment: EmploymentKind = "school"
-    vetting: VettingOut | None = None
-    created_at: datetime

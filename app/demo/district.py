@@ -14,7 +14,8 @@ from datetime import time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import accounts, binding, staff
+from app import bootstrap
+from app.auth import accounts, binding
 from app.auth.models import Role
 from app.core import clock
 from app.core.principal import Principal
@@ -27,7 +28,7 @@ from app.district.models import Complaint
 from app.district.schemas import ComplaintIn, ComplaintResponseIn, DistrictPatch, PlanDecisionIn
 from app.enrollment import service as enrollment_service
 from app.enrollment.schemas import EnrollmentIn
-from app.school import bootstrap, classes, groups, students, terms
+from app.school import classes, groups, students, terms
 from app.school import service as school_service
 from app.school.models import School, Term
 from app.school.schemas import (
@@ -39,6 +40,7 @@ from app.school.schemas import (
     StudentIn,
     TermIn,
 )
+from app.staff import accounts as staff
 
 DISTRICT_NAME = "课后演示区教育局"
 DISTRICT_LOGIN = "district"

@@ -6,9 +6,9 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_trail
 from app.core.principal import Principal
 from app.demo.world import DemoWorld
-from app.privacy import service as privacy
 
 
 async def play(session: AsyncSession, world: DemoWorld) -> None:
@@ -21,6 +21,6 @@ async def play(session: AsyncSession, world: DemoWorld) -> None:
         teacher = world.homeroom(plan)
         classes.setdefault(teacher.id, (teacher, []))[1].append(student.id)
     for teacher, ids in classes.values():
-        await privacy.record_read(session, teacher, "GET /students", ids)
+        await audit_trail.record_read(session, teacher, "GET /students", ids)
     for student in list(world.children.values())[:1]:
-        await privacy.record_read(session, world.admin, "GET /students/{id}", [student.id])
+        await audit_trail.record_read(session, world.admin, "GET /students/{id}", [student.id])

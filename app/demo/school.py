@@ -12,7 +12,8 @@ from datetime import date, time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import accounts, binding, staff
+from app import bootstrap
+from app.auth import accounts, binding
 from app.auth import service as auth_service
 from app.auth.models import Role, User
 from app.auth.schemas import ChildIn, RegisterIn
@@ -21,9 +22,10 @@ from app.demo import cast
 from app.demo.calendar import term_around
 from app.demo.cast import GuardianPlan, Plan
 from app.demo.world import DemoWorld
-from app.school import binding_codes, bootstrap, classes, groups, students, terms
+from app.school import binding_codes, classes, groups, students, terms
 from app.school.models import Student
 from app.school.schemas import ClassIn, GroupIn, SlotIn, StudentIn, TermIn
+from app.staff import accounts as staff
 
 AGREEMENT_TEXT = "\n".join(
     (

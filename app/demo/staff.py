@@ -14,9 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import staff as staff_accounts
 from app.auth.models import Role
-from app.auth.schemas import StaffIn
 from app.checkins import service as checkins
 from app.checkins.schemas import CheckInIn
 from app.core import clock
@@ -32,7 +30,8 @@ from app.school import groups
 from app.school import service as school_service
 from app.school.models import Group
 from app.school.schemas import GroupPatch, PayRatesPatch, PolicyPatch, SchoolPatch
-from app.staff.schemas import VettingIn
+from app.staff import accounts as staff_accounts
+from app.staff.schemas import StaffIn, VettingIn
 from app.workload import service as workload
 
 COACH = StaffMember("coach.qian", "钱建军", Role.TEACHER, "13700000021")

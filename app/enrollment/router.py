@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
 
+from app.audit import service as audit_trail
 from app.auth.deps import CurrentUser, Idempotent, ParentUser, TeacherOrAdmin
 from app.core.database import SessionDep
 from app.core.errors import PROBLEM_SCHEMA
@@ -28,7 +29,6 @@ from app.enrollment.schemas import (
     ReviewIn,
     WithdrawIn,
 )
-from app.privacy import service as privacy
 
 router = APIRouter(tags=["enrollment"])
 
@@ -74,7 +74,7 @@ async def list_enrollments(
         term_id=term_id, status=status, student_id=student_id, class_id=class_id
     )
     items, cursor = await queries.list_enrollments(session, user, where, page)
-    await privacy.record_read(session, user, "GET /enrollments", [i.student_id for i in items])
+    await audit_trail.record_read(session, user, "GET /enrollments", [i.student_id for i in items])
     return Page(items=items, next_cursor=cursor)
 
 
@@ -86,7 +86,7 @@ async def list_enrollments(
 async def get_enrollment(
     enrollment: VisibleEnrollment, session: SessionDep, user: CurrentUser
 ) -> EnrollmentOut:
-    await privacy.record_read(session, user, "GET /enrollments/{id}", [enrollment.student_id])
+    await audit_trail.record_read(session, user, "GET /enrollments/{id}", [enrollment.student_id])
     return (await queries.present(session, [enrollment]))[0]
 
 

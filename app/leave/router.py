@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
 
+from app.audit import service as audit_trail
 from app.auth.deps import CurrentUser, Idempotent, ParentUser, TeacherOrAdmin
 from app.core.database import SessionDep
 from app.core.pagination import PageDep
@@ -15,7 +16,6 @@ from app.leave import examples, service
 from app.leave.deps import GuardedLeave, LeaveReader, VisibleLeave
 from app.leave.models import LeaveStatus
 from app.leave.schemas import LeaveDecisionIn, LeaveRequestIn, LeaveRequestOut
-from app.privacy import service as privacy
 
 router = APIRouter(tags=["leave"])
 
@@ -45,7 +45,9 @@ async def list_leave_requests(
     items, cursor = await service.list_visible(
         session, user, page, status=status, day=day, student_id=student_id
     )
-    await privacy.record_read(session, user, "GET /leave-requests", [i.student_id for i in items])
+    await audit_trail.record_read(
+        session, user, "GET /leave-requests", [i.student_id for i in items]
+    )
     return Page(items=items, next_cursor=cursor)
 
 
@@ -53,7 +55,7 @@ async def list_leave_requests(
 async def get_leave_request(
     session: SessionDep, leave: VisibleLeave, user: CurrentUser
 ) -> LeaveRequestOut:
-    await privacy.record_read(session, user, "GET /leave-requests/{id}", [leave.student_id])
+    await audit_trail.record_read(session, user, "GET /leave-requests/{id}", [leave.student_id])
     return (await service.describe(session, [leave]))[0]
 
 

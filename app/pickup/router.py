@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Response
 
+from app.audit import service as audit_trail
 from app.auth.deps import CurrentUser, DutyOrAdmin, Idempotent, ParentUser, SchoolAdmin, StaffUser
 from app.core.database import SessionDep
 from app.core.pagination import PageDep
@@ -37,7 +38,6 @@ from app.pickup.schemas import (
     VerifyOut,
     VoidIn,
 )
-from app.privacy import service as privacy
 
 router = APIRouter(tags=["pickup"])
 
@@ -56,7 +56,7 @@ async def list_pickup_persons(
 ) -> Page[PickupPersonOut]:
     """The adults the family authorised (guardians, and staff of the school)."""
     items, cursor = await service.list_persons(session, student, page)
-    await privacy.record_read(session, user, "GET /students/{id}/pickup-persons", [student.id])
+    await audit_trail.record_read(session, user, "GET /students/{id}/pickup-persons", [student.id])
     return Page[PickupPersonOut](
         items=[PickupPersonOut.model_validate(p) for p in items], next_cursor=cursor
     )
@@ -113,7 +113,7 @@ async def list_blocked_adults(
 ) -> Page[BlockedAdultOut]:
     """Adults who must never collect the child (duty staff and school admins)."""
     items, cursor = await service.list_blocked(session, student, page)
-    await privacy.record_read(session, user, "GET /students/{id}/blocked-adults", [student.id])
+    await audit_trail.record_read(session, user, "GET /students/{id}/blocked-adults", [student.id])
     return Page[BlockedAdultOut](
         items=[BlockedAdultOut.model_validate(b) for b in items], next_cursor=cursor
     )
@@ -326,7 +326,7 @@ async def get_pickup(handover_id: uuid.UUID, session: SessionDep, user: CurrentU
     """One handover, for staff of its school or a guardian of the child; a voided one says so
     (`voided_at`, `void_reason`)."""
     handover = await service.handover_or_voided(session, user, handover_id)
-    await privacy.record_read(session, user, "GET /pickups/{id}", [handover.student_id])
+    await audit_trail.record_read(session, user, "GET /pickups/{id}", [handover.student_id])
     return HandoverOut.model_validate(handover)
 
 

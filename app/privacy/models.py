@@ -1,12 +1,11 @@
-"""Acceptances of the privacy notice, and the log of staff reading children's records."""
+"""Acceptances of the privacy notice (the log of staff reads is ``app.audit.models``)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy import ForeignKey, SmallInteger
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
@@ -23,20 +22,3 @@ class NoticeAcceptance(IdMixin, Base):
     )
     version: Mapped[int] = mapped_column(SmallInteger)
     accepted_at: Mapped[datetime] = mapped_column(default=clock.now)
-
-
-class StudentRecordRead(IdMixin, Base):
-    """One staff request that read children's records: a list is one row with all its ids."""
-
-    __tablename__ = "student_record_reads"
-    __table_args__ = (
-        # GET /students/{id}/access-log: which reads name this child
-        Index("ix_student_record_reads_student_ids", "student_ids", postgresql_using="gin"),
-    )
-
-    school_id: Mapped[uuid.UUID | None]
-    # No foreign key: the log outlives a staff account removed later.
-    actor_id: Mapped[uuid.UUID]
-    endpoint: Mapped[str] = mapped_column(String(100))
-    student_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID(as_uuid=True)))
-    read_at: Mapped[datetime] = mapped_column(default=clock.now)

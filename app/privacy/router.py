@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from app.audit import service as audit_trail
+from app.audit.schemas import RecordReadOut
 from app.auth.deps import ParentUser
 from app.core.database import SessionDep
 from app.core.errors import PROBLEM_SCHEMA
@@ -13,7 +15,7 @@ from app.core.pagination import PageDep
 from app.core.schemas import Page
 from app.privacy import service
 from app.privacy.deps import AdminStudent
-from app.privacy.schemas import MyDataOut, PrivacyNoticeOut, RecordReadOut
+from app.privacy.schemas import MyDataOut, PrivacyNoticeOut
 
 router = APIRouter(tags=["privacy"])
 
@@ -48,4 +50,4 @@ async def erase_me(session: SessionDep, parent: ParentUser) -> None:
 )
 async def access_log(student: AdminStudent, session: SessionDep, page: PageDep) -> Any:
     """Who among the staff read the child's record, when, and through which endpoint."""
-    return await service.record_reads(session, student.id, page)
+    return await audit_trail.record_reads(session, student.id, page)

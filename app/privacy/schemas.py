@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -12,18 +11,6 @@ from pydantic import BaseModel
 class PrivacyNoticeOut(BaseModel):
     version: int
     text: str
-
-
-class RecordReadOut(BaseModel):
-    """One staff request that read the child's record."""
-
-    id: uuid.UUID
-    actor_id: uuid.UUID
-    actor_name: str | None  # None once the staff account is gone
-    endpoint: str
-    read_at: datetime
-    # How many children that request read (a roster or list names many at once).
-    children_read: int
 
 
 class MyDataOut(BaseModel):

@@ -1,4 +1,4 @@
-"""Guardians' data rights: the export, the erasure, the read log and the notice's consent.
+"""Guardians' data rights: the export, the erasure and the notice's consent.
 
 The export and the erasure read top-down across the domains: each domain answers for its
 own tables through its ``service.py`` (``PERSONAL_DATA``, ``forget_guardian``).
@@ -20,10 +20,8 @@ from app.attendance import service as attendance
 from app.audit import service as audit_trail
 from app.auth import service as auth
 from app.core import audit, clock, idempotency
-from app.core.pagination import PageParams, paginate
 from app.core.personal_data import Section, rows
-from app.core.principal import STAFF_ROLES, Principal
-from app.core.schemas import Page
+from app.core.principal import STAFF_ROLES
 from app.core.settings import get_settings
 from app.district import service as district
 from app.enrollment import service as enrollment
@@ -34,9 +32,9 @@ from app.notifications import service as notifications
 from app.pickup import service as pickup
 from app.privacy import repository, retention
 from app.privacy.errors import PrivacyNoticeOutdated, PrivacyStaffAccount
-from app.privacy.models import NoticeAcceptance, StudentRecordRead
+from app.privacy.models import NoticeAcceptance
 from app.privacy.notice import NOTICE_TEXT, NOTICE_VERSION
-from app.privacy.schemas import MyDataOut, PrivacyNoticeOut, RecordReadOut
+from app.privacy.schemas import MyDataOut, PrivacyNoticeOut
 from app.school import access
 from app.school import service as school
 from app.surveys import service as surveys
@@ -165,63 +163,6 @@ async def erase_account(session: AsyncSession, user_id: uuid.UUID) -> None:
             "pickup_persons_removed": pickups.pickup_persons_removed,
             "survey_responses_removed": answers,
         },
-    )
-
-
-# ---------------------------------------------------------------------------- the read log
-
-
-async def record_read(
-    session: AsyncSession, principal: Principal, endpoint: str, student_ids: Sequence[uuid.UUID]
-) -> None:
-    """Log that a staff member read these children's records (one row for the whole list).
-
-    Parents reading their own children are not logged; nor is a read of no one. Call it
-    from read requests only: its commit does not wait for the disk (``repository.LOG_READ``).
-    """
-    if not student_ids or not any(r.value in principal.roles for r in STAFF_ROLES):
-        return
-    await session.execute(
-        repository.LOG_READ,
-        {
-            "id": uuid.uuid4(),
-            "school_id": principal.school_id,
-            "actor_id": principal.id,
-            "endpoint": endpoint,
-            "student_ids": list(dict.fromkeys(student_ids)),
-            "read_at": clock.now(),
-        },
-    )
-
-
-async def record_reads(
-    session: AsyncSession, student_id: uuid.UUID, page: PageParams
-) -> Page[RecordReadOut]:
-    """Who read the child's record, newest first."""
-    found, cursor = await paginate(
-        session,
-        repository.reads_of(student_id),
-        page,
-        (StudentRecordRead.read_at, StudentRecordRead.id),
-        descending=True,
-    )
-    actors = {r.actor_id for r in found}
-    names: dict[uuid.UUID, str] = {
-        i: n for i, n in await session.execute(repository.names_of(actors))
-    }
-    return Page[RecordReadOut](
-        items=[
-            RecordReadOut(
-                id=read.id,
-                actor_id=read.actor_id,
-                actor_name=names.get(read.actor_id),
-                endpoint=read.endpoint,
-                read_at=read.read_at,
-                children_read=len(read.student_ids),
-            )
-            for read in found
-        ],
-        next_cursor=cursor,
     )
 
 

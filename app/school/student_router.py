@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from app.audit import service as audit_trail
 from app.auth.deps import CurrentUser, SchoolAdmin, StaffUser
 from app.core.body_limit import BODY_LIMIT_EXTENSION
 from app.core.database import SessionDep
@@ -14,7 +15,6 @@ from app.core.errors import problem
 from app.core.i18n import negotiate, translate
 from app.core.pagination import PageDep
 from app.core.schemas import Page
-from app.privacy import service as privacy
 from app.school import binding_codes, roster_file, roster_import, students
 from app.school.deps import AdminStudent, StaffStudent, VisibleStudent
 from app.school.responses import PROBLEM_CONTENT, problems
@@ -47,7 +47,7 @@ async def list_students(
     items, cursor = await students.list_students(
         session, staff.staff_school(), page, class_id=class_id, include_archived=include_archived
     )
-    await privacy.record_read(session, staff, "GET /students", [s.id for s in items])
+    await audit_trail.record_read(session, staff, "GET /students", [s.id for s in items])
     return Page[StudentOut](items=await students.describe(session, items), next_cursor=cursor)
 
 
@@ -129,7 +129,7 @@ async def import_students(
 @router.get("/students/{student_id}", response_model=StudentOut, responses=problems(401, 404))
 async def get_student(student: VisibleStudent, session: SessionDep, user: CurrentUser) -> Any:
     """Staff of the school, or the child's own guardians."""
-    await privacy.record_read(session, user, "GET /students/{id}", [student.id])
+    await audit_trail.record_read(session, user, "GET /students/{id}", [student.id])
     return (await students.describe(session, [student]))[0]
 
 
@@ -160,7 +160,7 @@ async def list_guardians(
 ) -> Any:
     """The family accounts linked to the child (staff of the school)."""
     items, cursor = await students.list_guardians(session, student, page)
-    await privacy.record_read(session, staff, "GET /students/{id}/guardians", [student.id])
+    await audit_trail.record_read(session, staff, "GET /students/{id}/guardians", [student.id])
     return Page[GuardianOut](items=items, next_cursor=cursor)
 
 

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
+from app.bootstrap import create_school
 from app.core.errors import Conflict, Invalid
-from app.school.bootstrap import create_school
 from app.school.models import School
 from tests.conftest import ROOT, TEST_SECRET
 

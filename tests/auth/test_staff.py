@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import staff
 from app.auth.models import Role, User
 from app.core.audit import AuditEvent
 from app.school.models import School
+from app.staff import accounts as staff
 from tests.auth.factories import login
 from tests.factories import PASSWORD, auth, create_school, create_user, random_id
 

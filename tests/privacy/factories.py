@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activities.models import ActivityChoice
 from app.announcements.models import Announcement, AnnouncementReceipt, AnnouncementRecipient
 from app.attendance.models import RollCallMark
+from app.audit.models import StudentRecordRead
 from app.auth.models import RefreshFamily
 from app.core import audit, clock
 from app.district.models import Complaint, ComplaintResponse
@@ -30,7 +31,7 @@ from app.pickup.models import (
     ReleaseConsent,
     VoidedHandover,
 )
-from app.privacy.models import NoticeAcceptance, StudentRecordRead
+from app.privacy.models import NoticeAcceptance
 from app.school.models import Group
 from app.surveys.models import Survey, SurveyResponse
 from tests.pickup.factories import TODAY, Gate, add_group

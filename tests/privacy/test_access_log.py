@@ -8,9 +8,9 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.models import StudentRecordRead
 from app.core import clock
 from app.pickup.models import Handover
-from app.privacy.models import StudentRecordRead
 from tests.factories import auth, create_other_school
 from tests.pickup.factories import TODAY, add_child, add_group, build_gate
 

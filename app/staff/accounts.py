@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import accounts, tokens
 from app.auth import errors as _errors  # noqa: F401  (registers the messages)
 from app.auth.models import STAFF_ROLES, Role, User
-from app.auth.schemas import StaffIn, StaffOut, StaffPatch
 from app.core import audit
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams, paginate
 from app.school.models import School
-from app.staff import service as outside_staff
+from app.staff import service as outside_staff  # vetting of external staff and volunteers
+from app.staff.schemas import StaffIn, StaffOut, StaffPatch
 
 _STAFF_ROLE_VALUES = frozenset(r.value for r in STAFF_ROLES)
 

@@ -1,4 +1,8 @@
-"""Creating a school with its first admin: ``kehou create-school``, and the demo's schools."""
+"""Creating a school with its first admin: ``kehou create-school``, and the demo's schools.
+
+A composition root like ``cli.py``: it joins the school, its district and its first staff
+account, so it sits above the domains it calls.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,12 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import staff
 from app.auth.models import Role, User
 from app.core import audit
 from app.core.database import sessionmaker
 from app.district import service as district
 from app.school.models import School
+from app.staff import accounts as staff
 
 
 async def create_school(
