@@ -14,6 +14,7 @@ Reports are few and heavy, so httpx is fine here (~2 ms of client CPU per reques
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import time
 import uuid
@@ -171,3 +172,54 @@ async def pullers(base_url: str, reports: Reports, stop: asyncio.Event) -> dict[
         "ledger monthly (admins)": _summary(l_lat, l_err, 0, l_s),
         "district month": _summary(d_lat, d_err, 0, d_s),
     }
+
+
+async def _alone(args: argparse.Namespace) -> dict[str, Any]:
+    conn = await asyncpg.connect(args.database_url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        reports = await load(conn, date.fromisoformat(f"{args.month}-01"), admins=1)
+    finally:
+        await conn.close()
+    chosen = {k: v for k, v in reports.figures().items() if any(o in k for o in args.only)}
+    out: dict[str, Any] = {}
+    async with httpx.AsyncClient(base_url=args.url, timeout=120) as client:
+        for name, (who, path) in chosen.items():
+            await _get(client, who, path)  # warm
+            lat: list[float] = []
+            started = time.monotonic()
+            while len(lat) < MIN_REQUESTS or time.monotonic() - started < args.seconds:
+                took, status, size = await _get(client, who, path)
+                if status != 200:
+                    raise SystemExit(f"{status} {path}")
+                lat.append(took)
+            out[name] = _summary(lat, 0, size, [])
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Some reports alone against a running server on the benchmark's data (its history
+    month), as ``figures`` measures them: e.g. after a change to one report's query,
+    ``python -m bench.reports --url http://127.0.0.1:8000 --only "ledger monthly"``.
+    The server must use the same ``KEHOU_JWT_SECRET`` as this process."""
+    parser = argparse.ArgumentParser(prog="bench.reports", description=main.__doc__)
+    parser.add_argument("--url", required=True, help="the server, e.g. http://127.0.0.1:8000")
+    parser.add_argument(
+        "--database-url",
+        default="postgresql://postgres@127.0.0.1:5432/kehou_bench_200x3000",
+    )
+    parser.add_argument("--month", required=True, help="the history month, YYYY-MM")
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--only", action="append", default=[], help="substring of a report")
+    args = parser.parse_args(argv)
+    args.url = args.url.rstrip("/")
+    if not args.only:
+        args.only = [""]
+    for name, figure in asyncio.run(_alone(args)).items():
+        print(
+            f"{name:28} p50 {figure['p50_ms']:8.1f} ms  p95 {figure['p95_ms']:8.1f} ms"
+            f"  n={figure['requests']}  {figure['bytes']:,} bytes"
+        )
+
+
+if __name__ == "__main__":
+    main()
