@@ -16,7 +16,7 @@ from app.core.personal_data import Section, remove, rows
 from app.core.principal import Principal
 from app.district import service as district
 from app.enrollment import errors as _errors  # noqa: F401  (registers the messages)
-from app.enrollment import rules, seats
+from app.enrollment import events, rules, seats
 from app.enrollment.errors import status_params
 from app.enrollment.models import (
     CLOSED,
@@ -28,7 +28,6 @@ from app.enrollment.models import (
 )
 from app.enrollment.schemas import EnrollmentChange, EnrollmentIn, WithdrawIn
 from app.enrollment.slots import last_slot_of
-from app.fees import service as fees
 from app.school import access
 from app.school.models import Group, School, Slot, Student, Term
 
@@ -143,7 +142,7 @@ async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn)
     if status in rules.AWAITING_REVIEW:
         await rules.notify_reviewers(session, enrollment)
     if status is EnrollmentStatus.ACTIVE:
-        await fees.enrollment_activated(session, enrollment)
+        await events.activated.emit(session, events.EnrollmentActivated(enrollment))
     return enrollment
 
 

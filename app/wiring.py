@@ -1,0 +1,23 @@
+"""The composition root of the domains' events: who hears what a lower domain announces.
+
+Each event is declared in its domain's ``events.py`` (``app.core.hooks``); every subscription
+is listed here, in the order the handlers run. Every process that runs the code calls
+``install()`` once before serving: the server (``app.main``), the CLI and its worker
+(``app.cli``), and the tests (``tests/conftest.py``). Emitting without it raises.
+"""
+
+from __future__ import annotations
+
+from app.core import hooks
+from app.enrollment import events as enrollment
+from app.fees import service as fees
+
+
+def install() -> None:
+    """Subscribe every handler (once per process; later calls do nothing)."""
+    if hooks.installed():
+        return
+    # An activated enrollment is billed at once; a withdrawal refunds the days after it.
+    enrollment.activated.subscribe(fees.enrollment_activated)
+    enrollment.withdrawn.subscribe(fees.enrollment_withdrawn)
+    hooks.mark_installed()
