@@ -11,6 +11,7 @@ from __future__ import annotations
 from app.core import hooks
 from app.enrollment import events as enrollment
 from app.fees import service as fees
+from app.school import events as school
 
 
 def install() -> None:
@@ -20,4 +21,6 @@ def install() -> None:
     # An activated enrollment is billed at once; a withdrawal refunds the days after it.
     enrollment.activated.subscribe(fees.enrollment_activated)
     enrollment.withdrawn.subscribe(fees.enrollment_withdrawn)
+    # Closed days of a term are refunded pro rata on its bills.
+    school.closures_changed.subscribe(fees.term_closures_changed)
     hooks.mark_installed()

@@ -28,7 +28,8 @@ from app.fees import errors as _errors  # noqa: F401  (registers the messages)
 from app.fees import repository as repo
 from app.fees.models import Bill, BillRefund, BillStatus, RefundReason
 from app.fees.schemas import BillOut, OfflinePaymentIn, RefundOut, StatementOut
-from app.school.models import School, Term
+from app.school.events import TermClosuresChanged
+from app.school.models import School
 
 # ---- events: enrollment and school set-up announce these in their own transaction ----
 
@@ -43,13 +44,11 @@ async def enrollment_withdrawn(session: AsyncSession, event: EnrollmentWithdrawn
     await billing.reprice(session, event.enrollment, RefundReason.WITHDRAWAL, event.actor_id)
 
 
-async def term_closures_changed(
-    session: AsyncSession, term: Term, actor_id: uuid.UUID | None
-) -> None:
+async def term_closures_changed(session: AsyncSession, event: TermClosuresChanged) -> None:
     """Closures of a term changed: every bill of the term is repriced (closed days refunded)."""
-    for enrollment_id in await repo.enrollments_billed_in_term(session, term.id):
+    for enrollment_id in await repo.enrollments_billed_in_term(session, event.term.id):
         enrollment = await session.get_one(Enrollment, enrollment_id)
-        await billing.reprice(session, enrollment, RefundReason.CLOSURE, actor_id)
+        await billing.reprice(session, enrollment, RefundReason.CLOSURE, event.actor_id)
 
 
 async def bill_this_month(session: AsyncSession, school: School) -> int:
