@@ -9,6 +9,7 @@ is listed here, in the order the handlers run. Every process that runs the code 
 from __future__ import annotations
 
 from app.core import hooks
+from app.district import service as district
 from app.enrollment import events as enrollment
 from app.fees import service as fees
 from app.school import events as school
@@ -18,6 +19,8 @@ def install() -> None:
     """Subscribe every handler (once per process; later calls do nothing)."""
     if hooks.installed():
         return
+    # No application while the district has yet to approve the term's plan.
+    enrollment.applying.subscribe(district.ensure_enrollment_open)
     # An activated enrollment is billed at once; a withdrawal refunds the days after it.
     enrollment.activated.subscribe(fees.enrollment_activated)
     enrollment.withdrawn.subscribe(fees.enrollment_withdrawn)

@@ -11,6 +11,14 @@ from app.enrollment.models import Enrollment
 
 
 @dataclass(frozen=True)
+class EnrollmentApplying:
+    """A family is about to apply for a term: a subscriber refuses by raising (the district
+    while the term's plan awaits its approval)."""
+
+    term_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class EnrollmentActivated:
     """An enrollment became active (not back from a pending withdrawal): fees bills it."""
 
@@ -25,5 +33,6 @@ class EnrollmentWithdrawn:
     actor_id: uuid.UUID | None
 
 
+applying: Hook[EnrollmentApplying] = Hook("enrollment.applying")
 activated: Hook[EnrollmentActivated] = Hook("enrollment.activated")
 withdrawn: Hook[EnrollmentWithdrawn] = Hook("enrollment.withdrawn")

@@ -14,7 +14,6 @@ from app.core import clock
 from app.core.errors import Conflict, Invalid
 from app.core.personal_data import Section, remove, rows
 from app.core.principal import Principal
-from app.district import service as district
 from app.enrollment import errors as _errors  # noqa: F401  (registers the messages)
 from app.enrollment import events, rules, seats
 from app.enrollment.errors import status_params
@@ -75,7 +74,7 @@ async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn)
     today = clock.today(school.timezone)
     if today > term.end_date:
         raise Invalid("enrollment.term_ended", field="term_id", end_date=term.end_date)
-    await district.ensure_enrollment_open(session, term.id)
+    await events.applying.emit(session, events.EnrollmentApplying(term.id))
     if body.agreement_version != term.agreement_version:
         raise Invalid(
             "enrollment.agreement_required",

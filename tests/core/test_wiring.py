@@ -47,6 +47,7 @@ def test_each_entry_point_installs_the_wiring(entry: str, tmp_path: Path) -> Non
         check=True,
     )
     subscribers = json.loads(ran.stdout.splitlines()[-1])
+    assert subscribers["enrollment.applying"] == ["ensure_enrollment_open"]
     assert subscribers["enrollment.activated"] == ["enrollment_activated"]
     assert subscribers["enrollment.withdrawn"] == ["enrollment_withdrawn"]
     assert subscribers["term.closures_changed"] == ["term_closures_changed"]
