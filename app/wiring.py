@@ -11,6 +11,7 @@ from __future__ import annotations
 from app.core import hooks
 from app.district import service as district
 from app.enrollment import events as enrollment
+from app.enrollment import service as enrollments
 from app.fees import service as fees
 from app.school import events as school
 
@@ -26,4 +27,8 @@ def install() -> None:
     enrollment.withdrawn.subscribe(fees.enrollment_withdrawn)
     # Closed days of a term are refunded pro rata on its bills.
     school.closures_changed.subscribe(fees.term_closures_changed)
+    # A child's enrollments are their history: no deleting an enrolled child; a leaver's
+    # enrollments end today.
+    school.student_deleting.subscribe(enrollments.refuse_deleting_enrolled)
+    school.student_archived.subscribe(enrollments.end_for_leaver)
     hooks.mark_installed()

@@ -51,6 +51,8 @@ def test_each_entry_point_installs_the_wiring(entry: str, tmp_path: Path) -> Non
     assert subscribers["enrollment.activated"] == ["enrollment_activated"]
     assert subscribers["enrollment.withdrawn"] == ["enrollment_withdrawn"]
     assert subscribers["term.closures_changed"] == ["term_closures_changed"]
+    assert subscribers["student.deleting"] == ["refuse_deleting_enrolled"]
+    assert subscribers["student.archived"] == ["end_for_leaver"]
     unheard = [name for name, handlers in subscribers.items() if not handlers]
     assert not unheard, f"events nobody subscribes to in app/wiring.py: {unheard}"
 
