@@ -288,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = get_settings()
         logging.config.dictConfig(log_config(settings.log_format, access_log=settings.access_log))
+        from app.wiring import install  # the domains' events reach their subscribers
+
+        install()
         return int(args.func(args))
     except SettingsError as exc:
         print(f"kehou: configuration error: {exc}", file=sys.stderr)

@@ -39,6 +39,7 @@ from app.privacy.router import router as privacy_router
 from app.school.router import router as school_router
 from app.staff.router import router as staff_router
 from app.surveys.router import router as surveys_router
+from app.wiring import install as install_wiring
 from app.workload.router import router as workload_router
 
 log = logging.getLogger(__name__)
@@ -173,6 +174,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
+    install_wiring()  # the domains' events reach their subscribers
     app = FastAPI(
         title="Kehou 课后服务 API",
         version="1.0.0",

@@ -22,9 +22,13 @@ from app.core import clock, database
 from app.core.migrations import upgrade
 from app.core.settings import Settings, use_settings
 from app.models_registry import metadata
+from app.wiring import install as install_wiring
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_SECRET = "test-secret-" + "x" * 40
+
+# The domains' events reach their subscribers, as in the server (tests call services too).
+install_wiring()
 
 
 def _server_url() -> str:

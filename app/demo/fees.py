@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role, User
 from app.core.principal import Principal
+from app.enrollment.events import EnrollmentActivated
 from app.enrollment.models import Enrollment, EnrollmentStatus
 from app.fees import service as fees
 from app.fees.models import BillStatus
@@ -83,7 +84,7 @@ async def charge_per_month(session: AsyncSession, school: School) -> DemoFees:
     )
     await _one_child_waived(session, admin, enrolled)
     for enrollment in enrolled:  # enrolled before the school charged: billed now
-        await fees.enrollment_activated(session, enrollment)
+        await fees.enrollment_activated(session, EnrollmentActivated(enrollment))
     await fees.bill_this_month(session, school)
 
     # two of every three families have paid, at the office (cash or bank transfer)

@@ -30,6 +30,7 @@ from app.district.schemas import (
     DistrictSchoolOut,
     SchoolMonthOut,
 )
+from app.enrollment.events import EnrollmentApplying
 from app.fees import service as fees
 from app.school.models import School
 
@@ -263,10 +264,10 @@ async def month_stats_all(
     return district, await month_figures(session, schools, month)
 
 
-async def ensure_enrollment_open(session: AsyncSession, term_id: uuid.UUID) -> None:
+async def ensure_enrollment_open(session: AsyncSession, event: EnrollmentApplying) -> None:
     """409 ``term.plan_not_approved`` while the district requires approval and the term's
-    plan is not approved (called by the enrollment service before a family applies)."""
-    required, status = await repo.plan_gate(session, term_id)
+    plan is not approved (heard before a family applies: ``app/wiring.py``)."""
+    required, status = await repo.plan_gate(session, event.term_id)
     if required and status != PlanStatus.APPROVED:
         raise TermPlanNotApproved()
 

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role, User
 from app.core import audit
+from app.enrollment import events
 from app.enrollment.models import Enrollment, EnrollmentStatus
-from app.fees import service as fees
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
 from app.school import access
@@ -69,8 +69,8 @@ async def move(
     """Change the status and write the audit event saying who moved it, from where to where.
 
     An enrollment that comes to await a decision is put in its reviewers' queue.
-    Fees follow in the same transaction: a bill when the enrollment becomes active, pro-rata
-    refunds when a withdrawal stands.
+    The domains above hear of it in the same transaction (``events``): fees bills an
+    enrollment that becomes active and refunds pro rata when a withdrawal stands.
     """
     previous = enrollment.status
     enrollment.status = to
@@ -82,9 +82,9 @@ async def move(
         data={"from": previous, "to": to.value, **(data or {})},
     )
     if to is EnrollmentStatus.ACTIVE and previous != EnrollmentStatus.WITHDRAWAL_PENDING:
-        await fees.enrollment_activated(session, enrollment)
+        await events.activated.emit(session, events.EnrollmentActivated(enrollment))
     elif to is EnrollmentStatus.WITHDRAWN:
-        await fees.enrollment_withdrawn(session, enrollment, actor_id)
+        await events.withdrawn.emit(session, events.EnrollmentWithdrawn(enrollment, actor_id))
     if to in AWAITING_REVIEW and previous != to:
         await notify_reviewers(session, enrollment)
 

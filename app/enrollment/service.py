@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,9 +14,8 @@ from app.core import clock
 from app.core.errors import Conflict, Invalid
 from app.core.personal_data import Section, remove, rows
 from app.core.principal import Principal
-from app.district import service as district
 from app.enrollment import errors as _errors  # noqa: F401  (registers the messages)
-from app.enrollment import rules, seats
+from app.enrollment import events, rules, seats
 from app.enrollment.errors import status_params
 from app.enrollment.models import (
     CLOSED,
@@ -28,9 +27,9 @@ from app.enrollment.models import (
 )
 from app.enrollment.schemas import EnrollmentChange, EnrollmentIn, WithdrawIn
 from app.enrollment.slots import last_slot_of
-from app.fees import service as fees
 from app.school import access
-from app.school.models import Group, School, Slot, Student, Term
+from app.school.events import StudentArchived, StudentDeleting
+from app.school.models import Group, School, Slot, Term
 
 OPEN_ENROLLMENT_INDEX = "uq_enrollments_open_student_term"
 CANCELLABLE = (
@@ -76,7 +75,7 @@ async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn)
     today = clock.today(school.timezone)
     if today > term.end_date:
         raise Invalid("enrollment.term_ended", field="term_id", end_date=term.end_date)
-    await district.ensure_enrollment_open(session, term.id)
+    await events.applying.emit(session, events.EnrollmentApplying(term.id))
     if body.agreement_version != term.agreement_version:
         raise Invalid(
             "enrollment.agreement_required",
@@ -143,7 +142,7 @@ async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn)
     if status in rules.AWAITING_REVIEW:
         await rules.notify_reviewers(session, enrollment)
     if status is EnrollmentStatus.ACTIVE:
-        await fees.enrollment_activated(session, enrollment)
+        await events.activated.emit(session, events.EnrollmentActivated(enrollment))
     return enrollment
 
 
@@ -313,13 +312,23 @@ async def promote_waitlist(session: AsyncSession, term_id: uuid.UUID) -> list[En
 # ---- a child who left the school ----
 
 
-async def end_for_leaver(session: AsyncSession, principal: Principal, student: Student) -> None:
-    """The child left the school (archived): every enrollment still running ends today.
+async def refuse_deleting_enrolled(session: AsyncSession, event: StudentDeleting) -> None:
+    """A child with any enrollment (their history) is not deleted: 409
+    ``student.has_enrollments`` (heard before a student is deleted: ``app/wiring.py``)."""
+    enrolled = exists().where(Enrollment.student_id == event.student.id)
+    if await session.scalar(select(enrolled)):
+        raise Conflict("student.has_enrollments")
+
+
+async def end_for_leaver(session: AsyncSession, event: StudentArchived) -> None:
+    """The child left the school (archived): every enrollment still running ends today
+    (heard when a student is archived: ``app/wiring.py``).
 
     Active ones and pending withdrawals are withdrawn from today (off the roster from today
     on, their days before kept); applications still in review or waiting are cancelled; a
     withdrawal dated later ends today instead. Freed seats go to the waitlist at once.
     """
+    student, principal = event.student, event.principal
     school = await session.get(School, student.school_id)
     assert school is not None
     today = clock.today(school.timezone)

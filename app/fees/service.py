@@ -1,4 +1,5 @@
-"""The entry point of fees: what routers, enrollment, school set-up and the worker call.
+"""The entry point of fees: what routers and the worker call, and what enrollment's and the
+school's events set off (subscribed in ``app/wiring.py``).
 
 Bills are made and repriced in ``billing``, money moves in ``payments``, the monthly
 publication is ``statement``; this module says when each happens and who may ask.
@@ -20,36 +21,34 @@ from app.core.pagination import PageParams, paginate
 from app.core.personal_data import Section
 from app.core.principal import Principal
 from app.core.spreadsheet import Sheet
+from app.enrollment.events import EnrollmentActivated, EnrollmentWithdrawn
 from app.enrollment.models import Enrollment
 from app.fees import billing, payments, statement
 from app.fees import errors as _errors  # noqa: F401  (registers the messages)
 from app.fees import repository as repo
 from app.fees.models import Bill, BillRefund, BillStatus, RefundReason
 from app.fees.schemas import BillOut, OfflinePaymentIn, RefundOut, StatementOut
-from app.school.models import School, Term
+from app.school.events import TermClosuresChanged
+from app.school.models import School
 
-# ---- hooks: enrollment and school set-up call these in their own transaction ----
+# ---- events: enrollment and school set-up announce these in their own transaction ----
 
 
-async def enrollment_activated(session: AsyncSession, enrollment: Enrollment) -> None:
+async def enrollment_activated(session: AsyncSession, event: EnrollmentActivated) -> None:
     """An enrollment became active: its first bill (the term's, or its first month's)."""
-    await billing.bill_new_enrollment(session, enrollment)
+    await billing.bill_new_enrollment(session, event.enrollment)
 
 
-async def enrollment_withdrawn(
-    session: AsyncSession, enrollment: Enrollment, actor_id: uuid.UUID | None
-) -> None:
+async def enrollment_withdrawn(session: AsyncSession, event: EnrollmentWithdrawn) -> None:
     """A withdrawal stands: days from its effective date come off, pro rata, and go back."""
-    await billing.reprice(session, enrollment, RefundReason.WITHDRAWAL, actor_id)
+    await billing.reprice(session, event.enrollment, RefundReason.WITHDRAWAL, event.actor_id)
 
 
-async def term_closures_changed(
-    session: AsyncSession, term: Term, actor_id: uuid.UUID | None
-) -> None:
+async def term_closures_changed(session: AsyncSession, event: TermClosuresChanged) -> None:
     """Closures of a term changed: every bill of the term is repriced (closed days refunded)."""
-    for enrollment_id in await repo.enrollments_billed_in_term(session, term.id):
+    for enrollment_id in await repo.enrollments_billed_in_term(session, event.term.id):
         enrollment = await session.get_one(Enrollment, enrollment_id)
-        await billing.reprice(session, enrollment, RefundReason.CLOSURE, actor_id)
+        await billing.reprice(session, enrollment, RefundReason.CLOSURE, event.actor_id)
 
 
 async def bill_this_month(session: AsyncSession, school: School) -> int:

@@ -13,9 +13,7 @@ from app.core import audit, clock
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
-from app.enrollment import service as enrollment
-from app.enrollment.models import Enrollment
-from app.school import changes
+from app.school import changes, events
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.integrity import CLASS_OF_STUDENT, delete_unless_referenced, flush_checked
 from app.school.lookup import in_school, referenced
@@ -133,9 +131,9 @@ async def update_student(
 async def delete_student(session: AsyncSession, admin: Principal, student: Student) -> None:
     await in_school(session, Student, student.id, student.school_id, "student.not_found", lock=True)
     # Enrollments are the child's history, and guardians are families relying on the link:
-    # neither disappears as a side effect of removing a record.
-    if await session.scalar(select(exists().where(Enrollment.student_id == student.id))):
-        raise Conflict("student.has_enrollments")
+    # neither disappears as a side effect of removing a record (enrollment refuses with 409
+    # ``student.has_enrollments``).
+    await events.student_deleting.emit(session, events.StudentDeleting(student))
     if await session.scalar(select(exists().where(Guardian.student_id == student.id))):
         raise Conflict("student.has_guardians")
     await changes.record(
@@ -168,7 +166,7 @@ async def archive_student(session: AsyncSession, admin: Principal, student: Stud
     if student.archived_at is not None:
         return student
     student.archived_at = clock.now()
-    await enrollment.end_for_leaver(session, admin, student)
+    await events.student_archived.emit(session, events.StudentArchived(student, admin))
     await session.execute(delete(BindingCode).where(BindingCode.student_id == student.id))
     await session.flush()
     await changes.record(session, admin, "student.archived", student, {"name": student.name})

@@ -14,8 +14,7 @@ from app.core.principal import Principal
 from app.enrollment import service as enrollment
 from app.enrollment.models import CLOSED, Enrollment, EnrollmentSlot
 from app.enrollment.slots import refresh_last_slots
-from app.fees import service as fees
-from app.school import changes
+from app.school import changes, events
 from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.capacity import check_not_below_seats
 from app.school.integrity import delete_unless_referenced
@@ -110,7 +109,7 @@ async def update_term(session: AsyncSession, admin: Principal, term: Term, body:
         await session.flush()
         await changes.record(session, admin, "term.updated", term, {"changes": changed})
         if "closures" in changed:  # days closed after payment are refunded pro rata
-            await fees.term_closures_changed(session, term, admin.id)
+            await events.closures_changed.emit(session, events.TermClosuresChanged(term, admin.id))
     return term
 
 
