@@ -3,7 +3,7 @@
     psql -h 127.0.0.1 -U postgres -c "create database kehou_bench_ledger"
     export KEHOU_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/kehou_bench_ledger
     .venv/bin/kehou migrate
-    KEHOU_BENCH_DATABASE_URL=$KEHOU_DATABASE_URL .venv/bin/python -m tests.ledger.bench_ledger
+    KEHOU_BENCH_DATABASE_URL=$KEHOU_DATABASE_URL .venv/bin/python -m bench.ledger
 
 Seeds two schools as the roster's benchmark does (60 classes, two slots, 120 groups, two
 weeks of marks, 300 leaves), then times one school's daily ledger, its month, and a
@@ -24,7 +24,7 @@ from app.attendance.roster import status_counts_select
 from app.core.principal import Principal, Role
 from app.ledger import service
 from app.ledger.schemas import AttendanceBy
-from tests.attendance.bench_roster import DAY, TERM_START, best_of, seed_school
+from bench.roster import DAY, TERM_START, best_of, seed_school
 
 
 async def main() -> None:
