@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from app.activities import errors as _errors  # noqa: F401  (registers the messages)
 from app.auth.deps import ParentUser, SchoolAdmin, require_roles
 from app.core.database import SessionDep
-from app.core.errors import NotFound
 from app.core.principal import Principal, Role
+from app.enrollment.errors import EnrollmentNotFound
 from app.enrollment.models import Enrollment
 from app.school import access
+from app.school.errors import TermNotFound
 from app.school.models import Term
 
 # A child's activities and week: their guardians and the school's staff.
@@ -31,14 +31,14 @@ async def family_enrollment(
     if enrollment is None or not await access.is_guardian(
         session, parent.id, enrollment.student_id
     ):
-        raise NotFound("enrollment.not_found")
+        raise EnrollmentNotFound()
     return enrollment
 
 
 async def admin_term(term_id: uuid.UUID, session: SessionDep, admin: SchoolAdmin) -> Term:
     term = await session.get(Term, term_id)
     if term is None or term.school_id != admin.school_id:
-        raise NotFound("term.not_found")
+        raise TermNotFound()
     return term
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 
 from app.activities import service
 from app.activities.deps import AdminTerm, AdminTermQuery, ChildReader, FamilyEnrollment
+from app.activities.errors import ActivityStudentRequired
 from app.activities.schemas import (
     ActivitiesOut,
     AllocateIn,
@@ -21,10 +22,10 @@ from app.activities.schemas import (
 )
 from app.auth.deps import ParentUser, SchoolAdmin
 from app.core.database import SessionDep
-from app.core.errors import Invalid, NotFound
 from app.core.principal import STAFF_ROLES
 from app.core.schemas import Week
 from app.school import access
+from app.school.errors import TermNotFound
 from app.school.models import Term
 from app.school.responses import problems
 
@@ -47,10 +48,10 @@ async def list_activities(
     elif reader.has(*STAFF_ROLES):
         school_id = reader.staff_school()
     else:
-        raise Invalid("activity.student_required", field="student_id")
+        raise ActivityStudentRequired(field="student_id")
     term = await session.get(Term, term_id)
     if term is None or term.school_id != school_id:
-        raise NotFound("term.not_found")
+        raise TermNotFound()
     return ActivitiesOut(items=await service.list_activities(session, term, student))
 
 

@@ -30,8 +30,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.activities import errors as _errors  # noqa: F401  (registers the messages)
 from app.activities import repository as repo
+from app.activities.errors import (
+    ActivityClash,
+    ActivityDuplicate,
+    ActivityEnrollmentNotOpen,
+    ActivityGradeNotEligible,
+    ActivityNotFound,
+    ActivityNotLottery,
+    ActivitySlotNotChosen,
+    ActivityWeekdayNotChosen,
+    ActivityWeekInvalid,
+)
 from app.activities.models import ActivityChoice, ChoiceStatus
 from app.activities.schemas import (
     ActivityOut,
@@ -46,7 +56,6 @@ from app.activities.schemas import (
 from app.attendance import service as attendance
 from app.attendance.models import RosterStatus
 from app.core import audit, clock
-from app.core.errors import Conflict, Invalid
 from app.core.personal_data import Section
 from app.core.principal import Principal
 from app.enrollment import service as enrollments
@@ -135,20 +144,20 @@ def _check_choices(
     """Each choice an activity of the term the child may take on their days; no two clash."""
     ids = [c.activity_id for c in body.choices]
     if len(set(ids)) != len(ids):
-        raise Invalid("activity.duplicate", field="choices")
+        raise ActivityDuplicate(field="choices")
     for i, choice in enumerate(body.choices):
         group = found.get(choice.activity_id)
         if group is None:
-            raise Invalid("activity.not_found", field=f"choices.{i}.activity_id")
+            raise ActivityNotFound(field=f"choices.{i}.activity_id")
         if grade not in (group.grades or ()):
-            raise Invalid("activity.grade_not_eligible", field=f"choices.{i}", name=group.name)
+            raise ActivityGradeNotEligible(field=f"choices.{i}", name=group.name)
         if group.slot_id not in slot_ids:
-            raise Invalid("activity.slot_not_chosen", field=f"choices.{i}", name=group.name)
+            raise ActivitySlotNotChosen(field=f"choices.{i}", name=group.name)
         if not set(group.weekdays or ()) <= set(weekdays):
-            raise Invalid("activity.weekday_not_chosen", field=f"choices.{i}", name=group.name)
+            raise ActivityWeekdayNotChosen(field=f"choices.{i}", name=group.name)
     for a, b in combinations((found[i] for i in ids), 2):
         if a.slot_id == b.slot_id and set(a.weekdays or ()) & set(b.weekdays or ()):
-            raise Invalid("activity.clash", field="choices", first=a.name, second=b.name)
+            raise ActivityClash(field="choices", first=a.name, second=b.name)
 
 
 async def set_choices(
@@ -165,7 +174,7 @@ async def set_choices(
     await enrollments.lock_seats(session, term.id)
     enrollment = await enrollments.lock_enrollment(session, enrollment.id)
     if enrollment.status not in CHOOSING:
-        raise Conflict("activity.enrollment_not_open")
+        raise ActivityEnrollmentNotOpen()
     student = await session.get(Student, enrollment.student_id)
     assert student is not None
     wanted = {c.activity_id: c.rank for c in body.choices}
@@ -329,7 +338,7 @@ def draw(requests: Sequence[Request], free: dict[uuid.UUID, int], seed: int) -> 
 async def allocate(session: AsyncSession, admin: Principal, term: Term, seed: int) -> AllocationOut:
     """Draw the term's requested choices; families are told their results."""
     if term.activity_allocation != LOTTERY:
-        raise Conflict("activity.not_lottery")
+        raise ActivityNotLottery()
     await enrollments.lock_seats(session, term.id)
     pending = await repo.requested(session, term.id, enrollments.priority_order())
     groups = await repo.activities_by_id(session, term.id, {c.group_id for c, _ in pending})
@@ -376,7 +385,7 @@ def week_days(week: str) -> list[date]:
     try:
         monday = date.fromisocalendar(year, number, 1)
     except ValueError:
-        raise Invalid("activity.week_invalid", field="week", week=week) from None
+        raise ActivityWeekInvalid(field="week", week=week) from None
     return [monday + timedelta(days=i) for i in range(7)]
 
 

@@ -9,10 +9,9 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import errors as _errors  # noqa: F401  (registers the messages)
+from app.auth.errors import AuthPasswordWeak, AuthUsernameInvalid
 from app.auth.models import User
 from app.core import clock, security
-from app.core.errors import Invalid
 from app.core.executors import PASSWORD_HASHING, run_in
 
 MIN_PASSWORD_LENGTH = 8
@@ -23,7 +22,7 @@ def normalize_username(raw: str) -> str:
     """Usernames are case-insensitive: ``Zhang.Li`` and ``zhang.li`` are one account."""
     username = raw.strip().lower()
     if not _USERNAME.fullmatch(username):
-        raise Invalid("auth.username_invalid", field="username")
+        raise AuthUsernameInvalid(field="username")
     return username
 
 
@@ -46,7 +45,7 @@ def is_weak_password(password: str, *, username: str | None = None) -> bool:
 
 def check_password(password: str, *, username: str | None, field: str = "password") -> None:
     if is_weak_password(password, username=username):
-        raise Invalid("auth.password_weak", field=field)
+        raise AuthPasswordWeak(field=field)
 
 
 # argon2 takes tens of milliseconds of CPU on purpose: on its own pool, off the event loop,

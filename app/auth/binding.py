@@ -13,11 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import errors as _errors  # noqa: F401  (registers the messages)
 from app.auth import throttle
-from app.auth.errors import Refused
+from app.auth.errors import BindingAlreadyLinked, BindingInvalid, Refused
 from app.core import audit, clock
-from app.core.errors import Conflict, NotFound
 from app.school.models import BindingCode, Guardian, Student
 
 
@@ -52,7 +50,7 @@ async def redeem(
             actor_id=actor_id,
             school_id=None,
         )
-        raise Refused(NotFound("binding.invalid"))
+        raise Refused(BindingInvalid())
     return student
 
 
@@ -75,7 +73,7 @@ async def link_guardian(
     )
     guardian = (await session.scalars(stmt)).one_or_none()
     if guardian is None:
-        raise Conflict("binding.already_linked")
+        raise BindingAlreadyLinked()
     await audit.record(
         session,
         action="guardian.linked",

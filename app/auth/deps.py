@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import tokens
 from app.auth.errors import Refused
 from app.core.database import SessionDep, sessionmaker
-from app.core.errors import Forbidden, NotFound, Unauthorized
+from app.core.errors import AuthTokenInvalid, Forbidden, NotFound, Unauthorized
 from app.core.idempotency import Idempotency, request_fingerprint
 from app.core.principal import STAFF_ROLES, Principal, Role
 from app.core.security import decode_access_token
@@ -37,10 +37,10 @@ async def current_principal(
         raise Unauthorized()
     claims = decode_access_token(credentials.credentials)
     if claims is None:
-        raise Unauthorized("auth.token_invalid")
+        raise AuthTokenInvalid()
     principal = await tokens.principal_for(session, claims)
     if principal is None:
-        raise Unauthorized("auth.token_invalid")
+        raise AuthTokenInvalid()
     return principal
 
 

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from app.core.errors import DomainError
-from app.core.i18n import register
+from app.core.errors import (
+    Conflict,
+    DomainError,
+    Invalid,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    Unavailable,
+)
 
 
 class Refused(DomainError):
@@ -18,63 +25,121 @@ class Refused(DomainError):
         super().__init__(error.code, status=error.status, headers=error.headers, **error.params)
 
 
-register(
-    {
-        "auth.invalid_credentials": (
-            "用户名或密码错误。",
-            "The username or password is incorrect.",
-        ),
-        "auth.too_many_attempts": (
-            "尝试次数过多，请 {retry_after} 秒后再试。",
-            "Too many failed attempts; try again in {retry_after} s.",
-        ),
-        "auth.refresh_invalid": (
-            "登录已失效，请重新登录。",
-            "The refresh token is invalid, expired or already used; please log in again.",
-        ),
-        "auth.account_disabled": (
-            "该账号已停用，请联系学校。",
-            "This account is disabled; please contact the school.",
-        ),
-        "auth.wechat_code_invalid": (
-            "微信登录凭证无效或已使用，请重新进入小程序。",
-            "WeChat rejected the login code (invalid or already used); get a new one.",
-        ),
-        "wechat.not_configured": (
-            "本服务未开通微信登录。",
-            "WeChat login is not configured on this server.",
-        ),
-        "wechat.unavailable": (
-            "暂时无法连接微信服务，请稍后重试。",
-            "The WeChat service cannot be reached; please try again later.",
-        ),
-        "auth.password_weak": (
-            "密码至少 8 位，须包含字母、数字、符号中的至少两类，且不能与用户名相同。",
-            "Use at least 8 characters mixing two of letters, digits and symbols, "
-            "different from the username.",
-        ),
-        "auth.password_incorrect": ("当前密码不正确。", "The current password is incorrect."),
-        "auth.username_invalid": (
-            "用户名须为 3 到 64 位字母、数字或 _ . @ + -。",
-            "A username is 3 to 64 letters, digits or _ . @ + -.",
-        ),
-        "auth.username_taken": ("该用户名已被使用。", "This username is already taken."),
-        "auth.phone_taken": (
-            "该手机号已注册，请直接登录。",
-            "This phone number is already registered; please log in.",
-        ),
-        "binding.invalid": (
-            "绑定码无效或已过期，请向班主任索取新的绑定码。",
-            "The binding code is invalid or expired; ask the homeroom teacher for a new one.",
-        ),
-        "binding.already_linked": (
-            "您已绑定该学生。",
-            "This child is already linked to your account.",
-        ),
-        "staff.not_found": ("教职工不存在。", "Staff member not found."),
-        "staff.last_admin": (
-            "不能移除学校的最后一位管理员。",
-            "This is the school's last active administrator; appoint another one first.",
-        ),
-    }
-)
+class AuthInvalidCredentials(Unauthorized):
+    code = "auth.invalid_credentials"
+    messages = (
+        "用户名或密码错误。",
+        "The username or password is incorrect.",
+    )
+
+
+class AuthTooManyAttempts(TooManyRequests):
+    code = "auth.too_many_attempts"
+    messages = (
+        "尝试次数过多，请 {retry_after} 秒后再试。",
+        "Too many failed attempts; try again in {retry_after} s.",
+    )
+
+
+class AuthRefreshInvalid(Unauthorized):
+    code = "auth.refresh_invalid"
+    messages = (
+        "登录已失效，请重新登录。",
+        "The refresh token is invalid, expired or already used; please log in again.",
+    )
+
+
+class AuthAccountDisabled(Unauthorized):
+    code = "auth.account_disabled"
+    messages = (
+        "该账号已停用，请联系学校。",
+        "This account is disabled; please contact the school.",
+    )
+
+
+class AuthWechatCodeInvalid(Unauthorized):
+    code = "auth.wechat_code_invalid"
+    messages = (
+        "微信登录凭证无效或已使用，请重新进入小程序。",
+        "WeChat rejected the login code (invalid or already used); get a new one.",
+    )
+
+
+class WechatNotConfigured(Unavailable):
+    code = "wechat.not_configured"
+    messages = (
+        "本服务未开通微信登录。",
+        "WeChat login is not configured on this server.",
+    )
+
+
+class WechatUnavailable(Unavailable):
+    code = "wechat.unavailable"
+    messages = (
+        "暂时无法连接微信服务，请稍后重试。",
+        "The WeChat service cannot be reached; please try again later.",
+    )
+
+
+class AuthPasswordWeak(Invalid):
+    code = "auth.password_weak"
+    messages = (
+        "密码至少 8 位，须包含字母、数字、符号中的至少两类，且不能与用户名相同。",
+        "Use at least 8 characters mixing two of letters, digits and symbols, "
+        "different from the username.",
+    )
+
+
+class AuthPasswordIncorrect(Invalid):
+    code = "auth.password_incorrect"
+    messages = ("当前密码不正确。", "The current password is incorrect.")
+
+
+class AuthUsernameInvalid(Invalid):
+    code = "auth.username_invalid"
+    messages = (
+        "用户名须为 3 到 64 位字母、数字或 _ . @ + -。",
+        "A username is 3 to 64 letters, digits or _ . @ + -.",
+    )
+
+
+class AuthUsernameTaken(Conflict):
+    code = "auth.username_taken"
+    messages = ("该用户名已被使用。", "This username is already taken.")
+
+
+class AuthPhoneTaken(Conflict):
+    code = "auth.phone_taken"
+    messages = (
+        "该手机号已注册，请直接登录。",
+        "This phone number is already registered; please log in.",
+    )
+
+
+class BindingInvalid(NotFound):
+    code = "binding.invalid"
+    messages = (
+        "绑定码无效或已过期，请向班主任索取新的绑定码。",
+        "The binding code is invalid or expired; ask the homeroom teacher for a new one.",
+    )
+
+
+class BindingAlreadyLinked(Conflict):
+    code = "binding.already_linked"
+    messages = (
+        "您已绑定该学生。",
+        "This child is already linked to your account.",
+    )
+
+
+class StaffNotFound(NotFound):
+    code = "staff.not_found"
+    messages = ("教职工不存在。", "Staff member not found.")
+
+
+class StaffLastAdmin(Conflict):
+    code = "staff.last_admin"
+    messages = (
+        "不能移除学校的最后一位管理员。",
+        "This is the school's last active administrator; appoint another one first.",
+    )

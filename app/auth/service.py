@@ -11,13 +11,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import accounts, binding, throttle, tokens, wechat
-from app.auth import errors as _errors  # noqa: F401  (registers the messages)
-from app.auth.errors import Refused
+from app.auth.errors import (
+    AuthAccountDisabled,
+    AuthInvalidCredentials,
+    AuthPasswordIncorrect,
+    AuthPhoneTaken,
+    Refused,
+)
 from app.auth.models import RefreshFamily, Role, User
 from app.auth.schemas import ChildIn, PasswordChangeIn, RegisterIn
 from app.auth.tokens import TokenPair
 from app.core import audit, security
-from app.core.errors import Conflict, Invalid, Unauthorized
+from app.core.errors import AuthTokenInvalid
 from app.core.personal_data import Section, rows
 from app.notifications import service as notifications
 from app.privacy import service as privacy
@@ -50,7 +55,7 @@ async def login(
             school_id=user.school_id if user else None,
             data={"reason": reason},
         )
-        raise Refused(Unauthorized("auth.invalid_credentials"))
+        raise Refused(AuthInvalidCredentials())
     if user.password_hash and security.needs_rehash(user.password_hash):
         user.password_hash = await accounts.hash_password(password)
     await audit.record(
@@ -80,7 +85,7 @@ async def register(session: AsyncSession, body: RegisterIn, *, ip: str | None) -
         roles=[Role.PARENT.value],
     )
     if user is None:
-        raise Conflict("auth.phone_taken")
+        raise AuthPhoneTaken()
     await privacy.accept_notice(session, user.id, body.privacy_notice_version)
     await audit.record(
         session,
@@ -123,7 +128,7 @@ async def wechat_login(session: AsyncSession, code: str) -> TokenPair:
                 data={"method": "wechat"},
             )
     if not user.is_active:
-        raise Unauthorized("auth.account_disabled")
+        raise AuthAccountDisabled()
     await notifications.register_wechat_login(session, user.id, openid)
     await audit.record(
         session,
@@ -173,7 +178,7 @@ async def _account(session: AsyncSession, user_id: uuid.UUID, *, lock: bool = Fa
         User, user_id, populate_existing=lock, with_for_update={"key_share": True} if lock else None
     )
     if user is None:  # a valid token for an account that no longer exists
-        raise Unauthorized("auth.token_invalid")
+        raise AuthTokenInvalid()
     return user
 
 
@@ -247,7 +252,7 @@ async def change_password(
             actor_id=user.id,
             school_id=user.school_id,
         )
-        raise Refused(Invalid("auth.password_incorrect", field="current_password"))
+        raise Refused(AuthPasswordIncorrect(field="current_password"))
     accounts.check_password(body.new_password, username=user.username, field="new_password")
     user.password_hash = await accounts.hash_password(body.new_password)
     tokens.end_access_tokens(user)

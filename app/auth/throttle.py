@@ -16,10 +16,9 @@ from datetime import timedelta
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import errors as _errors  # noqa: F401  (registers the messages)
+from app.auth.errors import AuthTooManyAttempts
 from app.auth.models import FailedAttempt
 from app.core import clock
-from app.core.errors import TooManyRequests
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class Throttle:
             )
             if blocking is not None:
                 wait = (blocking + self.window - clock.now()).total_seconds()
-                raise TooManyRequests("auth.too_many_attempts", retry_after=max(1, math.ceil(wait)))
+                raise AuthTooManyAttempts(retry_after=max(1, math.ceil(wait)))
 
     async def failed(self, session: AsyncSession, *, account: str | None, ip: str | None) -> None:
         """Count a failed guess (the caller raises ``Refused`` so it is committed)."""

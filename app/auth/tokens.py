@@ -22,12 +22,10 @@ from datetime import timedelta
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import errors as _errors  # noqa: F401  (registers the messages)
 from app.auth import repository
-from app.auth.errors import Refused
+from app.auth.errors import AuthRefreshInvalid, Refused
 from app.auth.models import RefreshFamily, RefreshToken, User
 from app.core import audit, clock
-from app.core.errors import Unauthorized
 from app.core.principal import Principal
 from app.core.security import Claims, create_access_token, new_opaque_token, token_digest
 
@@ -135,7 +133,7 @@ async def _refused(
         school_id=user.school_id,
         data={"reason": reason},
     )
-    return Refused(Unauthorized("auth.refresh_invalid"))
+    return Refused(AuthRefreshInvalid())
 
 
 async def refresh(session: AsyncSession, raw_token: str) -> TokenPair:
@@ -154,7 +152,7 @@ async def refresh(session: AsyncSession, raw_token: str) -> TokenPair:
         # Nothing to attribute it to, and an audit row per made-up token would let anyone
         # write to the database at will; a log line is enough.
         log.info("refresh with an unknown token")
-        raise Unauthorized("auth.refresh_invalid")
+        raise AuthRefreshInvalid()
     token, family = row
     user = await session.get(User, family.user_id)
     assert user is not None  # families go with their user (ON DELETE CASCADE)

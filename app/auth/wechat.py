@@ -12,8 +12,7 @@ from collections.abc import Callable
 
 import httpx
 
-from app.auth import errors as _errors  # noqa: F401  (registers the messages)
-from app.core.errors import Unauthorized, Unavailable
+from app.auth.errors import AuthWechatCodeInvalid, WechatNotConfigured, WechatUnavailable
 from app.core.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -51,7 +50,7 @@ async def openid_for_code(code: str) -> str:
     """
     settings = get_settings()
     if not settings.wechat_configured:
-        raise Unavailable("wechat.not_configured")
+        raise WechatNotConfigured()
     url = settings.wechat_api_base.rstrip("/") + "/sns/jscode2session"
     params = {
         "appid": settings.wechat_app_id or "",
@@ -64,7 +63,7 @@ async def openid_for_code(code: str) -> str:
             response = await client.get(url, params=params)
     except httpx.HTTPError as exc:  # timeouts, refused connections, TLS, protocol errors
         log.warning("wechat jscode2session unreachable: %s", exc.__class__.__name__)
-        raise Unavailable("wechat.unavailable") from exc
+        raise WechatUnavailable() from exc
     try:
         # WeChat answers JSON labelled text/plain, so parse the text whatever the header says.
         body = json.loads(response.text)
@@ -72,13 +71,13 @@ async def openid_for_code(code: str) -> str:
         body = None
     if response.status_code != 200 or not isinstance(body, dict):
         log.warning("wechat jscode2session answered HTTP %s", response.status_code)
-        raise Unavailable("wechat.unavailable")
+        raise WechatUnavailable()
     errcode = body.get("errcode") or 0
     if errcode in REJECTED_CODES:
-        raise Unauthorized("auth.wechat_code_invalid")
+        raise AuthWechatCodeInvalid()
     openid = body.get("openid")
     if errcode != 0 or not isinstance(openid, str) or not openid or len(openid) > 128:
         # -1 busy, 45011 rate limited, 40013/40125 wrong appid/secret (an operator problem)
         log.warning("wechat jscode2session errcode %s: %s", errcode, body.get("errmsg"))
-        raise Unavailable("wechat.unavailable")
+        raise WechatUnavailable()
     return openid

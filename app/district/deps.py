@@ -9,10 +9,11 @@ from fastapi import Depends, Path
 
 from app.auth.deps import SchoolAdmin, require_roles
 from app.core.database import SessionDep
-from app.core.errors import Forbidden, NotFound
+from app.core.errors import Forbidden
 from app.core.principal import Principal, Role
 from app.district import plans
 from app.district.models import SchoolPlan
+from app.school.errors import TermNotFound
 from app.school.models import Term
 
 
@@ -47,7 +48,7 @@ async def _term_of_school(
 ) -> Term:
     term = await session.get(Term, term_id)
     if term is None or term.school_id != admin.staff_school():
-        raise NotFound("term.not_found")
+        raise TermNotFound()
     return term
 
 

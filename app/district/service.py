@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import accounts
+from app.auth.errors import AuthUsernameTaken
 from app.auth.models import Role
 from app.core import audit, clock
 from app.core.database import sessionmaker
-from app.core.errors import Conflict
 from app.core.pagination import PageParams, paginate
 from app.core.personal_data import Section
 from app.core.principal import Principal
@@ -77,7 +77,7 @@ async def add_district(
         roles=[Role.DISTRICT_ADMIN.value],
     )
     if admin is None:
-        raise Conflict("auth.username_taken")
+        raise AuthUsernameTaken()
     await audit.record(
         session,
         action="district.created",

@@ -10,9 +10,8 @@ from fastapi import Depends
 from app.auth.deps import ParentUser, TeacherOrAdmin, require_roles
 from app.auth.models import Role
 from app.core.database import SessionDep
-from app.core.errors import NotFound
 from app.core.principal import Principal
-from app.enrollment import errors as _errors  # noqa: F401  (registers the messages)
+from app.enrollment.errors import EnrollmentNotFound
 from app.enrollment.models import Enrollment
 from app.school import access
 
@@ -25,7 +24,7 @@ EnrollmentReader = Annotated[
 async def _load(session: SessionDep, enrollment_id: uuid.UUID) -> Enrollment:
     enrollment = await session.get(Enrollment, enrollment_id)
     if enrollment is None:
-        raise NotFound("enrollment.not_found")
+        raise EnrollmentNotFound()
     return enrollment
 
 
@@ -46,7 +45,7 @@ async def visible_enrollment(
         session, principal.id, enrollment.student_id
     ):
         return enrollment
-    raise NotFound("enrollment.not_found")
+    raise EnrollmentNotFound()
 
 
 async def family_enrollment(
@@ -55,7 +54,7 @@ async def family_enrollment(
     """The enrollment of one of the caller's own children (what a family may change)."""
     enrollment = await _load(session, enrollment_id)
     if not await access.is_guardian(session, principal.id, enrollment.student_id):
-        raise NotFound("enrollment.not_found")
+        raise EnrollmentNotFound()
     return enrollment
 
 
@@ -65,7 +64,7 @@ async def school_enrollment(
     """An enrollment of the reviewer's own school (who of them decides is the service's rule)."""
     enrollment = await _load(session, enrollment_id)
     if principal.school_id != enrollment.school_id:
-        raise NotFound("enrollment.not_found")
+        raise EnrollmentNotFound()
     return enrollment
 
 

@@ -16,11 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role
 from app.core import clock
-from app.core.errors import Conflict, Forbidden
 from app.core.principal import Principal
-from app.enrollment import errors as _errors  # noqa: F401  (registers the messages)
 from app.enrollment import rules, seats
-from app.enrollment.errors import status_params
+from app.enrollment.errors import EnrollmentNotReviewer, EnrollmentWrongStage, status_params
 from app.enrollment.models import (
     Enrollment,
     EnrollmentReview,
@@ -51,14 +49,14 @@ async def _check_reviewer(
     teacher = await rules.acting_homeroom_teacher(session, school.id, student)
     is_homeroom = teacher is not None and teacher.id == principal.id and principal.has(Role.TEACHER)
     if not (is_homeroom or principal.is_school_admin):
-        raise Forbidden("enrollment.not_reviewer")
+        raise EnrollmentNotReviewer()
     if stage is ReviewStage.CLASS:
         if is_homeroom or teacher is None:
             return
     elif stage is not None and principal.is_school_admin:
         return
     # a reviewer out of turn: nothing awaits a decision, or it awaits someone else's
-    raise Conflict("enrollment.wrong_stage", **status_params(enrollment.status))
+    raise EnrollmentWrongStage(**status_params(enrollment.status))
 
 
 def _comment(comment: str | None) -> str:
@@ -110,7 +108,7 @@ async def review(
     stage = STAGE_OF_STATUS.get(EnrollmentStatus(enrollment.status))
     await _check_reviewer(session, principal, school, enrollment, stage)
     if stage is None or (body.stage is not None and body.stage != stage):
-        raise Conflict("enrollment.wrong_stage", **status_params(enrollment.status))
+        raise EnrollmentWrongStage(**status_params(enrollment.status))
 
     today = clock.today(school.timezone)
     approve = body.decision == "approve"

@@ -30,9 +30,8 @@ from sqlalchemy import ColumnElement, and_, any_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.core.errors import NotFound
 from app.enrollment import rules
-from app.enrollment.errors import STATUS_LABELS
+from app.enrollment.errors import STATUS_LABELS, EnrollmentNotFound
 from app.enrollment.models import SEAT_HOLDING, Enrollment, EnrollmentSlot, EnrollmentStatus
 from app.notifications.templates import Kind
 from app.school.models import PRIORITIES, Group, GroupClass, School, Slot, Student, Term
@@ -181,7 +180,7 @@ async def lock_enrollment(session: AsyncSession, enrollment_id: uuid.UUID) -> En
         .execution_options(populate_existing=True)
     )
     if enrollment is None:
-        raise NotFound("enrollment.not_found")
+        raise EnrollmentNotFound()
     return enrollment
 
 

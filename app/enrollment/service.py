@@ -11,12 +11,25 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.core.errors import Conflict, Invalid
 from app.core.personal_data import Section, remove, rows
 from app.core.principal import Principal
-from app.enrollment import errors as _errors  # noqa: F401  (registers the messages)
 from app.enrollment import events, rules, seats
-from app.enrollment.errors import status_params
+from app.enrollment.errors import (
+    EnrollmentAgreementRequired,
+    EnrollmentChangeEmpty,
+    EnrollmentDuplicate,
+    EnrollmentEffectiveDateInvalid,
+    EnrollmentNotActive,
+    EnrollmentNotCancellable,
+    EnrollmentSlotFull,
+    EnrollmentSlotsInvalid,
+    EnrollmentStartDateInvalid,
+    EnrollmentStudentArchived,
+    EnrollmentTermEnded,
+    EnrollmentTermInvalid,
+    EnrollmentWeekdaysInvalid,
+    status_params,
+)
 from app.enrollment.models import (
     CLOSED,
     SEAT_HOLDING,
@@ -28,6 +41,7 @@ from app.enrollment.models import (
 from app.enrollment.schemas import EnrollmentChange, EnrollmentIn, WithdrawIn
 from app.enrollment.slots import last_slot_of
 from app.school import access
+from app.school.errors import StudentHasEnrollments
 from app.school.events import StudentArchived, StudentDeleting
 from app.school.models import Group, School, Slot, Term
 
@@ -41,17 +55,15 @@ CANCELLABLE = (
 
 def _weekdays(term: Term, weekdays: list[int]) -> list[int]:
     if len(set(weekdays)) != len(weekdays) or not set(weekdays) <= set(term.weekdays):
-        raise Invalid(
-            "enrollment.weekdays_invalid",
-            field="weekdays",
-            allowed=", ".join(str(d) for d in sorted(term.weekdays)),
+        raise EnrollmentWeekdaysInvalid(
+            field="weekdays", allowed=", ".join(str(d) for d in sorted(term.weekdays))
         )
     return sorted(weekdays)
 
 
 def _slots(term_slots: dict[uuid.UUID, Slot], slot_ids: list[uuid.UUID]) -> list[Slot]:
     if len(set(slot_ids)) != len(slot_ids) or not set(slot_ids) <= set(term_slots):
-        raise Invalid("enrollment.slots_invalid", field="slot_ids")
+        raise EnrollmentSlotsInvalid(field="slot_ids")
     return [term_slots[s] for s in slot_ids]
 
 
@@ -66,31 +78,24 @@ async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn)
     """A parent applies for their child: active, pending review or waitlisted."""
     student = await access.guarded_student(session, principal, body.student_id)
     if student.archived_at is not None:
-        raise Conflict("enrollment.student_archived")
+        raise EnrollmentStudentArchived()
     term = await session.get(Term, body.term_id)
     if term is None or term.school_id != student.school_id:
-        raise Invalid("enrollment.term_invalid", field="term_id")
+        raise EnrollmentTermInvalid(field="term_id")
     school = await session.get(School, student.school_id)
     assert school is not None
     today = clock.today(school.timezone)
     if today > term.end_date:
-        raise Invalid("enrollment.term_ended", field="term_id", end_date=term.end_date)
+        raise EnrollmentTermEnded(field="term_id", end_date=term.end_date)
     await events.applying.emit(session, events.EnrollmentApplying(term.id))
     if body.agreement_version != term.agreement_version:
-        raise Invalid(
-            "enrollment.agreement_required",
-            field="agreement_version",
-            version=term.agreement_version,
-        )
+        raise EnrollmentAgreementRequired(field="agreement_version", version=term.agreement_version)
     weekdays = _weekdays(term, body.weekdays)
     earliest = max(today, term.start_date)
     start = body.start_date or earliest
     if not earliest <= start <= term.end_date:
-        raise Invalid(
-            "enrollment.start_date_invalid",
-            field="start_date",
-            earliest=earliest,
-            latest=term.end_date,
+        raise EnrollmentStartDateInvalid(
+            field="start_date", earliest=earliest, latest=term.end_date
         )
 
     term_seats = await seats.lock_term(session, term.id)
@@ -122,7 +127,7 @@ async def apply(session: AsyncSession, principal: Principal, body: EnrollmentIn)
         # The partial unique index decides "one open enrollment per child and term",
         # also for two guardians of the same child applying at the same moment.
         if OPEN_ENROLLMENT_INDEX in str(exc.orig):
-            raise Conflict("enrollment.duplicate") from exc
+            raise EnrollmentDuplicate() from exc
         raise
     session.add_all(EnrollmentSlot(enrollment_id=enrollment.id, slot_id=s.id) for s in chosen)
     await rules.record(
@@ -169,14 +174,14 @@ async def change(
     to the waitlist at once. The audit event keeps the days and slots before and after.
     """
     if body.weekdays is None and body.slot_ids is None:
-        raise Invalid("enrollment.change_empty")
+        raise EnrollmentChangeEmpty()
     term = await session.get(Term, enrollment.term_id)
     assert term is not None
     term_seats = await seats.lock_term(session, term.id)
     term_slots = term_seats.slots
     enrollment = await seats.lock_enrollment(session, enrollment.id)
     if enrollment.status != EnrollmentStatus.ACTIVE:
-        raise Conflict("enrollment.not_active", **status_params(enrollment.status))
+        raise EnrollmentNotActive(**status_params(enrollment.status))
 
     weekdays = enrollment.weekdays if body.weekdays is None else _weekdays(term, body.weekdays)
     current = (await seats.slot_ids_of(session, [enrollment.id]))[enrollment.id]
@@ -186,7 +191,7 @@ async def change(
         class_id = await seats.class_of(session, enrollment)
         blocked = term_seats.full(class_id, added) + term_seats.queued(class_id, added)
         if blocked:
-            raise Conflict("enrollment.slot_full", slot=blocked[0].name)
+            raise EnrollmentSlotFull(slot=blocked[0].name)
     if list(weekdays) == list(enrollment.weekdays) and not added and not dropped:
         return enrollment
 
@@ -217,7 +222,7 @@ async def cancel(session: AsyncSession, principal: Principal, enrollment: Enroll
     await seats.lock_term(session, enrollment.term_id)
     enrollment = await seats.lock_enrollment(session, enrollment.id)
     if enrollment.status not in CANCELLABLE:
-        raise Conflict("enrollment.not_cancellable", **status_params(enrollment.status))
+        raise EnrollmentNotCancellable(**status_params(enrollment.status))
     held_seat = enrollment.status in SEAT_HOLDING
     await rules.move(
         session,
@@ -240,15 +245,12 @@ async def withdraw(
     await seats.lock_term(session, term.id)
     enrollment = await seats.lock_enrollment(session, enrollment.id)
     if enrollment.status != EnrollmentStatus.ACTIVE:
-        raise Conflict("enrollment.not_active", **status_params(enrollment.status))
+        raise EnrollmentNotActive(**status_params(enrollment.status))
     today = clock.today(school.timezone)
     effective = body.effective_date or today
     if not today <= effective <= term.end_date:
-        raise Invalid(
-            "enrollment.effective_date_invalid",
-            field="effective_date",
-            earliest=today,
-            latest=term.end_date,
+        raise EnrollmentEffectiveDateInvalid(
+            field="effective_date", earliest=today, latest=term.end_date
         )
     enrollment.withdrawal_reason = body.reason
     enrollment.withdrawal_effective_date = effective
@@ -317,7 +319,7 @@ async def refuse_deleting_enrolled(session: AsyncSession, event: StudentDeleting
     ``student.has_enrollments`` (heard before a student is deleted: ``app/wiring.py``)."""
     enrolled = exists().where(Enrollment.student_id == event.student.id)
     if await session.scalar(select(enrolled)):
-        raise Conflict("student.has_enrollments")
+        raise StudentHasEnrollments()
 
 
 async def end_for_leaver(session: AsyncSession, event: StudentArchived) -> None:

@@ -11,9 +11,9 @@ from fastapi import Depends, Path
 from app.auth.deps import CurrentUser, ParentUser, SchoolAdmin, require_roles
 from app.auth.models import Role
 from app.core.database import SessionDep
-from app.core.errors import NotFound
 from app.core.principal import Principal
 from app.fees import service
+from app.fees.errors import BillNotFound
 from app.fees.models import Bill
 
 # Families read their children's bills; school admins the school's. Other staff: 403.
@@ -29,7 +29,7 @@ def _acting_as(principal: Principal, role: Role) -> Principal:
 async def _readable_bill(session: SessionDep, principal: CurrentUser, bill_id: BillId) -> Bill:
     bill = await service.readable_bill(session, principal, bill_id)
     if bill is None:
-        raise NotFound("bill.not_found")
+        raise BillNotFound()
     return bill
 
 

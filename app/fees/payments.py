@@ -17,10 +17,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.core.errors import Conflict, Invalid, Unauthorized
 from app.core.principal import Principal
 from app.fees import billing, wechatpay
 from app.fees import repository as repo
+from app.fees.errors import (
+    BillNothingDue,
+    BillOverpayment,
+    PaymentsMismatch,
+    PaymentsNoOpenid,
+    PaymentsReplayed,
+)
 from app.fees.models import (
     Bill,
     BillPayment,
@@ -51,10 +57,10 @@ async def start_wechat_payment(
     bill = await repo.lock_bill(session, bill.id)
     due = billing.outstanding(bill)
     if due == 0:
-        raise Conflict("bill.nothing_due")
+        raise BillNothingDue()
     openid = await repo.wechat_openid(session, principal.id)
     if openid is None:
-        raise Conflict("payments.no_openid")
+        raise PaymentsNoOpenid()
     payment = BillPayment(
         bill_id=bill.id,
         method=PaymentMethod.WECHAT,
@@ -92,9 +98,9 @@ async def record_offline_payment(
     bill = await repo.lock_bill(session, bill.id)
     due = billing.outstanding(bill)
     if due == 0:
-        raise Conflict("bill.nothing_due")
+        raise BillNothingDue()
     if amount_fen > due:
-        raise Invalid("bill.overpayment", field="amount_fen", due=due)
+        raise BillOverpayment(field="amount_fen", due=due)
     now = clock.now()
     payment = BillPayment(
         bill_id=bill.id,
@@ -123,9 +129,9 @@ async def handle_notify(session: AsyncSession, headers: Mapping[str, str], body:
     merchant = wechatpay.merchant()
     callback = wechatpay.open_callback(merchant, headers, body, clock.now().timestamp())
     if callback.resource.get("mchid") != merchant.mchid:
-        raise Unauthorized("payments.mismatch")
+        raise PaymentsMismatch()
     if not await repo.remember_nonce(session, callback.nonce):
-        raise Unauthorized("payments.replayed")
+        raise PaymentsReplayed()
     if callback.event_type == "TRANSACTION.SUCCESS":
         await _payment_succeeded(session, callback.resource)
     elif callback.event_type.startswith("REFUND."):
@@ -139,7 +145,7 @@ async def _payment_succeeded(session: AsyncSession, resource: dict[str, Any]) ->
         return
     found = await repo.payment_by_trade_no(session, str(resource.get("out_trade_no")))
     if found is None:
-        raise Unauthorized("payments.mismatch")
+        raise PaymentsMismatch()
     # bill first, then payment: the same order as every other writer of the bill
     bill = await repo.lock_bill(session, found.bill_id)
     await session.refresh(found, with_for_update=True)
@@ -147,7 +153,7 @@ async def _payment_succeeded(session: AsyncSession, resource: dict[str, Any]) ->
         return  # told again: done already
     amount = resource.get("amount") or {}
     if not isinstance(amount, dict) or amount.get("total") != found.amount_fen:
-        raise Unauthorized("payments.mismatch")
+        raise PaymentsMismatch()
     found.status = PaymentStatus.SUCCEEDED
     found.transaction_id = str(resource.get("transaction_id") or "") or None
     found.paid_at = clock.now()
@@ -174,7 +180,7 @@ async def _payment_succeeded(session: AsyncSession, resource: dict[str, Any]) ->
 async def _refund_result(session: AsyncSession, resource: dict[str, Any]) -> None:
     found = await repo.refund_by_refund_no(session, str(resource.get("out_refund_no")))
     if found is None:
-        raise Unauthorized("payments.mismatch")
+        raise PaymentsMismatch()
     await repo.lock_bill(session, found.bill_id)
     await session.refresh(found, with_for_update=True)
     outcome = REFUND_DONE.get(str(resource.get("refund_status")))

@@ -24,7 +24,6 @@ from app.core.spreadsheet import Sheet
 from app.enrollment.events import EnrollmentActivated, EnrollmentWithdrawn
 from app.enrollment.models import Enrollment
 from app.fees import billing, payments, statement
-from app.fees import errors as _errors  # noqa: F401  (registers the messages)
 from app.fees import repository as repo
 from app.fees.models import Bill, BillRefund, BillStatus, RefundReason
 from app.fees.schemas import BillOut, OfflinePaymentIn, RefundOut, StatementOut

@@ -16,10 +16,10 @@ from itertools import groupby
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.core.errors import Invalid
 from app.core.spreadsheet import Column, Sheet
 from app.fees import pricing
 from app.fees import repository as repo
+from app.fees.errors import FeesMonthInvalid
 from app.fees.schemas import StatementOut, StatementRow, StatementTotals
 from app.school import service as school_service
 from app.school.models import School
@@ -31,7 +31,7 @@ MONEY = ("charged_fen", "waived_fen", "paid_fen", "refunded_fen")
 def parse_month(month: str) -> date:
     match = _MONTH.match(month)
     if match is None:
-        raise Invalid("fees.month_invalid", field="month")
+        raise FeesMonthInvalid(field="month")
     return date(int(match[1]), int(match[2]), 1)
 
 

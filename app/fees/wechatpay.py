@@ -37,8 +37,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from app.core.errors import Unauthorized, Unavailable
 from app.core.settings import get_settings
+from app.fees.errors import (
+    PaymentsBadSignature,
+    PaymentsNotConfigured,
+    PaymentsStaleCallback,
+    PaymentsUnavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +85,7 @@ def merchant() -> Merchant:
     """The configured merchant; 503 ``payments.not_configured`` when a setting is missing."""
     s = get_settings()
     if not s.wechatpay_configured:
-        raise Unavailable("payments.not_configured")
+        raise PaymentsNotConfigured()
     assert s.wechatpay_private_key is not None and s.wechatpay_public_key is not None
     private_key = serialization.load_pem_private_key(
         s.wechatpay_private_key.read_bytes(), password=None
@@ -89,7 +94,7 @@ def merchant() -> Merchant:
     if not isinstance(private_key, rsa.RSAPrivateKey) or not isinstance(
         public_key, rsa.RSAPublicKey
     ):
-        raise Unavailable("payments.not_configured")
+        raise PaymentsNotConfigured()
     return Merchant(
         mchid=s.wechatpay_mchid or "",
         appid=s.wechatpay_appid or s.wechat_app_id or "",
@@ -156,16 +161,16 @@ async def _post(m: Merchant, path: str, payload: dict[str, Any]) -> dict[str, An
             response = await client.post(m.api_base + path, content=body.encode(), headers=headers)
     except httpx.HTTPError as exc:
         log.warning("WeChat Pay unreachable: %s", type(exc).__name__)
-        raise Unavailable("payments.unavailable") from exc
+        raise PaymentsUnavailable() from exc
     if response.status_code >= 300:
         log.warning("WeChat Pay refused %s: %s %s", path, response.status_code, response.text[:200])
-        raise Unavailable("payments.unavailable")
+        raise PaymentsUnavailable()
     if not _signed_by_wechatpay(m, response.headers, response.content):
         log.warning("WeChat Pay answer to %s not signed by the configured public key", path)
-        raise Unavailable("payments.unavailable")
+        raise PaymentsUnavailable()
     answer = response.json()
     if not isinstance(answer, dict):
-        raise Unavailable("payments.unavailable")
+        raise PaymentsUnavailable()
     return answer
 
 
@@ -188,7 +193,7 @@ async def jsapi_order(
     )
     prepay_id = answer.get("prepay_id")
     if not isinstance(prepay_id, str) or not prepay_id:
-        raise Unavailable("payments.unavailable")
+        raise PaymentsUnavailable()
     return prepay_id
 
 
@@ -245,13 +250,13 @@ class Callback:
 def open_callback(m: Merchant, headers: Mapping[str, str], body: bytes, now: float) -> Callback:
     """Verify a callback's signature and age, then decrypt its resource; 401 otherwise."""
     if not _signed_by_wechatpay(m, headers, body):
-        raise Unauthorized("payments.bad_signature")
+        raise PaymentsBadSignature()
     try:
         signed_at = int(headers.get("wechatpay-timestamp", ""))
     except ValueError as exc:
-        raise Unauthorized("payments.bad_signature") from exc
+        raise PaymentsBadSignature() from exc
     if abs(now - signed_at) > CALLBACK_WINDOW_SECONDS:
-        raise Unauthorized("payments.stale_callback")
+        raise PaymentsStaleCallback()
     try:
         event = json.loads(body)
         encrypted = event["resource"]
@@ -263,7 +268,7 @@ def open_callback(m: Merchant, headers: Mapping[str, str], body: bytes, now: flo
         resource = json.loads(plain)
         event_type = str(event["event_type"])
     except (KeyError, TypeError, ValueError, InvalidTag) as exc:
-        raise Unauthorized("payments.bad_signature") from exc
+        raise PaymentsBadSignature() from exc
     if not isinstance(resource, dict):
-        raise Unauthorized("payments.bad_signature")
+        raise PaymentsBadSignature()
     return Callback(headers.get("wechatpay-nonce", ""), event_type, resource)

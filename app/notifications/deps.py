@@ -9,8 +9,7 @@ from fastapi import Depends
 
 from app.auth.deps import CurrentUser
 from app.core.database import SessionDep
-from app.core.errors import NotFound
-from app.notifications import errors as _errors  # noqa: F401  (registers the messages)
+from app.notifications.errors import DeviceNotFound, NotificationNotFound
 from app.notifications.models import Device, Notification
 
 
@@ -19,7 +18,7 @@ async def own_notification(
 ) -> Notification:
     notification = await session.get(Notification, notification_id)
     if notification is None or notification.user_id != user.id:
-        raise NotFound("notification.not_found")
+        raise NotificationNotFound()
     return notification
 
 
@@ -27,7 +26,7 @@ async def own_device(device_id: uuid.UUID, session: SessionDep, user: CurrentUse
     """An active device of the caller (a removed or deactivated one is gone for them)."""
     device = await session.get(Device, device_id, with_for_update=True)
     if device is None or device.user_id != user.id or not device.active:
-        raise NotFound("device.not_found")
+        raise DeviceNotFound()
     return device
 
 

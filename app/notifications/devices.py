@@ -15,11 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
 from app.core import audit, clock
-from app.core.errors import Invalid
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
-from app.notifications import errors as _errors  # noqa: F401  (registers the messages)
 from app.notifications import repository
+from app.notifications.errors import DeviceWechatOpenidMismatch
 from app.notifications.models import Device, Platform
 
 # A parent with more phones than this is more likely a client bug re-registering fresh
@@ -38,7 +37,7 @@ async def register(
     if platform is Platform.WECHAT:
         openid = await session.scalar(select(User.wechat_openid).where(User.id == principal.id))
         if openid is None or openid != token:
-            raise Invalid("device.wechat_openid_mismatch", field="token")
+            raise DeviceWechatOpenidMismatch(field="token")
 
     previous = (
         await session.execute(

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core import clock
 from app.core.pagination import PageParams, paginate
 from app.core.personal_data import Section, rows
-from app.notifications import errors as _errors  # noqa: F401  (registers the messages)
 from app.notifications import repository
 from app.notifications.devices import register_wechat_login as register_wechat_login
 from app.notifications.models import Device, Notification

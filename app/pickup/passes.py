@@ -14,12 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
 from app.core import audit, clock
-from app.core.errors import Invalid, NotFound, TooManyRequests
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
-from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
 from app.pickup import repository
 from app.pickup.authorisation import AuthorisedAdult, PassEntry, is_valid_on, named_on_pass
+from app.pickup.errors import (
+    PickupPassMixedSchools,
+    PickupPassNotFound,
+    PickupPersonNotListed,
+    PickupTooManyAttempts,
+)
 from app.pickup.identity import code_digest, mask_phone, new_pass_code, normalise_phone
 from app.pickup.models import (
     AdultKind,
@@ -65,7 +69,7 @@ async def issue(session: AsyncSession, principal: Principal, body: PickupPassIn)
         await guarded_student(session, principal, sid) for sid in dict.fromkeys(body.student_ids)
     ]
     if len({s.school_id for s in students}) > 1:
-        raise Invalid("pickup.pass_mixed_schools", field="student_ids")
+        raise PickupPassMixedSchools(field="student_ids")
     school = await _school(session, students[0].school_id)
     zone = ZoneInfo(school.timezone)
     now = clock.now()
@@ -75,7 +79,7 @@ async def issue(session: AsyncSession, principal: Principal, body: PickupPassIn)
     if body.pickup_person_id is not None:
         chosen = await session.get(PickupPerson, body.pickup_person_id)
         if chosen is None or chosen.student_id not in persons or not is_valid_on(chosen, today):
-            raise Invalid("pickup.person_not_listed", field="pickup_person_id")
+            raise PickupPersonNotListed(field="pickup_person_id")
         # A person is listed per child: the same phone must be listed for every child named.
         listed = await session.scalars(
             select(PickupPerson).where(
@@ -86,7 +90,7 @@ async def issue(session: AsyncSession, principal: Principal, body: PickupPassIn)
             if is_valid_on(person, today):
                 persons[person.student_id] = person.id
         if any(p is None for p in persons.values()):
-            raise Invalid("pickup.person_not_listed", field="pickup_person_id")
+            raise PickupPersonNotListed(field="pickup_person_id")
         adult_kind, name, relationship = AdultKind.PICKUP_PERSON, chosen.name, chosen.relationship
         phone: str | None = chosen.phone
     else:
@@ -196,7 +200,7 @@ async def revoke(session: AsyncSession, principal: Principal, code_or_id: str) -
         stmt = select(PickupPass).where(PickupPass.code_digest == code_digest(code_or_id))
     pickup_pass = await session.scalar(stmt.with_for_update())
     if pickup_pass is None:
-        raise NotFound("pickup.pass_not_found")
+        raise PickupPassNotFound()
     if pickup_pass.issued_by != principal.id:
         guards = await session.scalar(
             select(Guardian.user_id)
@@ -205,7 +209,7 @@ async def revoke(session: AsyncSession, principal: Principal, code_or_id: str) -
             .limit(1)
         )
         if guards is None:
-            raise NotFound("pickup.pass_not_found")
+            raise PickupPassNotFound()
     if pickup_pass.revoked_at is not None:
         return
     pickup_pass.revoked_at = clock.now()
@@ -236,7 +240,7 @@ def _throttle(now: datetime, recent: list[datetime] | None) -> None:
     if recent is not None and len(recent) >= THROTTLE_LIMIT:
         free_at = sorted(recent, reverse=True)[THROTTLE_LIMIT - 1] + THROTTLE_WINDOW
         retry_after = max(1, math.ceil((free_at - now).total_seconds()))
-        raise TooManyRequests("pickup.too_many_attempts", retry_after=retry_after)
+        raise PickupTooManyAttempts(retry_after=retry_after)
 
 
 def _is_live(pickup_pass: PickupPass, school_id: uuid.UUID, today: date, now: datetime) -> bool:

@@ -12,12 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
 from app.core import audit, clock
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.errors import Invalid
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
-from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
+from app.pickup.errors import (
+    PickupBlockedAdultNotFound,
+    PickupPersonDuplicate,
+    PickupPersonNotFound,
+    PickupPersonsLimit,
+    PickupValidityInvalid,
+)
 from app.pickup.identity import id_number_digest, normalise_id_number, normalise_phone
 from app.pickup.models import BlockedAdult, PickupPerson
 from app.pickup.schemas import BlockedAdultIn, PickupPersonIn, PickupPersonPatch
@@ -41,13 +47,13 @@ async def live_person(
 ) -> PickupPerson:
     person = await session.get(PickupPerson, person_id)
     if person is None or person.student_id != student_id or person.removed_at is not None:
-        raise NotFound("pickup.person_not_found")
+        raise PickupPersonNotFound()
     return person
 
 
 def _check_window(valid_from: date | None, valid_until: date | None) -> None:
     if valid_from is not None and valid_until is not None and valid_from > valid_until:
-        raise Invalid("pickup.validity_invalid", field="valid_until")
+        raise PickupValidityInvalid(field="valid_until")
 
 
 async def _save(session: AsyncSession, person: PickupPerson) -> None:
@@ -57,7 +63,7 @@ async def _save(session: AsyncSession, person: PickupPerson) -> None:
             session.add(person)
             await session.flush()
     except IntegrityError as exc:
-        raise Conflict("pickup.person_duplicate") from exc
+        raise PickupPersonDuplicate() from exc
 
 
 async def _phone_taken(
@@ -83,10 +89,10 @@ async def add_person(
         )
     )
     if (live or 0) >= MAX_PICKUP_PERSONS:
-        raise Invalid("pickup.persons_limit", limit=MAX_PICKUP_PERSONS)
+        raise PickupPersonsLimit(limit=MAX_PICKUP_PERSONS)
     phone = normalise_phone(body.phone)
     if await _phone_taken(session, student.id, phone):
-        raise Conflict("pickup.person_duplicate")
+        raise PickupPersonDuplicate()
     person = PickupPerson(
         school_id=student.school_id,
         student_id=student.id,
@@ -136,11 +142,11 @@ async def update_person(
     changes = body.model_dump(exclude_unset=True)
     for field in ("name", "phone", "relationship", "level"):
         if field in changes and changes[field] is None:
-            raise Invalid("validation.invalid", field=field)
+            raise Invalid(field=field)
     if "phone" in changes:
         changes["phone"] = normalise_phone(changes["phone"])
         if await _phone_taken(session, student.id, changes["phone"], except_id=person.id):
-            raise Conflict("pickup.person_duplicate")
+            raise PickupPersonDuplicate()
     _check_window(
         changes.get("valid_from", person.valid_from), changes.get("valid_until", person.valid_until)
     )
@@ -221,7 +227,7 @@ async def lift_block(
 ) -> None:
     blocked = await session.get(BlockedAdult, blocked_id)
     if blocked is None or blocked.student_id != student.id or blocked.lifted_at is not None:
-        raise NotFound("pickup.blocked_adult_not_found")
+        raise PickupBlockedAdultNotFound()
     blocked.lifted_at = clock.now()
     blocked.lifted_by = principal.id
     await session.flush()

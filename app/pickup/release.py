@@ -7,9 +7,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
-from app.core.errors import NotFound
 from app.core.principal import Principal
-from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
+from app.pickup.errors import PickupReleaseConsentNotFound
 from app.pickup.models import ReleaseConsent
 from app.pickup.schemas import ReleaseConsentIn
 from app.school.access import is_guardian
@@ -55,14 +54,14 @@ async def live_consent(session: AsyncSession, student: Student) -> ReleaseConsen
 async def consent_of(session: AsyncSession, student: Student) -> ReleaseConsent:
     consent = await live_consent(session, student)
     if consent is None:
-        raise NotFound("pickup.release_consent_not_found")
+        raise PickupReleaseConsentNotFound()
     return consent
 
 
 async def withdraw_consent(session: AsyncSession, principal: Principal, student: Student) -> None:
     consent = await session.get(ReleaseConsent, student.id)
     if consent is None:
-        raise NotFound("pickup.release_consent_not_found")
+        raise PickupReleaseConsentNotFound()
     await session.delete(consent)
     await session.flush()
     await audit.record(

@@ -30,13 +30,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
 from app.core import audit, clock
-from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.personal_data import Section, remove, rows
 from app.core.principal import Principal
 from app.notifications import service as notifications
 from app.notifications.templates import Kind
-from app.pickup import errors as _errors  # noqa: F401  (registers the messages)
 from app.pickup import incidents, repository
 from app.pickup.authorisation import (
     AdultIdentity,
@@ -50,6 +49,16 @@ from app.pickup.authorisation import (
     may_leave_alone,
 )
 from app.pickup.daystatus import DayStatus, attending_children, day_statuses, status_of_slots
+from app.pickup.errors import (
+    PickupAdultBlocked,
+    PickupAlreadyDone,
+    PickupAlreadyVoided,
+    PickupDateNotToday,
+    PickupHandoverNotFound,
+    PickupLateCaseNotFound,
+    PickupNotAuthorized,
+    PickupPassInvalid,
+)
 from app.pickup.identity import code_digest
 from app.pickup.identity import qr_payload as qr_payload
 from app.pickup.late import LateSweep as LateSweep
@@ -99,6 +108,7 @@ from app.pickup.schemas import (
 from app.pickup.school_rules import gate_rules as gate_rules
 from app.pickup.school_rules import update_gate_rules as update_gate_rules
 from app.school.access import guardian_ids, is_guardian, is_staff_of
+from app.school.errors import StudentNotFound
 from app.school.models import School, SchoolClass, Student
 
 # The school's day -----------------------------------------------------------------------------
@@ -123,7 +133,7 @@ def _day_of(school: School) -> SchoolDay:
 async def _school_day(session: AsyncSession, school_id: uuid.UUID) -> SchoolDay:
     school = await session.get(School, school_id)
     if school is None:
-        raise NotFound("student.not_found")
+        raise StudentNotFound()
     return _day_of(school)
 
 
@@ -133,7 +143,7 @@ async def _staff_day(session: AsyncSession, principal: Principal) -> SchoolDay:
 
 def _ensure_today(day: date, school_day: SchoolDay) -> None:
     if day != school_day.today:
-        raise Invalid("pickup.date_not_today", field="date", today=school_day.today.isoformat())
+        raise PickupDateNotToday(field="date", today=school_day.today.isoformat())
 
 
 # Refusals at the gate -------------------------------------------------------------------------
@@ -156,7 +166,7 @@ async def _refuse_pass(
         data={},
         object_id=pass_id,
     )
-    return NotFound("pickup.pass_invalid")
+    return PickupPassInvalid()
 
 
 async def _refuse_adult(
@@ -170,7 +180,7 @@ async def _refuse_adult(
         counted=False,
         data={k: str(v) for k, v in data.items()},
     )
-    return Forbidden("pickup.not_authorized")
+    return PickupNotAuthorized()
 
 
 async def _refuse_blocked(
@@ -198,7 +208,7 @@ async def _refuse_blocked(
         local_time=day.now.astimezone(day.zone).strftime("%H:%M"),
         via=via,
     )
-    return Forbidden("pickup.adult_blocked")
+    return PickupAdultBlocked()
 
 
 async def _live_pass(
@@ -293,7 +303,7 @@ async def _handover_context(
         session, student_id, principal.staff_school(), principal.id, day
     )
     if not found:
-        raise NotFound("student.not_found")
+        raise StudentNotFound()
     row = found[0]
     return _HandoverContext(
         row.Student,
@@ -418,7 +428,7 @@ async def _record_handover(
     )
     values = {"id": handover.id, **{key: getattr(handover, key) for key in _FACTS}}
     if not await repository.insert_handover(session, values):
-        raise Conflict("pickup.already_done")  # and no event: nothing happened
+        raise PickupAlreadyDone()  # and no event: nothing happened
     await audit.record(
         session,
         action=f"pickup.{kind}",
@@ -482,8 +492,8 @@ async def void_handover(
     if handover is None or handover.school_id != school_id:
         voided = await session.get(VoidedHandover, handover_id)
         if voided is not None and voided.school_id == school_id:
-            raise Conflict("pickup.already_voided")
-        raise NotFound("pickup.handover_not_found")
+            raise PickupAlreadyVoided()
+        raise PickupHandoverNotFound()
 
     voided = VoidedHandover(
         id=handover.id,
@@ -549,7 +559,7 @@ async def handover_or_voided(
         or await is_guardian(session, principal.id, found.student_id)
     ):
         return found
-    raise NotFound("pickup.handover_not_found")
+    raise PickupHandoverNotFound()
 
 
 # Who is still in care -----------------------------------------------------------------------
@@ -690,7 +700,7 @@ async def acknowledge(
     """Record how a late case ended (a later acknowledgement corrects an earlier one)."""
     case = await session.get(LateCase, case_id, with_for_update=True)
     if case is None or case.school_id != principal.staff_school():
-        raise NotFound("pickup.late_case_not_found")
+        raise PickupLateCaseNotFound()
     case.acknowledged_at = clock.now()
     case.acknowledged_by = principal.id
     case.outcome = body.outcome

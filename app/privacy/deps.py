@@ -9,8 +9,8 @@ from fastapi import Depends
 
 from app.auth.deps import SchoolAdmin
 from app.core.database import SessionDep
-from app.core.errors import NotFound
 from app.school.access import is_staff_of
+from app.school.errors import StudentNotFound
 from app.school.models import Student
 
 
@@ -18,7 +18,7 @@ async def _admin_student(student_id: uuid.UUID, session: SessionDep, admin: Scho
     """A child of the admin's school, else 404 (another school's child is never confirmed)."""
     student = await session.get(Student, student_id)
     if student is None or not is_staff_of(admin, student.school_id):
-        raise NotFound("student.not_found")
+        raise StudentNotFound()
     return student
 
 

@@ -14,9 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import STAFF_ROLES, Role, User
 from app.core import clock
-from app.core.errors import NotFound
 from app.core.principal import Principal
-from app.school import errors as _errors  # noqa: F401  (registers the messages)
+from app.school.errors import StudentNotFound
 from app.school.models import Guardian, School, SchoolClass, Student
 
 
@@ -39,14 +38,14 @@ async def visible_student(
     """The student if the caller is staff of its school or one of its guardians, else 404."""
     student = await session.get(Student, student_id)
     if student is None:
-        raise NotFound("student.not_found")
+        raise StudentNotFound()
     if is_staff_of(principal, student.school_id):
         return student
     if Role.PARENT.value in principal.roles and await is_guardian(
         session, principal.id, student.id
     ):
         return student
-    raise NotFound("student.not_found")
+    raise StudentNotFound()
 
 
 async def guarded_student(
@@ -55,7 +54,7 @@ async def guarded_student(
     """The student if the caller is one of its guardians (parents' own actions), else 404."""
     student = await session.get(Student, student_id)
     if student is None or not await is_guardian(session, principal.id, student_id):
-        raise NotFound("student.not_found")
+        raise StudentNotFound()
     return student
 
 

@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
 from app.core.principal import Principal
-from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.integrity import constraint_name
 from app.school.models import BindingCode, School, SchoolClass, Student
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.errors import Conflict
-from app.school import errors as _errors  # noqa: F401  (registers the messages)
+from app.school.errors import CapacityBelowSeats
 
 
 def check_not_below_seats(name: str, old: int | None, new: int | None, held: int) -> None:
@@ -14,4 +13,4 @@ def check_not_below_seats(name: str, old: int | None, new: int | None, held: int
     """
     lowered = new is not None and (old is None or new < old)
     if lowered and new is not None and new < held:
-        raise Conflict("capacity.below_seats", name=name, held=held)
+        raise CapacityBelowSeats(name=name, held=held)

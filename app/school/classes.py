@@ -8,11 +8,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role, User
-from app.core.errors import Conflict, Invalid
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
 from app.school import changes
-from app.school import errors as _errors  # noqa: F401  (registers the messages)
+from app.school.errors import ClassHasStudents, ClassInGroups, ClassNameTaken, StaffNotTeacher
 from app.school.integrity import delete_unless_referenced, flush_checked
 from app.school.lookup import in_school
 from app.school.models import GroupClass, SchoolClass, Student
@@ -35,7 +34,7 @@ async def require_teacher(
         )
     )
     if found is None:
-        raise Invalid("staff.not_teacher", field=field)
+        raise StaffNotTeacher(field=field)
     return found
 
 
@@ -57,7 +56,7 @@ async def create_class(session: AsyncSession, admin: Principal, body: ClassIn) -
         )
     school_class = SchoolClass(school_id=school_id, **body.model_dump())
     session.add(school_class)
-    await flush_checked(session, {NAME_UNIQUE: Conflict("class.name_taken", name=body.name)})
+    await flush_checked(session, {NAME_UNIQUE: ClassNameTaken(name=body.name)})
     await changes.record(session, admin, "class.created", school_class, {"name": body.name})
     return school_class
 
@@ -75,7 +74,7 @@ async def update_class(
         )
     changed = changes.apply(school_class, values)
     if changed:
-        name_taken = Conflict("class.name_taken", name=school_class.name)
+        name_taken = ClassNameTaken(name=school_class.name)
         await flush_checked(session, {NAME_UNIQUE: name_taken})
         await changes.record(session, admin, "class.updated", school_class, {"changes": changed})
     return school_class
@@ -86,8 +85,8 @@ async def delete_class(session: AsyncSession, admin: Principal, school_class: Sc
         session, SchoolClass, school_class.id, school_class.school_id, "class.not_found", lock=True
     )
     if await session.scalar(select(exists().where(Student.class_id == school_class.id))):
-        raise Conflict("class.has_students")
+        raise ClassHasStudents()
     if await session.scalar(select(exists().where(GroupClass.class_id == school_class.id))):
-        raise Conflict("class.in_groups")
+        raise ClassInGroups()
     await changes.record(session, admin, "class.deleted", school_class, {"name": school_class.name})
     await delete_unless_referenced(session, school_class, "class.in_use")

@@ -19,7 +19,7 @@ from app.core.database import SessionDep
 from app.core.errors import Invalid, NotFound
 from app.core.principal import Principal
 from app.school import access, service
-from app.school import errors as _errors  # noqa: F401  (registers the messages)
+from app.school.errors import SlotNotFound, TermNotFound
 from app.school.lookup import in_school
 from app.school.models import Group, SchoolClass, Slot, Student, Term
 
@@ -41,7 +41,7 @@ async def _admin_term(term_id: uuid.UUID, session: SessionDep, admin: SchoolAdmi
 async def _readable_term(term_id: uuid.UUID, session: SessionDep, user: CalendarReader) -> Term:
     term = await session.get(Term, term_id)
     if term is None or not await _readable(session, user, term.school_id):
-        raise NotFound("term.not_found")
+        raise TermNotFound()
     return term
 
 
@@ -64,7 +64,7 @@ async def _admin_slot(slot_id: uuid.UUID, session: SessionDep, admin: SchoolAdmi
 async def _readable_slot(slot_id: uuid.UUID, session: SessionDep, user: CalendarReader) -> Slot:
     slot = await session.get(Slot, slot_id)
     if slot is None or not await _readable(session, user, slot.school_id):
-        raise NotFound("slot.not_found")
+        raise SlotNotFound()
     return slot
 
 

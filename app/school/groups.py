@@ -9,14 +9,23 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Conflict, Invalid
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
 from app.enrollment import service as enrollment
 from app.school import changes, policy
-from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.capacity import check_not_below_seats
 from app.school.classes import require_teacher
+from app.school.errors import (
+    ClassNotFound,
+    GroupActivityHasNoClasses,
+    GroupAssistantIsLeader,
+    GroupAssistantNotSchoolStaff,
+    GroupAssistantRequired,
+    GroupCapacityAboveMax,
+    GroupClassTaken,
+    GroupSlotNotInTerm,
+    GroupWeekdaysOutsideTerm,
+)
 from app.school.integrity import CLASS_OF_GROUP, delete_unless_referenced, flush_checked
 from app.school.lookup import in_school, referenced
 from app.school.models import Group, GroupClass, GroupKind, SchoolClass, Slot, Term
@@ -90,19 +99,19 @@ async def _check_staffing(
         leader_employment = await require_teacher(session, school_id, leader_id, field="leader_id")
     if assistant_id is None:
         if leader_employment != "school":
-            raise Invalid("group.assistant_required", field="assistant_id")
+            raise GroupAssistantRequired(field="assistant_id")
         return
     if assistant_id == leader_id:
-        raise Invalid("group.assistant_is_leader", field="assistant_id")
+        raise GroupAssistantIsLeader(field="assistant_id")
     if await require_teacher(session, school_id, assistant_id, field="assistant_id") != "school":
-        raise Invalid("group.assistant_not_school_staff", field="assistant_id")
+        raise GroupAssistantNotSchoolStaff(field="assistant_id")
 
 
 async def _capacity(session: AsyncSession, school_id: uuid.UUID, requested: int | None) -> int:
     """The capacity asked for, capped by the policy in force now; its maximum if none asked."""
     largest = (await policy.in_force(session, school_id)).max_group_size
     if requested is not None and requested > largest:
-        raise Invalid("group.capacity_above_max", field="capacity", max=largest)
+        raise GroupCapacityAboveMax(field="capacity", max=largest)
     return requested or largest
 
 
@@ -123,7 +132,7 @@ async def _set_classes(
     )
     for i, class_id in enumerate(class_ids):
         if class_id not in known:
-            raise Invalid("class.not_found", field=f"class_ids.{i}")
+            raise ClassNotFound(field=f"class_ids.{i}")
     taken = (
         await session.execute(
             select(SchoolClass.name, Group.name)
@@ -139,15 +148,15 @@ async def _set_classes(
         )
     ).all()
     if taken:
-        raise Conflict("group.class_taken", classes="、".join(f"{c}（{g}）" for c, g in taken))
+        raise GroupClassTaken(classes="、".join(f"{c}（{g}）" for c, g in taken))
     if replace:
         await session.execute(delete(GroupClass).where(GroupClass.group_id == group.id))
     session.add_all(
         GroupClass(group_id=group.id, class_id=class_id, slot_id=group.slot_id)
         for class_id in class_ids
     )
-    racing = Conflict("group.class_taken", classes="、".join(str(c) for c in class_ids))
-    gone = Invalid("class.not_found", field="class_ids")
+    racing = GroupClassTaken(classes="、".join(str(c) for c in class_ids))
+    gone = ClassNotFound(field="class_ids")
     await flush_checked(session, {ONE_GROUP_PER_CLASS_AND_SLOT: racing, CLASS_OF_GROUP: gone})
 
 
@@ -161,7 +170,7 @@ async def _term_and_slot(
         session, Slot, body.slot_id, school_id, "slot.not_found", field="slot_id"
     )
     if slot.term_id != term.id:
-        raise Invalid("group.slot_not_in_term", field="slot_id")
+        raise GroupSlotNotInTerm(field="slot_id")
     return term, slot
 
 
@@ -175,7 +184,7 @@ async def create_activity_group(
     term, slot = await _term_and_slot(session, school_id, body)
     outside = sorted(set(body.weekdays) - set(term.weekdays))
     if outside:
-        raise Invalid("group.weekdays_outside_term", field="weekdays")
+        raise GroupWeekdaysOutsideTerm(field="weekdays")
     await enrollment.lock_seats(session, term.id)
     await _check_staffing(session, school_id, body.leader_id, body.assistant_id)
     capacity = await _capacity(session, school_id, body.capacity)
@@ -253,7 +262,7 @@ async def update_group(
     values = body.model_dump(exclude_unset=True)
     class_ids: list[uuid.UUID] | None = values.pop("class_ids", None)
     if class_ids is not None and group.kind == GroupKind.ACTIVITY:
-        raise Invalid("group.activity_has_no_classes", field="class_ids")
+        raise GroupActivityHasNoClasses(field="class_ids")
     await enrollment.lock_seats(session, group.term_id)  # re-reads the group, locked
     old_capacity = group.capacity
     if values.keys() & {"leader_id", "assistant_id"}:

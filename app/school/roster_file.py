@@ -20,9 +20,18 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from app.core.errors import DomainError, Invalid
+from app.core.errors import DomainError
 from app.core.executors import FILE_PARSING, run_in
-from app.school import errors as _errors  # noqa: F401  (registers the messages)
+from app.school.errors import (
+    ImportEmpty,
+    ImportMissingColumns,
+    ImportNoRows,
+    ImportTooLarge,
+    ImportTooManyRows,
+    ImportUnreadable,
+    ImportUnsupportedType,
+    ImportXlsUnsupported,
+)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -87,15 +96,11 @@ def _header_key(cell: str) -> str | None:
 
 
 def _unsupported() -> DomainError:
-    return DomainError("import.unsupported_type", status=415)
+    return ImportUnsupportedType()
 
 
 def _too_large(status: int) -> DomainError:
-    return DomainError(
-        "import.too_large",
-        status=status,
-        limit_mb=MAX_BYTES // (1024 * 1024),
-    )
+    return ImportTooLarge(status=status, limit_mb=MAX_BYTES // (1024 * 1024))
 
 
 class Budget:
@@ -128,17 +133,17 @@ def read_roster(
     budget = Budget(deadline)
     budget.check_time()  # waited for a free parser past the deadline: do not start
     if not data.strip():
-        raise Invalid("import.empty", field="file")
+        raise ImportEmpty(field="file")
     if len(data) > MAX_BYTES:
         raise _too_large(413)
     if data.startswith(_XLSX_MAGIC):
         return _rows(_xlsx_cells(data, budget))
     if data.startswith(_OLE_MAGIC):
-        raise DomainError("import.xls_unsupported", status=415)
+        raise ImportXlsUnsupported()
     if data.startswith(_OTHER_BINARY):
         raise _unsupported()
     if (filename or "").lower().endswith((".xlsx", ".xlsm")):
-        raise Invalid("import.unreadable", field="file")  # says XLSX, is not a zip: broken
+        raise ImportUnreadable(field="file")  # says XLSX, is not a zip: broken
     return _rows(_csv_cells(data, budget))
 
 
@@ -174,7 +179,7 @@ def _csv_cells(data: bytes, budget: Budget) -> Iterator[list[str]]:
             budget.scan(len(values))
             yield values[:MAX_COLUMNS]
     except csv.Error as exc:
-        raise Invalid("import.unreadable", field="file") from exc
+        raise ImportUnreadable(field="file") from exc
 
 
 def _check_members(archive: zipfile.ZipFile) -> None:
@@ -195,7 +200,7 @@ def _xlsx_cells(data: bytes, budget: Budget) -> Iterator[list[str]]:
                 raise _unsupported()  # a .docx, .pptx or plain zip
             _check_members(archive)
     except zipfile.BadZipFile as exc:
-        raise Invalid("import.unreadable", field="file") from exc
+        raise ImportUnreadable(field="file") from exc
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         budget.check_time()  # shared strings and styles are read by now
@@ -211,7 +216,7 @@ def _xlsx_cells(data: bytes, budget: Budget) -> Iterator[list[str]]:
     except DomainError:
         raise
     except Exception as exc:  # openpyxl raises many kinds on a damaged file; all mean "broken"
-        raise Invalid("import.unreadable", field="file") from exc
+        raise ImportUnreadable(field="file") from exc
 
 
 def _xlsx_text(value: Any) -> str:
@@ -243,7 +248,7 @@ def _rows(cells: Iterable[list[str]]) -> list[RosterRow]:
                 break
             continue
         if len(rows) == MAX_ROWS:
-            raise Invalid("import.too_many_rows", field="file", max=MAX_ROWS)
+            raise ImportTooManyRows(field="file", max=MAX_ROWS)
         rows.append(
             RosterRow(
                 number=number,
@@ -255,10 +260,10 @@ def _rows(cells: Iterable[list[str]]) -> list[RosterRow]:
         )
     if columns is None:
         if not first_missing:
-            raise Invalid("import.empty", field="file")
-        raise Invalid("import.missing_columns", field="file", columns="、".join(first_missing))
+            raise ImportEmpty(field="file")
+        raise ImportMissingColumns(field="file", columns="、".join(first_missing))
     if not rows:
-        raise Invalid("import.no_rows", field="file")
+        raise ImportNoRows(field="file")
     return rows
 
 

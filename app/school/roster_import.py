@@ -12,9 +12,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit, clock
-from app.core.errors import Conflict
 from app.core.principal import Principal
-from app.school import errors as _errors  # noqa: F401  (registers the messages)
+from app.school.errors import ImportConflict
 from app.school.integrity import CLASS_OF_STUDENT, violations_as
 from app.school.models import Priority, SchoolClass, Student
 from app.school.roster_file import RosterRow, normalise
@@ -205,7 +204,7 @@ async def import_roster(
     # Bulk statements (batched multi-row INSERTs, executemany UPDATE by key), never a
     # flush of thousands of ORM objects: 10,000 rows take well under a second.
     # A number taken or a class deleted meanwhile: the whole import is refused, as promised.
-    changed_meanwhile = Conflict("import.conflict")
+    changed_meanwhile = ImportConflict()
     with violations_as({NUMBER_UNIQUE: changed_meanwhile, CLASS_OF_STUDENT: changed_meanwhile}):
         if created:
             await session.execute(insert(Student), created)

@@ -14,13 +14,12 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import audit
-from app.core.errors import Invalid, NotFound
 from app.core.personal_data import Section, rows
 from app.core.principal import Principal
-from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school import policy as _policy
 from app.school.access import guarded_student as guarded_student
 from app.school.access import visible_student as visible_student
+from app.school.errors import SchoolNotFound, SchoolTimezoneInvalid
 from app.school.lookup import in_school
 from app.school.models import Group, Guardian, School, SchoolClass, Student, Term
 from app.school.policy import Policy, merge
@@ -32,7 +31,7 @@ async def get_school(session: AsyncSession, principal: Principal, *, lock: bool 
     stmt = select(School).where(School.id == principal.staff_school())
     school = await session.scalar(stmt.with_for_update() if lock else stmt)
     if school is None:
-        raise NotFound("school.not_found")
+        raise SchoolNotFound()
     return school
 
 
@@ -59,7 +58,7 @@ def _timezones() -> frozenset[str]:
 def _valid_timezone(name: str) -> str:
     """An IANA zone key the server knows (``Asia/Shanghai``), so "today" is always computable."""
     if name not in _timezones():
-        raise Invalid("school.timezone_invalid", field="timezone", timezone=name)
+        raise SchoolTimezoneInvalid(field="timezone", timezone=name)
     return name
 
 

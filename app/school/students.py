@@ -10,11 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import User
 from app.core import audit, clock
-from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
 from app.school import changes, events
-from app.school import errors as _errors  # noqa: F401  (registers the messages)
+from app.school.errors import (
+    ClassNotFound,
+    GuardianNotFound,
+    StudentHasGuardians,
+    StudentNoTaken,
+    StudentNotFound,
+)
 from app.school.integrity import CLASS_OF_STUDENT, delete_unless_referenced, flush_checked
 from app.school.lookup import in_school, referenced
 from app.school.models import BindingCode, Guardian, SchoolClass, Student
@@ -72,7 +77,7 @@ async def _check_number_free(session: AsyncSession, school_id: uuid.UUID, studen
         select(exists().where(Student.school_id == school_id, Student.student_no == student_no))
     )
     if taken:
-        raise Conflict("student.no_taken", student_no=student_no)
+        raise StudentNoTaken(student_no=student_no)
 
 
 async def create_student(session: AsyncSession, admin: Principal, body: StudentIn) -> Student:
@@ -86,8 +91,8 @@ async def create_student(session: AsyncSession, admin: Principal, body: StudentI
     await flush_checked(
         session,
         {
-            NUMBER_UNIQUE: Conflict("student.no_taken", student_no=body.student_no),
-            CLASS_OF_STUDENT: Invalid("class.not_found", field="class_id"),
+            NUMBER_UNIQUE: StudentNoTaken(student_no=body.student_no),
+            CLASS_OF_STUDENT: ClassNotFound(field="class_id"),
         },
     )
     await changes.record(
@@ -120,8 +125,8 @@ async def update_student(
         await flush_checked(
             session,
             {
-                NUMBER_UNIQUE: Conflict("student.no_taken", student_no=student.student_no),
-                CLASS_OF_STUDENT: Invalid("class.not_found", field="class_id"),
+                NUMBER_UNIQUE: StudentNoTaken(student_no=student.student_no),
+                CLASS_OF_STUDENT: ClassNotFound(field="class_id"),
             },
         )
         await changes.record(session, admin, "student.updated", student, {"changes": changed})
@@ -135,7 +140,7 @@ async def delete_student(session: AsyncSession, admin: Principal, student: Stude
     # ``student.has_enrollments``).
     await events.student_deleting.emit(session, events.StudentDeleting(student))
     if await session.scalar(select(exists().where(Guardian.student_id == student.id))):
-        raise Conflict("student.has_guardians")
+        raise StudentHasGuardians()
     await changes.record(
         session, admin, "student.deleted", student, {"student_no": student.student_no}
     )
@@ -152,7 +157,7 @@ async def _lock(session: AsyncSession, student: Student) -> Student:
         .execution_options(populate_existing=True)
     )
     if locked is None:
-        raise NotFound("student.not_found")
+        raise StudentNotFound()
     return locked
 
 
@@ -213,7 +218,7 @@ async def unlink_guardian(
     """Remove a family's link to the child (a parent who bound the wrong child, say)."""
     link = await session.get(Guardian, (user_id, student.id))
     if link is None:
-        raise NotFound("guardian.not_found")
+        raise GuardianNotFound()
     await session.delete(link)
     await session.flush()
     await audit.record(

@@ -8,15 +8,26 @@ from datetime import date, time, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Conflict, Invalid
 from app.core.pagination import PageParams, paginate
 from app.core.principal import Principal
 from app.enrollment import service as enrollment
 from app.enrollment.models import CLOSED, Enrollment, EnrollmentSlot
 from app.enrollment.slots import refresh_last_slots
 from app.school import changes, events
-from app.school import errors as _errors  # noqa: F401  (registers the messages)
 from app.school.capacity import check_not_below_seats
+from app.school.errors import (
+    SlotHasEnrollments,
+    SlotHasGroups,
+    SlotOverlaps,
+    SlotTimesUnordered,
+    TermClosureOutside,
+    TermDatesUnordered,
+    TermHasEnrollments,
+    TermHasSlots,
+    TermOverlaps,
+    TermTooLong,
+    TermWeekdaysInUse,
+)
 from app.school.integrity import delete_unless_referenced
 from app.school.lookup import in_school, referenced
 from app.school.models import Group, School, Slot, Term
@@ -31,12 +42,12 @@ MAX_TERM_LENGTH = timedelta(days=366)
 
 def _check_calendar(start: date, end: date, closures: list[date]) -> None:
     if end < start:
-        raise Invalid("term.dates_unordered", field="end_date")
+        raise TermDatesUnordered(field="end_date")
     if end - start > MAX_TERM_LENGTH:
-        raise Invalid("term.too_long", field="end_date", days=MAX_TERM_LENGTH.days)
+        raise TermTooLong(field="end_date", days=MAX_TERM_LENGTH.days)
     for i, closure in enumerate(closures):
         if not start <= closure <= end:
-            raise Invalid("term.closure_outside", field=f"closures.{i}", date=closure.isoformat())
+            raise TermClosureOutside(field=f"closures.{i}", date=closure.isoformat())
 
 
 async def list_terms(
@@ -64,11 +75,8 @@ async def _check_no_overlap(
         overlapping = overlapping.where(Term.id != term_id)
     other = await session.scalar(overlapping.order_by(Term.start_date).limit(1))
     if other is not None:
-        raise Conflict(
-            "term.overlaps",
-            name=other.name,
-            start=other.start_date.isoformat(),
-            end=other.end_date.isoformat(),
+        raise TermOverlaps(
+            name=other.name, start=other.start_date.isoformat(), end=other.end_date.isoformat()
         )
 
 
@@ -126,15 +134,15 @@ async def _check_weekdays_unused(session: AsyncSession, term: Term, removed: set
         )
     )
     if in_use:
-        raise Conflict("term.weekdays_in_use")
+        raise TermWeekdaysInUse()
 
 
 async def delete_term(session: AsyncSession, admin: Principal, term: Term) -> None:
     await in_school(session, Term, term.id, term.school_id, "term.not_found", lock=True)
     if await session.scalar(select(exists().where(Enrollment.term_id == term.id))):
-        raise Conflict("term.has_enrollments")
+        raise TermHasEnrollments()
     if await session.scalar(select(exists().where(Slot.term_id == term.id))):
-        raise Conflict("term.has_slots")
+        raise TermHasSlots()
     await changes.record(session, admin, "term.deleted", term, {"name": term.name})
     await delete_unless_referenced(session, term, "term.in_use")
 
@@ -154,7 +162,7 @@ async def _check_times(
     session: AsyncSession, term_id: uuid.UUID, start: time, end: time, slot_id: uuid.UUID | None
 ) -> None:
     if start >= end:
-        raise Invalid("slot.times_unordered", field="end_time")
+        raise SlotTimesUnordered(field="end_time")
     # The caller holds the term's row lock, so no other slot of the term appears meanwhile.
     overlapping = select(Slot).where(
         Slot.term_id == term_id, Slot.start_time < end, Slot.end_time > start
@@ -163,8 +171,7 @@ async def _check_times(
         overlapping = overlapping.where(Slot.id != slot_id)
     other = await session.scalar(overlapping.limit(1))
     if other is not None:
-        raise Conflict(
-            "slot.overlaps",
+        raise SlotOverlaps(
             name=other.name,
             start=other.start_time.strftime("%H:%M"),
             end=other.end_time.strftime("%H:%M"),
@@ -216,8 +223,8 @@ async def update_slot(session: AsyncSession, admin: Principal, slot: Slot, body:
 async def delete_slot(session: AsyncSession, admin: Principal, slot: Slot) -> None:
     await in_school(session, Slot, slot.id, slot.school_id, "slot.not_found", lock=True)
     if await session.scalar(select(exists().where(Group.slot_id == slot.id))):
-        raise Conflict("slot.has_groups")
+        raise SlotHasGroups()
     if await session.scalar(select(exists().where(EnrollmentSlot.slot_id == slot.id))):
-        raise Conflict("slot.has_enrollments")
+        raise SlotHasEnrollments()
     await changes.record(session, admin, "slot.deleted", slot, {"name": slot.name})
     await delete_unless_referenced(session, slot, "slot.in_use")

@@ -14,8 +14,8 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from app.core.errors import DomainError, Invalid
-from app.school import errors as _errors  # noqa: F401  (registers the messages)
+from app.core.errors import DomainError
+from app.school.errors import ImportFileMissing, ImportTooLarge, ImportUnsupportedType
 
 # Multipart boundaries and part headers around the file itself.
 _ENVELOPE = 64 * 1024
@@ -48,7 +48,7 @@ class Upload:
 
 
 def _too_large(limit: int) -> DomainError:
-    return DomainError("import.too_large", status=413, limit_mb=limit // (1024 * 1024))
+    return ImportTooLarge(limit_mb=limit // (1024 * 1024))
 
 
 async def _limited(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
@@ -74,14 +74,14 @@ async def read_upload(request: Request, limit: int) -> Upload:
                 request.headers, stream, max_files=1, max_fields=10
             ).parse()
         except MultiPartException as exc:
-            raise Invalid("import.file_missing", field="file") from exc
+            raise ImportFileMissing(field="file") from exc
         try:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 # Any single file part will do (clients name the field differently).
                 upload = next((v for v in form.values() if isinstance(v, UploadFile)), None)
             if upload is None:
-                raise Invalid("import.file_missing", field="file")
+                raise ImportFileMissing(field="file")
             data = await upload.read(limit + 1)
             filename = _clean_filename(upload.filename)
         finally:
@@ -90,7 +90,7 @@ async def read_upload(request: Request, limit: int) -> Upload:
         data = b"".join([chunk async for chunk in stream])
         filename = None
     else:
-        raise DomainError("import.unsupported_type", status=415)
+        raise ImportUnsupportedType()
     if len(data) > limit:
         raise _too_large(limit)
     return Upload(data=data, filename=filename)

@@ -14,10 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import accounts, tokens
-from app.auth import errors as _errors  # noqa: F401  (registers the messages)
+from app.auth.errors import AuthUsernameTaken, StaffLastAdmin, StaffNotFound
 from app.auth.models import STAFF_ROLES, Role, User
 from app.core import audit
-from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams, paginate
 from app.school.models import School
 from app.staff import service as outside_staff  # vetting of external staff and volunteers
@@ -50,7 +49,7 @@ async def create_account(
         roles=sorted(roles),
     )
     if user is None:
-        raise Conflict("auth.username_taken")
+        raise AuthUsernameTaken()
     await audit.record(
         session,
         action="staff.created",
@@ -112,7 +111,7 @@ async def get(session: AsyncSession, school_id: uuid.UUID, user_id: uuid.UUID) -
     """A staff member of this school; anyone else (another school, a parent) is 404."""
     user = await session.get(User, user_id)
     if user is None or user.school_id != school_id:
-        raise NotFound("staff.not_found")
+        raise StaffNotFound()
     return user
 
 
@@ -160,7 +159,7 @@ async def update(
         User, user_id, populate_existing=True, with_for_update={"key_share": True}
     )
     if user is None or user.school_id != school_id:
-        raise NotFound("staff.not_found")
+        raise StaffNotFound()
     if body.password is not None:
         accounts.check_password(body.password, username=user.username)
 
@@ -175,7 +174,7 @@ async def update(
         and not _is_admin(roles, active)
         and not await _other_admins(session, school_id, user.id)
     ):
-        raise Conflict("staff.last_admin")
+        raise StaffLastAdmin()
 
     if roles != sorted(user.roles):
         changes["roles"] = {"from": sorted(user.roles), "to": roles}
