@@ -86,20 +86,22 @@ async def one_of_everything(session: AsyncSession, gate: Gate) -> Family:
     announcement = Announcement(school_id=school.id, title="安全告家长书", body="请按时接孩子。")
     session.add_all([person, a_pass, survey, announcement])
     await session.flush()
-    handover = Handover(
-        school_id=school.id,
-        student_id=child.id,
-        date=TODAY,
-        kind="picked_up",
-        picked_up_at=now,
-        adult_kind="guardian",
-        adult_user_id=mother.id,
-        adult_name=mother.name,
-        adult_phone=mother.phone,
-        adult_relationship="妈妈",
-        confirmed_by=gate.duty.id,
-        confirmed_by_name=gate.duty.name,
-    )
+    # The day's handover, and one voided earlier (the same facts, kept with the void).
+    handover_facts = {
+        "school_id": school.id,
+        "student_id": child.id,
+        "date": TODAY,
+        "kind": "picked_up",
+        "picked_up_at": now,
+        "adult_kind": "guardian",
+        "adult_user_id": mother.id,
+        "adult_name": mother.name,
+        "adult_phone": mother.phone,
+        "adult_relationship": "妈妈",
+        "confirmed_by": gate.duty.id,
+        "confirmed_by_name": gate.duty.name,
+    }
+    handover = Handover(**handover_facts)
     response = SurveyResponse(
         survey_id=survey.id, student_id=child.id, answers={"q1": "很好"}, submitted_by=mother.id
     )
@@ -215,22 +217,7 @@ async def one_of_everything(session: AsyncSession, gate: Gate) -> Family:
                 text="已加派老师维持秩序。",
                 resolve=False,
             ),
-            VoidedHandover(
-                id=uuid.uuid4(),
-                school_id=school.id,
-                student_id=child.id,
-                date=TODAY,
-                kind="picked_up",
-                picked_up_at=now,
-                adult_kind="guardian",
-                adult_user_id=mother.id,
-                adult_name=mother.name,
-                adult_phone=mother.phone,
-                adult_relationship="妈妈",
-                confirmed_by=gate.duty.id,
-                confirmed_by_name=gate.duty.name,
-                void_reason="点错了孩子",
-            ),
+            VoidedHandover(id=uuid.uuid4(), **handover_facts, void_reason="点错了孩子"),
             AnnouncementReceipt(announcement_id=announcement.id, user_id=mother.id),
             NoticeAcceptance(user_id=mother.id, version=1),
             StudentRecordRead(
