@@ -31,6 +31,7 @@ GRACE = dt.timedelta(minutes=10)
 async def alert_missing_roll_calls(session: AsyncSession, now: dt.datetime) -> int:
     """Notify about every group whose roll call is overdue now; returns the groups alerted."""
     alerted = 0
+    announced: list[dict[str, object]] = []  # recorded at the end, in one statement
     for zone_name in await session.scalars(select(School.timezone).distinct()):
         local = now.astimezone(ZoneInfo(zone_name))
         day = local.date()
@@ -75,11 +76,11 @@ async def alert_missing_roll_calls(session: AsyncSession, now: dt.datetime) -> i
                 dedupe_key=f"rollcall.missing:{c.group_id}:{c.slot_id}:{day.isoformat()}",
             )
             alerted += bool(created)
-            await session.execute(
-                insert(RollCallAlert)
-                .values(group_id=c.group_id, slot_id=c.slot_id, day=day, alerted_at=now)
-                .on_conflict_do_nothing()
+            announced.append(
+                {"group_id": c.group_id, "slot_id": c.slot_id, "day": day, "alerted_at": now}
             )
+    if announced:
+        await session.execute(insert(RollCallAlert).values(announced).on_conflict_do_nothing())
     return alerted
 
 
